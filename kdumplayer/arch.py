@@ -1,0 +1,83 @@
+"""Architecture knowledge, read from kconfig-fragments/arches.yaml (one home for each fact)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import yaml
+
+from kdumplayer.errors import UserError
+from kdumplayer.paths import FRAGMENTS_DIR
+from kdumplayer.sizes import parse_size
+
+ARCHES_FILE = FRAGMENTS_DIR / "arches.yaml"
+
+
+@dataclass(frozen=True)
+class Qemu:
+    binary: str
+    machine: str
+    cpu: str
+    console: str
+
+
+@dataclass(frozen=True)
+class Arch:
+    name: str
+    kernel_arch: str  # ARCH=
+    srcarch: str  # SRCARCH= (the arch/ directory)
+    bits: int
+    images: tuple[str, ...]
+    kexec_type: str | None
+    needs_dtb: bool
+    capture_append: str
+    offset_align: int
+    offset_recommended: int
+    debian_arch: str
+    cross_prefix: str
+    qemu: Qemu
+    buildroot_arch_symbol: str
+
+    @property
+    def default_image(self) -> str:
+        return self.images[0]
+
+
+@cache
+def all_arches() -> dict[str, Arch]:
+    with ARCHES_FILE.open(encoding="utf-8") as handle:
+        raw = yaml.safe_load(handle)
+    arches = {}
+    for name, entry in raw.items():
+        arches[name] = Arch(
+            name=name,
+            kernel_arch=entry["kernel_arch"],
+            srcarch=entry["srcarch"],
+            bits=int(entry["bits"]),
+            images=tuple(entry["images"]),
+            kexec_type=entry["kexec_type"],
+            needs_dtb=bool(entry["needs_dtb"]),
+            capture_append=entry["capture_append"],
+            offset_align=parse_size(entry["offset_align"]),
+            offset_recommended=parse_size(entry["offset_recommended"]),
+            debian_arch=entry["debian_arch"],
+            cross_prefix=entry["cross_prefix"],
+            qemu=Qemu(**entry["qemu"]),
+            buildroot_arch_symbol=entry["buildroot"]["arch_symbol"],
+        )
+    return arches
+
+
+def supported() -> list[str]:
+    return list(all_arches())
+
+
+def get_arch(name: str) -> Arch:
+    """The Arch for a board's `arch:` name; UserError listing the supported ones."""
+    try:
+        return all_arches()[name]
+    except KeyError:
+        raise UserError(
+            f"unsupported arch {name!r} (supported: {', '.join(supported())})", key="arch"
+        ) from None
