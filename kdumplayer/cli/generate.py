@@ -1,19 +1,64 @@
-"""`kdumplayer generate`: generate the Buildroot tree and the Yocto layer (being built)."""
+"""`kdumplayer generate`: write (or --check) the Buildroot tree and the Yocto layer for a board."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from kdumplayer.cli.base import Command
-from kdumplayer.errors import UserError
+from kdumplayer.board import load_board
+from kdumplayer.cli.base import Command, note, out
+from kdumplayer.generate import TARGETS, generator
+from kdumplayer.output import check_tree, write_tree
 
 
 class GenerateCommand(Command):
     name = "generate"
-    help = "generate the Buildroot tree and the Yocto layer"
+    help = "generate the Buildroot BR2_EXTERNAL tree and/or the Yocto layer"
+    description = (
+        "Generate build-system integration for a board. `buildroot` and `yocto`\n"
+        "write one tree into -o DIR; `all` writes DIR/buildroot and DIR/<layer>.\n"
+        "With --check nothing is written: exit 1 and a diff when DIR is stale."
+    )
+    examples = (
+        "kdumplayer generate buildroot board-configs/qemu-x86_64.yaml -o br-external",
+        "kdumplayer generate yocto board-configs/raspberrypi4-64.yaml -o meta-kdump-rpi4",
+        "kdumplayer generate all board-configs/qemu-x86_64.yaml -o out/",
+        "kdumplayer generate buildroot board-configs/qemu-x86_64.yaml -o br-external --check",
+    )
 
     def setup(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("rest", nargs=argparse.REMAINDER)
+        parser.add_argument("target", choices=(*TARGETS, "all"), help="what to generate")
+        parser.add_argument("board", metavar="BOARD", help="board description (YAML)")
+        parser.add_argument("-o", "--output", metavar="DIR", required=True, type=Path,
+                            help="output directory")
+        parser.add_argument("--name", help="override the tree's name (external name / layer name)")
+        parser.add_argument("--check", action="store_true",
+                            help="compare with DIR instead of writing; exit 1 when it differs")
 
     def run(self, args: argparse.Namespace) -> int:
-        raise UserError("'generate' is not available yet")
+        board = load_board(args.board)
+        targets = list(TARGETS) if args.target == "all" else [args.target]
+        # Render everything first: a bad value fails before any file is written.
+        plans = []
+        for target in targets:
+            module = generator(target)
+            tree = module.generate(board, name=args.name)
+            outdir = args.output
+            if args.target == "all":
+                outdir = outdir / module.default_dirname(board, name=args.name)
+            plans.append((target, outdir, tree))
+        status = 0
+        for target, outdir, tree in plans:
+            if args.check:
+                problems = check_tree(outdir, tree)
+                if problems:
+                    status = 1
+                    out(f"{target}: {outdir} is stale ({len(problems)} difference(s)):")
+                    for problem in problems:
+                        out(problem)
+                else:
+                    out(f"{target}: {outdir} is up to date ({len(tree)} files)")
+                continue
+            changed = write_tree(outdir, tree)
+            note(f"{target}: wrote {outdir} ({len(tree)} files, {len(changed)} changed)")
+        return status
