@@ -127,7 +127,9 @@ class Board:
     @property
     def capture_image(self) -> str:
         """Target path of the kernel `kexec -p` loads."""
-        return f"/boot/{self.kernel.image}" if self.capture.kernel == "same" else self.capture.kernel
+        return (
+            f"/boot/{self.kernel.image}" if self.capture.kernel == "same" else self.capture.kernel
+        )
 
     @property
     def ident(self) -> str:
@@ -213,14 +215,18 @@ def _schema_error(doc: LocatedYaml, error: jsonschema.ValidationError) -> UserEr
     if error.validator == "type":
         expected = error.validator_value
         expected = " or ".join(expected) if isinstance(expected, list) else expected
-        return doc.error(path, f"expected {expected}, got {type(error.instance).__name__} {error.instance!r}")
+        return doc.error(
+            path, f"expected {expected}, got {type(error.instance).__name__} {error.instance!r}"
+        )
     if error.validator == "enum":
         options = ", ".join(str(v) for v in error.validator_value)
         return doc.error(path, f"{error.instance!r} is not one of: {options}")
     return doc.error(path, error.message)
 
 
-def _first(errors: list[jsonschema.ValidationError], doc: LocatedYaml) -> jsonschema.ValidationError:
+def _first(
+    errors: list[jsonschema.ValidationError], doc: LocatedYaml
+) -> jsonschema.ValidationError:
     # Report the error nearest the top of the file: what a reader meets first.
     return min(errors, key=lambda e: (doc.line(tuple(e.absolute_path)) or 0, str(e.absolute_path)))
 
@@ -252,7 +258,9 @@ class _Reader:
     def text(self, *path: str, default: str = "") -> str:
         value = str(self.get(*path, default=default))
         if _UNSAFE_TEXT.search(value):
-            raise self.doc.error(path, "must not contain quotes, '$', backticks, backslashes or newlines")
+            raise self.doc.error(
+                path, "must not contain quotes, '$', backticks, backslashes or newlines"
+            )
         return value
 
     def target_path(self, *path: str, default: str | None = None) -> str | None:
@@ -266,8 +274,9 @@ class _Reader:
             raise self.doc.error(path, f"{value!r} must not contain '..'")
         if not _SAFE_PATH.match(value):
             raise self.doc.error(
-                path, f"{value!r} contains a character that is unsafe in a path "
-                "(quotes, '$', backticks, newlines and the like are refused)"
+                path,
+                f"{value!r} contains a character that is unsafe in a path "
+                "(quotes, '$', backticks, newlines and the like are refused)",
             )
         return value.rstrip("/") or "/"
 
@@ -292,7 +301,9 @@ def _crashkernel(r: _Reader, arch: Arch, memory: int) -> CrashkernelSpec:
         offset_key: tuple[str, ...] = ("crashkernel", "value")
     else:
         if size is None:
-            raise r.doc.error(("crashkernel", "size"), "required key is missing (a size, auto, or value)")
+            raise r.doc.error(
+                ("crashkernel", "size"), "required key is missing (a size, auto, or value)"
+            )
         offset = r.size("crashkernel", "offset")
         if str(size) == "auto":
             size_bytes = ck.recommend_size(arch.bits, memory)
@@ -327,7 +338,9 @@ def from_document(doc: LocatedYaml) -> Board:
         raise doc.error(("arch",), exc.message) from None
     memory = r.size("memory") or 0
     if memory < 64 << 20:
-        raise doc.error(("memory",), f"{format_size(memory)} is too little RAM for kdump (at least 64M)")
+        raise doc.error(
+            ("memory",), f"{format_size(memory)} is too little RAM for kdump (at least 64M)"
+        )
 
     image = str(r.get("kernel", "image", default=arch.default_image))
     if image not in arch.images:
@@ -341,7 +354,9 @@ def from_document(doc: LocatedYaml) -> Board:
     if version is not None:
         version = str(version)
         if not re.match(r"^[2-9]\.[0-9]+(\.[0-9]+)?$", version):
-            raise doc.error(("kernel", "version"), f"{version!r} is not a kernel version such as 6.12")
+            raise doc.error(
+                ("kernel", "version"), f"{version!r} is not a kernel version such as 6.12"
+            )
     kernel = KernelSpec(
         version=version,
         source=r.host_path("kernel", "source"),
@@ -357,11 +372,15 @@ def from_document(doc: LocatedYaml) -> Board:
     crash = _crashkernel(r, arch, memory)
     reserved = max(p.size_for(memory) for p in crash.params)
     if reserved == 0:
-        raise doc.error(("crashkernel",), f"{crash.value} reserves nothing on a board with {format_size(memory)} of RAM")
+        raise doc.error(
+            ("crashkernel",),
+            f"{crash.value} reserves nothing on a board with {format_size(memory)} of RAM",
+        )
     if reserved * 2 > memory:
         raise doc.error(
             ("crashkernel",),
-            f"reserving {format_size(reserved)} leaves too little of {format_size(memory)} for the system",
+            f"reserving {format_size(reserved)} leaves too little of "
+            f"{format_size(memory)} for the system",
         )
 
     capture_kernel = r.get("capture", "kernel", default="same")
@@ -380,9 +399,14 @@ def from_document(doc: LocatedYaml) -> Board:
     )
 
     collector = r.get("dump", "collector", default="makedumpfile")
-    compression = r.get("dump", "compression", default="zlib" if collector == "makedumpfile" else "none")
+    compression = r.get(
+        "dump", "compression", default="zlib" if collector == "makedumpfile" else "none"
+    )
     if collector == "cp" and compression != "none":
-        raise doc.error(("dump", "compression"), f"the cp collector cannot compress ({compression}); use none or collector makedumpfile")
+        raise doc.error(
+            ("dump", "compression"),
+            f"the cp collector cannot compress ({compression}); use none or collector makedumpfile",
+        )
     keep = int(r.get("dump", "keep", default=0))
     if keep < 0:
         raise doc.error(("dump", "keep"), "must be 0 (keep all) or more")
@@ -397,7 +421,9 @@ def from_document(doc: LocatedYaml) -> Board:
         failure_action=r.get("dump", "failure_action", default="reboot"),
         final_action=r.get("dump", "final_action", default="reboot"),
         pre=tuple(_command(r, "pre", i, c) for i, c in enumerate(r.get("dump", "pre", default=[]))),
-        post=tuple(_command(r, "post", i, c) for i, c in enumerate(r.get("dump", "post", default=[]))),
+        post=tuple(
+            _command(r, "post", i, c) for i, c in enumerate(r.get("dump", "post", default=[]))
+        ),
     )
     if dump.dir == "/":
         raise doc.error(("dump", "dir"), "the dump directory cannot be /")
@@ -406,7 +432,9 @@ def from_document(doc: LocatedYaml) -> Board:
     if kexec_tools is not None:
         kexec_tools = str(kexec_tools)
         if not re.match(r"^2\.0\.[0-9]+$", kexec_tools):
-            raise doc.error(("kexec_tools",), f"{kexec_tools!r} is not a kexec-tools version such as 2.0.32")
+            raise doc.error(
+                ("kexec_tools",), f"{kexec_tools!r} is not a kexec-tools version such as 2.0.32"
+            )
 
     name = str(r.get("name"))
     ident = re.sub(r"[^A-Za-z0-9_]", "_", name).upper()
@@ -416,7 +444,9 @@ def from_document(doc: LocatedYaml) -> Board:
         entry=r.get("bootloader", "entry"),
     )
     if bootloader.config is not None and _UNSAFE_TEXT.search(bootloader.config):
-        raise doc.error(("bootloader", "config"), "must not contain quotes, '$', backticks or newlines")
+        raise doc.error(
+            ("bootloader", "config"), "must not contain quotes, '$', backticks or newlines"
+        )
     return Board(
         path=Path(doc.file),
         name=name,
@@ -437,14 +467,22 @@ def from_document(doc: LocatedYaml) -> Board:
         yocto=YoctoSpec(
             machine=r.get("yocto", "machine"),
             layer=r.get("yocto", "layer", default=f"meta-kdump-{re.sub(r'[^a-z0-9-]', '-', name)}"),
-            releases=tuple(r.get("yocto", "releases", default=["scarthgap", "styhead", "walnascar", "whinlatter", "wrynose"])),
+            releases=tuple(
+                r.get(
+                    "yocto",
+                    "releases",
+                    default=["scarthgap", "styhead", "walnascar", "whinlatter", "wrynose"],
+                )
+            ),
         ),
     )
 
 
 def _word(r: _Reader, index: int, word: str) -> str:
     if not re.match(r"^[A-Za-z0-9_.,:=/+-]+$", word):
-        raise r.doc.error(("capture", "cmdline_remove", index), f"{word!r} is not a kernel parameter name")  # type: ignore[arg-type]
+        raise r.doc.error(
+            ("capture", "cmdline_remove", index), f"{word!r} is not a kernel parameter name"
+        )  # type: ignore[arg-type]
     return word
 
 

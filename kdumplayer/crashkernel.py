@@ -60,10 +60,8 @@ class Crashkernel:
         return self.size or 0
 
     def __str__(self) -> str:
-        if self.ranges:
-            text = ",".join(str(r) for r in self.ranges)
-        else:
-            text = format_size(self.size or 0)
+        ranges = ",".join(str(r) for r in self.ranges)
+        text = ranges or format_size(self.size or 0)
         if self.offset is not None:
             text += f"@{format_size(self.offset)}"
         if self.qualifier:

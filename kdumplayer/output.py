@@ -49,7 +49,9 @@ def write_tree(outdir: Path, tree: Tree) -> list[str]:
         item = tree[rel]
         target = outdir / rel
         try:
-            same = target.read_bytes() == item.content and (target.stat().st_mode & 0o777) == item.mode
+            same = (
+                target.read_bytes() == item.content and (target.stat().st_mode & 0o777) == item.mode
+            )
         except FileNotFoundError:
             same = False
         if not same:
@@ -72,7 +74,8 @@ def check_tree(outdir: Path, tree: Tree) -> list[str]:
             diff = difflib.unified_diff(
                 current.decode("utf-8", "replace").splitlines(keepends=True),
                 item.content.decode("utf-8", "replace").splitlines(keepends=True),
-                fromfile=f"{rel} (on disk)", tofile=f"{rel} (generated)",
+                fromfile=f"{rel} (on disk)",
+                tofile=f"{rel} (generated)",
             )
             problems.append("".join(diff).rstrip("\n"))
         mode = target.stat().st_mode & 0o777

@@ -74,8 +74,12 @@ def environment() -> jinja2.Environment:
         autoescape=False,
     )
     env.filters.update(
-        sh=sh_quote, make=make_escape, bb=bb_quote, kconfig=kconfig_quote,
-        conf=conf_value, ident=ident,
+        sh=sh_quote,
+        make=make_escape,
+        bb=bb_quote,
+        kconfig=kconfig_quote,
+        conf=conf_value,
+        ident=ident,
     )
     return env
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import re
 
-SUFFIXES = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40, "P": 1 << 50, "E": 1 << 60}
+SUFFIXES = {
+    "": 1,
+    "K": 1 << 10,
+    "M": 1 << 20,
+    "G": 1 << 30,
+    "T": 1 << 40,
+    "P": 1 << 50,
+    "E": 1 << 60,
+}
 _SIZE = re.compile(r"^(0[xX][0-9a-fA-F]+|[0-9]+)([KMGTPEkmgtpe]?)$")
 
 
@@ -18,7 +26,9 @@ def parse_size(text: str | int) -> int:
         return text
     match = _SIZE.match(str(text).strip())
     if not match:
-        raise ValueError(f"not a size: {text!r} (expected a number with K, M, G, T, P or E, e.g. 512M)")
+        raise ValueError(
+            f"not a size: {text!r} (expected a number with K, M, G, T, P or E, e.g. 512M)"
+        )
     number, suffix = match.groups()
     return int(number, 0) * SUFFIXES[suffix.upper()]
 

@@ -28,6 +28,6 @@ def progress(items: Iterable[T], *, total: int | None = None, desc: str = "") ->
     if not sys.stderr.isatty() or os.environ.get("CI"):
         yield from items
         return
-    from tqdm import tqdm  # noqa: PLC0415 - only needed on a terminal
+    from tqdm import tqdm
 
     yield from tqdm(items, total=total, desc=desc, leave=False, file=sys.stderr)

@@ -40,12 +40,15 @@ def _convert(node: yaml.Node, path: Pointer, lines: dict[Pointer, int], file: st
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                raise UserError("a key must be a plain name", file=file,
-                                line=key_node.start_mark.line + 1)
+                raise UserError(
+                    "a key must be a plain name", file=file, line=key_node.start_mark.line + 1
+                )
             key = str(key_node.value)
             if key in result:
                 raise UserError(
-                    "duplicate key", file=file, line=key_node.start_mark.line + 1,
+                    "duplicate key",
+                    file=file,
+                    line=key_node.start_mark.line + 1,
                     key=".".join(str(p) for p in (*path, key)),
                 )
             result[key] = _convert(value_node, (*path, key), lines, file)

@@ -17,8 +17,12 @@ EXPECT = re.compile(r"^# expect: line (\d+) key (\S+) says (.+)$", re.M)
 def test_example_boards_exist() -> None:
     names = {p.stem for p in BOARDS}
     assert {
-        "qemu-x86_64", "pc-x86_64-grub", "legacy-x86_64-2.6.32",
-        "raspberrypi4-64", "beaglebone-black", "visionfive2",
+        "qemu-x86_64",
+        "pc-x86_64-grub",
+        "legacy-x86_64-2.6.32",
+        "raspberrypi4-64",
+        "beaglebone-black",
+        "visionfive2",
     } <= names
 
 
@@ -74,7 +78,15 @@ def test_version_and_help() -> None:
     with pytest.raises(SystemExit) as exc:
         run_cli("--version")
     assert exc.value.code == 0
-    for command in ("validate", "fragment", "check", "generate", "crashkernel", "cmdline", "verify"):
+    for command in (
+        "validate",
+        "fragment",
+        "check",
+        "generate",
+        "crashkernel",
+        "cmdline",
+        "verify",
+    ):
         with pytest.raises(SystemExit) as exc:
             run_cli(command, "--help")
         assert exc.value.code == 0

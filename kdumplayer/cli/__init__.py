@@ -63,7 +63,9 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
-        prog="kdumplayer", description=DESCRIPTION, epilog=EPILOG,
+        prog="kdumplayer",
+        description=DESCRIPTION,
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"kdumplayer {__version__}")
@@ -71,11 +73,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for command in REGISTRY:
         child = sub.add_parser(
-            command.name, help=command.help, description=command.description or command.help,
-            epilog=command.epilog(), formatter_class=argparse.RawDescriptionHelpFormatter,
+            command.name,
+            help=command.help,
+            description=command.description or command.help,
+            epilog=command.epilog(),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
         )
-        child.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                           help="show tracebacks of internal errors")
+        child.add_argument(
+            "--debug",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="show tracebacks of internal errors",
+        )
         command.setup(child)
         child.set_defaults(handler=command)
     return parser

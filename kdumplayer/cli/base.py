@@ -41,7 +41,9 @@ def note(text: str) -> None:
 
 def add_board_argument(parser: argparse.ArgumentParser, nargs: str | None = None) -> None:
     parser.add_argument(
-        "board", metavar="BOARD", nargs=nargs,
+        "board",
+        metavar="BOARD",
+        nargs=nargs,
         help="board description (YAML), e.g. board-configs/qemu-x86_64.yaml",
     )
 

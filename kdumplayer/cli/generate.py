@@ -29,11 +29,15 @@ class GenerateCommand(Command):
     def setup(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("target", choices=(*TARGETS, "all"), help="what to generate")
         parser.add_argument("board", metavar="BOARD", help="board description (YAML)")
-        parser.add_argument("-o", "--output", metavar="DIR", required=True, type=Path,
-                            help="output directory")
+        parser.add_argument(
+            "-o", "--output", metavar="DIR", required=True, type=Path, help="output directory"
+        )
         parser.add_argument("--name", help="override the tree's name (external name / layer name)")
-        parser.add_argument("--check", action="store_true",
-                            help="compare with DIR instead of writing; exit 1 when it differs")
+        parser.add_argument(
+            "--check",
+            action="store_true",
+            help="compare with DIR instead of writing; exit 1 when it differs",
+        )
 
     def run(self, args: argparse.Namespace) -> int:
         board = load_board(args.board)

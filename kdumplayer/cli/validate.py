@@ -27,10 +27,15 @@ class ValidateCommand(Command):
 
     def setup(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("boards", metavar="BOARD", nargs="+", help="board description files")
-        parser.add_argument("--format", choices=("yaml", "json"), default="yaml",
-                            help="how to print the resolved board (default: yaml)")
-        parser.add_argument("-q", "--quiet", action="store_true",
-                            help="print only one line per board")
+        parser.add_argument(
+            "--format",
+            choices=("yaml", "json"),
+            default="yaml",
+            help="how to print the resolved board (default: yaml)",
+        )
+        parser.add_argument(
+            "-q", "--quiet", action="store_true", help="print only one line per board"
+        )
 
     def run(self, args: argparse.Namespace) -> int:
         boards = []
