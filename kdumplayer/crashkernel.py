@@ -4,6 +4,11 @@ Forms (kernel/crash_reserve.c, Documentation/admin-guide/kdump/kdump.rst):
 ``size[@offset]``, ``start-[end]:size[,start-[end]:size...][@offset]``,
 ``size,high``, ``size,low``, ``size,cma``. Several forms travel as separate
 ``crashkernel=`` parameters on one command line (e.g. high with low).
+
+Numbers follow the kernel's memparse(): decimal, ``0x`` hex or ``0`` octal, with an
+optional K, M, G, T, P or E suffix (either case). We are stricter than the kernel
+where it would silently ignore text (a malformed tail after a matching range) and
+where a typo would change the meaning (ranges must increase and must not overlap).
 """
 
 from __future__ import annotations
@@ -11,10 +16,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kdumplayer.sizes import format_size, parse_size
+from kdumplayer.sizes import SUFFIXES, format_size
 
-_NUM = r"(?:0[xX][0-9a-fA-F]+|[0-9]+)[KMGTPEkmgtpe]?"
-_NUM_RE = re.compile(_NUM)
+QUALIFIERS = ("high", "low", "cma")
+_NUM_RE = re.compile(r"(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)([KMGTPEkmgtpe]?)")
+_RAM_ROUND = 128 << 20  # parse_crashkernel_mem() rounds the RAM it compares up to 128M
 
 
 class CrashkernelError(ValueError):
@@ -34,7 +40,9 @@ class Range:
     size: int
 
     def selects(self, memory: int) -> bool:
-        return self.start <= memory and (self.end is None or memory < self.end)
+        """Whether the kernel picks this range on a machine with `memory` bytes of RAM."""
+        total = kernel_ram(memory)
+        return self.start <= total and (self.end is None or total < self.end)
 
     def __str__(self) -> str:
         end = "" if self.end is None else format_size(self.end)
@@ -59,9 +67,13 @@ class Crashkernel:
             return 0
         return self.size or 0
 
+    @property
+    def kind(self) -> str:
+        """Which of the kernel's lookups uses this parameter: plain, high, low or cma."""
+        return self.qualifier or "plain"
+
     def __str__(self) -> str:
-        ranges = ",".join(str(r) for r in self.ranges)
-        text = ranges or format_size(self.size or 0)
+        text = ",".join(str(r) for r in self.ranges) if self.ranges else format_size(self.size or 0)
         if self.offset is not None:
             text += f"@{format_size(self.offset)}"
         if self.qualifier:
@@ -69,12 +81,34 @@ class Crashkernel:
         return text
 
 
+def kernel_ram(memory: int) -> int:
+    """The RAM figure the kernel compares ranges with: `memory` rounded up to 128M."""
+    return -(-memory // _RAM_ROUND) * _RAM_ROUND
+
+
+def _found(value: str, pos: int) -> str:
+    return repr(value[pos]) if pos < len(value) else "the end"
+
+
 def _number(value: str, pos: int, what: str) -> tuple[int, int]:
     match = _NUM_RE.match(value, pos)
     if not match:
-        found = repr(value[pos]) if pos < len(value) else "the end"
-        raise CrashkernelError(f"expected {what}, found {found}", value, pos + 1)
-    return parse_size(match.group(0)), match.end()
+        raise CrashkernelError(f"expected {what}, found {_found(value, pos)}", value, pos + 1)
+    digits, suffix = match.groups()
+    end = match.end()
+    if digits == "0" and value[end : end + 1] in ("x", "X"):
+        raise CrashkernelError("expected hex digits after '0x'", value, end + 2)
+    if digits.startswith("0") and not suffix and value[end : end + 1].isdigit():
+        raise CrashkernelError(
+            f"{value[pos:end + 1]!r} is not octal (a leading 0 makes the kernel read octal)",
+            value, pos + 1,
+        )
+    if not suffix and value[end : end + 1].isalpha():
+        raise CrashkernelError(
+            f"unknown size suffix {value[end]!r} (use K, M, G, T, P or E)", value, end + 1
+        )
+    base = 16 if digits[:2] in ("0x", "0X") else 8 if digits.startswith("0") else 10
+    return int(digits, base) * SUFFIXES[suffix.upper()], end
 
 
 def parse(value: str) -> Crashkernel:
@@ -84,13 +118,15 @@ def parse(value: str) -> Crashkernel:
     if ":" in value:
         return _parse_ranges(value)
     size, pos = _number(value, 0, "a size such as 256M")
+    if value[pos : pos + 1] == "-":
+        raise CrashkernelError("a range needs ':' and a size, e.g. 1G-4G:192M", value, pos + 1)
     offset = None
     qualifier = None
     if pos < len(value) and value[pos] == "@":
         offset, pos = _number(value, pos + 1, "an offset such as 16M after '@'")
     if pos < len(value) and value[pos] == ",":
         qualifier = value[pos + 1 :]
-        if qualifier not in ("high", "low", "cma"):
+        if qualifier not in QUALIFIERS:
             raise CrashkernelError(
                 f"unknown qualifier {qualifier!r} (expected high, low or cma)", value, pos + 2
             )
@@ -107,15 +143,21 @@ def _parse_ranges(value: str) -> Crashkernel:
     pos = 0
     while True:
         range_col = pos
+        if value[pos:] in QUALIFIERS:
+            raise CrashkernelError(f"',{value[pos:]}' does not combine with ranges", value, pos)
         start, pos = _number(value, pos, "a range start such as 1G")
         if pos >= len(value) or value[pos] != "-":
-            raise CrashkernelError("expected '-' after the range start", value, pos + 1)
+            raise CrashkernelError(
+                f"expected '-' after the range start, found {_found(value, pos)}", value, pos + 1
+            )
         pos += 1
         end = None
         if pos < len(value) and value[pos] != ":":
             end, pos = _number(value, pos, "a range end or ':'")
         if pos >= len(value) or value[pos] != ":":
-            raise CrashkernelError("expected ':' after the range", value, pos + 1)
+            raise CrashkernelError(
+                f"expected ':' after the range, found {_found(value, pos)}", value, pos + 1
+            )
         size, pos = _number(value, pos + 1, "a size after ':'")
         if end is not None and end <= start:
             raise CrashkernelError("range end must be above its start", value, range_col + 1)
@@ -130,17 +172,35 @@ def _parse_ranges(value: str) -> Crashkernel:
         break
     offset = None
     if pos < len(value) and value[pos] == "@":
-        offset, pos = _number(value, pos + 1, "an offset after '@'")
+        offset, pos = _number(value, pos + 1, "an offset such as 16M after '@'")
     if pos != len(value):
         raise CrashkernelError(f"unexpected {value[pos]!r}", value, pos + 1)
     return Crashkernel(ranges=tuple(ranges), offset=offset)
 
 
 def parse_params(text: str) -> tuple[Crashkernel, ...]:
-    """Parse one or more values separated by spaces, each optionally `crashkernel=`-prefixed."""
-    items = []
-    for word in text.split():
-        items.append(parse(word.removeprefix("crashkernel=")))
+    """Parse one or more values separated by spaces, each optionally `crashkernel=`-prefixed.
+
+    Columns in errors count from the start of `text`. A second parameter of the
+    same kind is refused: the kernel would silently use only the last one.
+    """
+    items: list[Crashkernel] = []
+    for match in re.finditer(r"\S+", text):
+        word = match.group(0)
+        start = word_start = match.start()
+        if word.startswith("crashkernel="):
+            word = word.removeprefix("crashkernel=")
+            start += len("crashkernel=")
+        try:
+            item = parse(word)
+        except CrashkernelError as exc:
+            raise CrashkernelError(exc.reason, text, start + exc.column) from None
+        if any(i.kind == item.kind for i in items):
+            raise CrashkernelError(
+                f"a second {item.kind} crashkernel= (the kernel would use only the last one)",
+                text, word_start + 1,
+            )
+        items.append(item)
     if not items:
         raise CrashkernelError("empty value", text, 1)
     return tuple(items)
@@ -151,12 +211,34 @@ def to_cmdline(params: tuple[Crashkernel, ...]) -> str:
     return " ".join(f"crashkernel={p}" for p in params)
 
 
+@dataclass(frozen=True)
+class Term:
+    """One line of the recommendation's arithmetic."""
+
+    label: str
+    amount: int
+
+
+RECOMMEND_STEP = 16 << 20
+
+
+def recommend_terms(bits: int, memory: int, image_size: int = 0,
+                    initrd_size: int = 0) -> tuple[Term, ...]:
+    """The summands of the recommended reservation, before rounding."""
+    terms = [Term(f"base for a {bits}-bit capture kernel, its drivers and makedumpfile",
+                  (128 if bits == 64 else 96) << 20)]
+    if image_size:
+        terms.append(Term(f"capture kernel image {format_size(image_size)} x 4 "
+                          "(image, decompression, early allocations)", image_size * 4))
+    if initrd_size:
+        terms.append(Term(f"capture initrd {format_size(initrd_size)}", initrd_size))
+    terms.append(Term(f"memmap of the dumped RAM: {format_size(memory)} / 64", memory // 64))
+    return tuple(terms)
+
+
 def recommend_size(bits: int, memory: int, image_size: int = 0, initrd_size: int = 0) -> int:
     """A reservation for `size: auto`: a base for the capture kernel's own needs,
     plus the images it must hold, plus page-table room that grows with RAM;
     rounded up to 16M. See `kdumplayer crashkernel recommend` for the arithmetic."""
-    base = (128 if bits == 64 else 96) << 20
-    per_ram = memory // 64  # ~16M per GiB of RAM for the memmap of the dumped system
-    total = base + image_size * 4 + initrd_size + per_ram
-    step = 16 << 20
-    return -(-total // step) * step
+    total = sum(t.amount for t in recommend_terms(bits, memory, image_size, initrd_size))
+    return -(-total // RECOMMEND_STEP) * RECOMMEND_STEP
