@@ -1,0 +1,344 @@
+"""The Buildroot BR2_EXTERNAL tree that adds kdump to a board.
+
+`generate(board)` returns the whole tree in memory (relative path ->
+GeneratedFile): external.desc/.mk and Config.in; package/kdump-init (the
+runtime files of kdumplayer.runtime, installed where the QEMU proof boots
+them, and the kernel options as LINUX_CONFIG_FIXUPS); a kdump-kexec-tools
+package when the board pins a kexec-tools release other than Buildroot's;
+board/<board>/ with the kernel fragment of kdumplayer.fragment and the script
+that puts crashkernel= into the bootloader's file; configs/<ident>_kdump_defconfig;
+a README. Every file is a template under recipes/buildroot/; the Buildroot
+facts it relies on are data in recipes/buildroot/buildroot.yaml.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import textwrap
+from dataclasses import dataclass
+from functools import cache
+from pathlib import PurePosixPath
+from typing import Any
+
+import yaml
+
+from kdumplayer.board import Board
+from kdumplayer.errors import UserError
+from kdumplayer.output import GeneratedFile
+from kdumplayer.paths import RECIPES_DIR
+from kdumplayer.render import render
+
+FACTS_FILE = RECIPES_DIR / "buildroot" / "buildroot.yaml"
+PACKAGE = "kdump-init"
+PINNED_PACKAGE = "kdump-kexec-tools"
+FRAGMENT_NAME = "linux-kdump.fragment"
+EXEC_MODE = 0o755
+
+_NAME = re.compile(r"^[A-Za-z0-9_]+$")
+_FRAGMENT_SET = re.compile(r"^CONFIG_([A-Za-z0-9_]+)=(.*)$")
+_FRAGMENT_UNSET = re.compile(r"^# CONFIG_([A-Za-z0-9_]+) is not set$")
+# What a crashkernel= value may hold once it is in a sed replacement and a shell word.
+_CMDLINE_SAFE = re.compile(r"^crashkernel=[A-Za-z0-9@:,.-]+( crashkernel=[A-Za-z0-9@:,.-]+)*$")
+_INIT_MACROS = (("SYSV", ("busybox", "sysv")), ("SYSTEMD", ("systemd",)), ("OPENRC", ("openrc",)))
+
+
+@cache
+def facts() -> dict[str, Any]:
+    """recipes/buildroot/buildroot.yaml: what kdumplayer knows about Buildroot."""
+    with FACTS_FILE.open(encoding="utf-8") as handle:
+        data: dict[str, Any] = yaml.safe_load(handle)
+    return data
+
+
+def default_dirname(board: Board, *, name: str | None = None) -> str:
+    return "buildroot"
+
+
+def external_name(board: Board, name: str | None = None) -> str:
+    value = name or board.buildroot.external_name
+    if not _NAME.match(value):
+        raise UserError(f"{value!r} is not a BR2_EXTERNAL name (letters, digits and _ only)",
+                        key="buildroot.external_name")
+    return value
+
+
+def defconfig_name(board: Board) -> str:
+    return f"{board.ident}_kdump_defconfig"
+
+
+def _requires(module: str, what: str, issue: str) -> Any:
+    # The fragment and the runtime come from other parts of kdumplayer: without
+    # them there is no tree worth writing.
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise RuntimeError(f"the Buildroot generator needs {module} ({what}, {issue}): {exc}") from exc
+
+
+def kernel_fragment(board: Board) -> str:
+    return str(_requires("kdumplayer.fragment", "the kernel fragment", "issue 3")
+               .fragment_for_board(board))
+
+
+def runtime_files(board: Board) -> list[Any]:
+    """Every init system's runtime files: Buildroot installs the selected init's."""
+    runtime = _requires("kdumplayer.runtime", "the kdump hook", "issue 4")
+    files = list(runtime.all_runtime_files(board))
+    for f in files:
+        if "/" in f.name or not f.name or not f.install_path.startswith("/"):
+            raise RuntimeError(f"runtime file {f.name!r} -> {f.install_path!r}: expected a plain "
+                               "name and an absolute target path")
+    return files
+
+
+def config_fixups(fragment: str) -> list[str]:
+    """The fragment as Buildroot KCONFIG_*_OPT calls, in the fragment's order."""
+    calls = []
+    for number, raw in enumerate(fragment.splitlines(), start=1):
+        line = raw.strip()
+        unset = _FRAGMENT_UNSET.match(line)
+        if unset:
+            calls.append(f"KCONFIG_DISABLE_OPT,CONFIG_{unset.group(1)}")
+            continue
+        if not line or line.startswith("#"):
+            continue
+        match = _FRAGMENT_SET.match(line)
+        if not match:
+            raise RuntimeError(f"kernel fragment line {number} is not an assignment: {raw!r}")
+        symbol, value = match.groups()
+        if value == "y":
+            calls.append(f"KCONFIG_ENABLE_OPT,CONFIG_{symbol}")
+        elif re.match(r'^(-?[0-9]+|0x[0-9a-fA-F]+|m|"[^"$,#\'()\\]*")$', value):
+            # KCONFIG_SET_OPT echoes the value inside single quotes, as a $(call) argument.
+            calls.append(f"KCONFIG_SET_OPT,CONFIG_{symbol},{value}")
+        else:
+            raise RuntimeError(f"CONFIG_{symbol}={value} cannot be passed to KCONFIG_SET_OPT")
+    return calls
+
+
+@dataclass(frozen=True)
+class KexecRelease:
+    source: str
+    site: str
+    hashes: tuple[tuple[str, str, str], ...]
+    license_hash: bool
+    provenance: str
+
+
+def kexec_release(version: str) -> KexecRelease:
+    known = facts()["kexec_tools_releases"]
+    entry = known.get(version)
+    if entry is None:
+        raise UserError(
+            f"no download hash known for kexec-tools {version}; Buildroot checks every "
+            f"download (known: {', '.join(known)}); add it to {FACTS_FILE.name}",
+            key="kexec_tools")
+    tarball = f"kexec-tools-{version}.tar.xz"
+    if "tarball" in entry:
+        hashes = [("sha256", entry["tarball"], tarball)]
+        provenance = ("From https://www.kernel.org/pub/linux/utils/kernel/kexec/sha256sums.asc"
+                      " (as in Buildroot's package/kexec/kexec.hash)")
+    else:
+        hashes = [tuple(h) for h in entry["hashes"]]
+        provenance = "kexec-tools as Buildroot used it in 2010; hash from Aboriginal Linux"
+    if entry.get("copying"):
+        hashes.append(("sha256", entry["copying"], "COPYING"))
+    return KexecRelease(
+        source=entry.get("source", "kexec-tools-$(KDUMP_KEXEC_TOOLS_VERSION).tar.xz"),
+        site=entry.get("site", "$(BR2_KERNEL_MIRROR)/linux/utils/kernel/kexec"),
+        hashes=tuple(hashes),  # type: ignore[arg-type]
+        license_hash=bool(entry.get("copying")),
+        provenance=provenance,
+    )
+
+
+def pinned_kexec(board: Board) -> str | None:
+    """The kexec-tools version to package separately, or None for Buildroot's kexec."""
+    if board.kexec_tools is None or board.kexec_tools == str(facts()["kexec_version"]):
+        return None
+    return board.kexec_tools
+
+
+def _dependencies(board: Board, pinned: str | None) -> tuple[list[tuple[str, str]], list[str],
+                                                             list[str], list[str]]:
+    """(depends on lines, selects, toolchain needs, the comment's depends on lines)."""
+    deps = facts()["depends"]
+    parts = ["kexec"]
+    selects = ["BR2_PACKAGE_KDUMP_KEXEC_TOOLS" if pinned else "BR2_PACKAGE_KEXEC"]
+    if board.dump.collector == "makedumpfile":
+        if board.arch.name not in facts()["makedumpfile_arches"]:
+            raise UserError(
+                f"Buildroot's makedumpfile package does not build for {board.arch.name} "
+                f"(it does for {', '.join(facts()['makedumpfile_arches'])}); "
+                "use dump.collector: cp for this board", key="dump.collector")
+        parts.append("makedumpfile")
+        selects.append("BR2_PACKAGE_MAKEDUMPFILE")
+        library = facts()["compression_packages"][board.dump.compression]
+        if library:
+            selects.append(library)
+            if board.dump.compression in deps:
+                parts.append(board.dump.compression)
+    depends: list[tuple[str, str]] = []
+    needs: list[str] = []
+    arches: list[str] = []
+    missing: list[str] = []
+    for part in parts:
+        spec = deps[part]
+        if spec.get("arch"):
+            depends.append((spec["arch"], part))
+            arches.append(spec["arch"])
+        for symbol, need in spec.get("toolchain", []):
+            if (symbol, part) not in depends and all(symbol != s for s, _ in depends):
+                depends.append((symbol, part))
+                needs.append(need)
+                missing.append(symbol[1:] if symbol.startswith("!") else f"!{symbol}")
+    if pinned:
+        depends.append(("!BR2_PACKAGE_KEXEC", PINNED_PACKAGE))
+    comment = [" && ".join(arches)] if arches else []
+    comment.append(" || ".join(missing))
+    return depends, selects, needs, comment
+
+
+def _help(board: Board, pinned: str | None) -> list[str]:
+    kexec = f"kexec-tools {pinned} (kdump-kexec-tools)" if pinned else "kexec"
+    collector = ("makedumpfile" + (f" ({board.dump.compression})"
+                 if board.dump.compression != "none" else "")
+                 if board.dump.collector == "makedumpfile" else "cp")
+    text = (
+        f"kdump for {board.name}: at boot, /usr/sbin/kdump loads the "
+        f"capture kernel with {kexec}; after a crash, the capture kernel "
+        f"saves the dump to {board.dump.dir} with {collector}, then "
+        f"{board.dump.final_action}s. Configuration: /etc/kdump.conf. "
+        "Selecting this package also enables the kernel options kdump needs."
+    )
+    lines = textwrap.wrap(text, width=62, break_long_words=False, break_on_hyphens=False)
+    return [*lines, "", "https://www.kernel.org/doc/html/latest/admin-guide/kdump/kdump.html"]
+
+
+def _post_script(board: Board, name: str, board_dir: str) -> dict[str, Any]:
+    """What the crashkernel= script needs, and how the defconfig wires it."""
+    fmt = board.bootloader.type
+    if board.bootloader.entry is not None:
+        raise UserError("the Buildroot post script patches every entry; bootloader.entry is "
+                        "not supported for Buildroot", key="bootloader.entry")
+    boot_script = None
+    if fmt == "u-boot":
+        config = board.bootloader.config or ""
+        if PurePosixPath(config).name.lower().startswith("uenv"):
+            fmt = "uenv"
+        elif config:
+            boot_script = config
+        else:
+            raise UserError("a U-Boot board needs bootloader.config: its boot.cmd source "
+                            "(relative to Buildroot's top directory) or uEnv.txt",
+                            key="bootloader.config")
+    spec = facts()["bootloaders"][fmt]
+    stage = spec["stage"]
+    script = f"post-{'image' if stage == 'image' else 'fakeroot'}.sh"
+    value = board.crashkernel.cmdline
+    if not _CMDLINE_SAFE.match(value):
+        raise UserError(f"{value!r} cannot be written by the post script", key="crashkernel")
+    path = f"$(BR2_EXTERNAL_{name}_PATH)/{board_dir}/{script}"
+    if stage == "image":
+        setting = ("BR2_ROOTFS_POST_IMAGE_SCRIPT", f"{spec['base_post_image']} {path}")
+    else:
+        setting = ("BR2_ROOTFS_POST_FAKEROOT_SCRIPT", path)
+    return {
+        "format": fmt,
+        "stage": "image" if stage == "image" else "fakeroot",
+        "script": script,
+        "files": spec["files"],
+        "crashkernel": value,
+        "qemu_memory": f"{board.memory >> 20}M" if fmt == "qemu" else None,
+        "boot_script": boot_script,
+        "mkimage_arch": facts()["mkimage_arch"][board.arch.name],
+        "setting": setting,
+    }
+
+
+def _group(files: list[Any]) -> tuple[list[Any], list[tuple[str, list[Any]]]]:
+    """(files every init installs, [(INSTALL_INIT_<MACRO>, files)])."""
+    common = [f for f in files if len(f.inits) > 1 and set(f.inits) >= {"systemd", "openrc"}]
+    macros = []
+    for macro, inits in _INIT_MACROS:
+        own = [f for f in files if f not in common and set(f.inits) & set(inits)]
+        if own:
+            macros.append((macro, own))
+    return common, macros
+
+
+def context(board: Board, name: str | None = None) -> dict[str, Any]:
+    """Everything the templates are rendered with."""
+    name = external_name(board, name)
+    board_dir = f"board/{board.name}"
+    pinned = pinned_kexec(board)
+    fragment = kernel_fragment(board)
+    files = runtime_files(board)
+    target_files, init_macros = _group(files)
+    depends, selects, needs, comment_depends = _dependencies(board, pinned)
+    post = _post_script(board, name, board_dir)
+    packages = [s for s in selects]
+    return {
+        "board": board,
+        "name": name,
+        "board_dir": board_dir,
+        "defconfig_name": defconfig_name(board),
+        "base_defconfig": board.buildroot.defconfig or "<board>_defconfig",
+        "fragment": fragment,
+        "fragment_path": f"{board_dir}/{FRAGMENT_NAME}",
+        "fragment_setting": f"$(BR2_EXTERNAL_{name}_PATH)/{board_dir}/{FRAGMENT_NAME}",
+        "fixups": config_fixups(fragment),
+        "runtime": files,
+        "target_files": target_files,
+        "init_macros": init_macros,
+        "dump_dir": board.dump.dir,
+        "pinned": pinned,
+        "buildroot_kexec": facts()["kexec_version"],
+        "depends": depends,
+        "selects": selects,
+        "needs": needs,
+        "comment_depends": comment_depends,
+        "help": _help(board, pinned),
+        "packages": packages,
+        "init_symbol": facts()["init_symbols"][board.init],
+        "post": post,
+        "post_scripts": [post["setting"]],
+        "buildroot_release": facts()["release"],
+        **{k: post[k] for k in ("format", "stage", "files", "crashkernel", "qemu_memory",
+                                "boot_script", "mkimage_arch")},
+    }
+
+
+def generate(board: Board, *, name: str | None = None) -> dict[str, GeneratedFile]:
+    """The BR2_EXTERNAL tree for `board`, in memory."""
+    ctx = context(board, name)
+
+    def tpl(template: str, **extra: Any) -> GeneratedFile:
+        return GeneratedFile.text(render(f"buildroot/{template}", **ctx, **extra))
+
+    pkg = f"package/{PACKAGE}"
+    tree: dict[str, GeneratedFile] = {
+        "external.desc": tpl("external.desc"),
+        "external.mk": tpl("external.mk"),
+        "Config.in": tpl("Config.in"),
+        "README.md": tpl("README.md"),
+        f"{pkg}/Config.in": tpl("package/kdump-init/Config.in"),
+        f"{pkg}/{PACKAGE}.mk": tpl("package/kdump-init/kdump-init.mk"),
+        ctx["fragment_path"]: GeneratedFile.text(ctx["fragment"]),
+        f"{ctx['board_dir']}/{ctx['post']['script']}": GeneratedFile(
+            render("buildroot/board/kdump-cmdline.sh", **ctx).encode("utf-8"), EXEC_MODE),
+        f"configs/{ctx['defconfig_name']}": tpl("configs/kdump_defconfig"),
+    }
+    for f in ctx["runtime"]:
+        # Files in a package directory are not executable (check-package);
+        # kdump-init.mk installs them with their mode.
+        tree[f"{pkg}/{f.name}"] = GeneratedFile.text(f.text)
+    if ctx["pinned"]:
+        release = kexec_release(ctx["pinned"])
+        sub = f"package/{PINNED_PACKAGE}"
+        extra = {"version": ctx["pinned"], "release": release}
+        tree[f"{sub}/Config.in"] = tpl(f"{sub}/Config.in", **extra)
+        tree[f"{sub}/{PINNED_PACKAGE}.mk"] = tpl(f"{sub}/{PINNED_PACKAGE}.mk", **extra)
+        tree[f"{sub}/{PINNED_PACKAGE}.hash"] = tpl(f"{sub}/{PINNED_PACKAGE}.hash", **extra)
+    return dict(sorted(tree.items()))
