@@ -222,16 +222,22 @@ class Term:
 RECOMMEND_STEP = 16 << 20
 
 
+def human(amount: int) -> str:
+    """A size for people: exact kernel spelling when there is one, else MiB with a decimal."""
+    text = format_size(amount)
+    return text if not text.isdigit() or amount < 1 << 20 else f"{amount / (1 << 20):.1f}M"
+
+
 def recommend_terms(bits: int, memory: int, image_size: int = 0,
                     initrd_size: int = 0) -> tuple[Term, ...]:
     """The summands of the recommended reservation, before rounding."""
     terms = [Term(f"base for a {bits}-bit capture kernel, its drivers and makedumpfile",
                   (128 if bits == 64 else 96) << 20)]
     if image_size:
-        terms.append(Term(f"capture kernel image {format_size(image_size)} x 4 "
+        terms.append(Term(f"capture kernel image {human(image_size)} x 4 "
                           "(image, decompression, early allocations)", image_size * 4))
     if initrd_size:
-        terms.append(Term(f"capture initrd {format_size(initrd_size)}", initrd_size))
+        terms.append(Term(f"capture initrd {human(initrd_size)}", initrd_size))
     terms.append(Term(f"memmap of the dumped RAM: {format_size(memory)} / 64", memory // 64))
     return tuple(terms)
 

@@ -1,19 +1,147 @@
-"""`kdumplayer crashkernel`: check and recommend crashkernel= values (being built)."""
+"""`kdumplayer crashkernel`: recommend a crashkernel= size for a board, check a value.
+
+`recommend` shows its arithmetic and the distributions' defaults for the same
+RAM; `check` parses a value (exit 2 with the column when it does not parse)
+and checks it against RAM, arch and CONFIG_PHYSICAL_START (exit 1 on a problem).
+"""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from kdumplayer.cli.base import Command
+from kdumplayer import crashkernel as ck
+from kdumplayer.arch import get_arch, supported
+from kdumplayer.board import load_board
+from kdumplayer.cli.base import Command, add_board_argument, note, out
+from kdumplayer.crashkernel_check import Finding, check, check_board, image_size, references
 from kdumplayer.errors import UserError
+from kdumplayer.sizes import format_size, parse_size
+from kdumplayer.term import paint
+
+
+def _size(text: str, option: str) -> int:
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise UserError(str(exc), key=option) from None
+
+
+def _measured(size: str | None, path: str | None, option: str) -> tuple[int, str]:
+    if path is not None:
+        amount, how = image_size(Path(path))
+        return amount, f"{path}, {how}"
+    if size is not None:
+        return _size(size, option), "given"
+    return 0, ""
+
+
+def print_findings(findings: list[Finding], label: str) -> int:
+    problems = [f for f in findings if f.problem]
+    for finding in findings:
+        tag = paint("problem", "red") if finding.problem else paint("advice", "yellow")
+        out(f"{tag}: {finding.message}")
+    if not problems:
+        out(f"{paint('ok', 'green')}: {label}")
+    return 1 if problems else 0
 
 
 class CrashkernelCommand(Command):
     name = "crashkernel"
-    help = "check and recommend crashkernel= values"
+    help = "recommend a crashkernel= size for a board, or check a value"
+    description = (
+        "recommend: a reservation from the board's RAM, arch, capture kernel image and\n"
+        "initrd sizes, with the arithmetic and the Fedora and Debian defaults for the\n"
+        "same RAM. check: parse a crashkernel= value and check it against RAM, arch and\n"
+        "CONFIG_PHYSICAL_START (exit 0 ok, 1 a problem, 2 it does not parse)."
+    )
+    examples = (
+        "kdumplayer crashkernel recommend board-configs/qemu-x86_64.yaml",
+        "kdumplayer crashkernel recommend board-configs/visionfive2.yaml --image Image "
+        "--initrd-size 12M",
+        "kdumplayer crashkernel check 256M --memory 1G --arch x86_64",
+        "kdumplayer crashkernel check 128M@32M --memory 1G --arch x86_64 --physical-start 16M",
+        "kdumplayer crashkernel check --board board-configs/legacy-x86_64-2.6.32.yaml",
+    )
 
     def setup(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("rest", nargs=argparse.REMAINDER)
+        sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+        rec = sub.add_parser("recommend", help="a size for a board, with the arithmetic")
+        add_board_argument(rec)
+        rec.add_argument("--image", metavar="FILE", help="the capture kernel image, measured")
+        rec.add_argument("--image-size", metavar="SIZE", help="or its size, e.g. 12M")
+        rec.add_argument("--initrd", metavar="FILE", help="the capture initrd, measured")
+        rec.add_argument("--initrd-size", metavar="SIZE", help="or its size, e.g. 8M")
+        chk = sub.add_parser("check", help="check a value against RAM, arch and PHYSICAL_START")
+        chk.add_argument("value", metavar="VALUE", nargs="?",
+                         help="e.g. 256M, 128M@16M, 1G-4G:192M,4G-:256M, '512M,high 128M,low'")
+        chk.add_argument("--memory", metavar="SIZE", help="the board's RAM, e.g. 1G")
+        chk.add_argument("--arch", choices=supported(), help="the board's arch")
+        chk.add_argument("--physical-start", metavar="SIZE",
+                         help="CONFIG_PHYSICAL_START of the kernel (x86), e.g. 16M or 0x1000000")
+        chk.add_argument("--board", metavar="BOARD",
+                         help="check the board's own value (RAM, arch, fragment from the board)")
 
     def run(self, args: argparse.Namespace) -> int:
-        raise UserError("'crashkernel' is not available yet")
+        if args.action == "recommend":
+            return self._recommend(args)
+        return self._check(args)
+
+    def _check(self, args: argparse.Namespace) -> int:
+        if args.board is not None:
+            if args.value or args.memory or args.arch or args.physical_start:
+                raise UserError("--board takes the value, memory and arch from the board; "
+                                "give either --board or VALUE --memory --arch")
+            board = load_board(args.board)
+            return print_findings(check_board(board), f"{board.crashkernel.cmdline} on "
+                                  f"{board.name} ({board.arch.name}, {format_size(board.memory)})")
+        if args.value is None or args.memory is None or args.arch is None:
+            raise UserError("give VALUE --memory SIZE --arch ARCH (or --board BOARD)")
+        try:
+            params = ck.parse_params(args.value)
+        except ck.CrashkernelError as exc:
+            raise UserError(exc.reason + f" (column {exc.column})", key=f"crashkernel={exc.value}"
+                            ) from None
+        memory = _size(args.memory, "--memory")
+        arch = get_arch(args.arch)
+        physical = _size(args.physical_start, "--physical-start") if args.physical_start else None
+        reserved = max(p.size_for(memory) for p in params)
+        label = f"{ck.to_cmdline(params)} reserves {format_size(reserved)} of {format_size(memory)}"
+        return print_findings(check(params, memory, arch, physical), label)
+
+    def _recommend(self, args: argparse.Namespace) -> int:
+        board = load_board(args.board)
+        image, image_how = _measured(args.image_size, args.image, "--image-size")
+        initrd, initrd_how = _measured(args.initrd_size, args.initrd, "--initrd-size")
+        terms = ck.recommend_terms(board.arch.bits, board.memory, image, initrd)
+        size = ck.recommend_size(board.arch.bits, board.memory, image, initrd)
+        width = max(len(t.label) for t in terms) + 2
+        out(f"{board.name}: {board.arch.name}, {format_size(board.memory)} of RAM")
+        for index, term in enumerate(terms):
+            out(f"  {'+' if index else ' '} {term.label:<{width}}{_mib(term.amount):>10}")
+        total = sum(t.amount for t in terms)
+        out(f"  = {'sum':<{width}}{_mib(total):>10}")
+        out(f"    {'rounded up to a multiple of 16M':<{width}}{_mib(size):>10}")
+        if image_how:
+            out(f"    image size: {image_how}")
+        if initrd_how:
+            out(f"    initrd size: {initrd_how}")
+        if not image:
+            note("note: no capture kernel image given (--image FILE or --image-size SIZE); "
+                 "the base stands for it")
+        out(f"recommended: crashkernel={format_size(size)}")
+        out(f"reference defaults for {format_size(board.memory)} of RAM:")
+        for ref in references():
+            params = ck.parse_params(ref.value)
+            got = params[0].size_for(board.memory)
+            mark = "" if ref.arch == board.arch.name else f" (for {ref.arch})"
+            out(f"  {ref.who:<7} {ref.value:<36} -> {format_size(got) if got else 'nothing':>7}"
+                f"  {ref.note}{mark}")
+        out(f"this board's value: {board.crashkernel.cmdline} -> "
+            f"{format_size(max(p.size_for(board.memory) for p in board.crashkernel.params))}")
+        return 0
+
+
+def _mib(amount: int) -> str:
+    mib = amount / (1 << 20)
+    return f"{mib:.0f}M" if mib == int(mib) else f"{mib:.1f}M"
