@@ -1,0 +1,194 @@
+"""Check many configurations in one run: glob expansion, sharding, worker processes.
+
+A Job is one configuration to check (a base config plus fragments, on one
+kernel source, arch and toolchain), plain data that crosses process
+boundaries. `run()` checks a list of jobs in `workers` processes; each
+process parses a Kconfig tree once per (source, arch, toolchain) and reuses
+it for every job with that key, so a batch of seventy arm defconfigs costs one
+parse per process. `shard()` splits a job list deterministically for CI
+matrices. Results come back as kdumplayer.report.ConfigOutcome values in the
+order of the jobs, whatever order the workers finish in.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kdumplayer import term
+from kdumplayer.buildroot_config import Finding
+from kdumplayer.errors import UserError
+from kdumplayer.report import ConfigOutcome, Location
+from kdumplayer.requirements import BoardChoices
+
+BASE_KINDS = ("defconfig", "config", "tinyconfig", "allnoconfig")
+
+
+@dataclass(frozen=True)
+class Base:
+    """The starting config: a defconfig of the tree, a config file, or tinyconfig/allnoconfig."""
+
+    kind: str
+    value: str | None = None  # the defconfig name or the config file
+
+    def __str__(self) -> str:
+        if self.kind == "defconfig":
+            return f"defconfig {self.value}"
+        if self.kind == "config":
+            return f"config {self.value}"
+        return self.kind
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str  # what the user named, shown in every report
+    kind: str  # kernel | buildroot | yocto
+    source: str  # kernel tree or tarball
+    arch: str
+    base: Base
+    fragments: tuple[str, ...] = ()
+    toolchain: str | None = None
+    against: str | None = None  # a fragment to check instead of the kdump requirements
+    board: BoardChoices = field(default_factory=BoardChoices)
+    buildroot: tuple[Finding, ...] = ()
+    anchor: Location | None = None  # the file annotations fall back to
+    fallback: Location | None = None  # where to add a missing setting (a fragment)
+    notes: tuple[str, ...] = ()
+    fix: bool = False  # also compute the fix fragment
+
+    @property
+    def key(self) -> tuple[str, str, str | None]:
+        return (self.source, self.arch, self.toolchain)
+
+
+# -- inputs ------------------------------------------------------------------
+
+
+def expand(patterns: list[str], roots: list[Path] | None = None) -> list[Path]:
+    """Files named by paths or globs, in argument order (globs sorted), each once.
+
+    A pattern that matches nothing under the working directory is tried under
+    each of `roots` (a kernel tree: `arch/arm/configs/*_defconfig`); one that
+    matches nothing anywhere is bad input.
+    """
+    found: list[Path] = []
+    for pattern in patterns:
+        matches = _matches(pattern, Path.cwd())
+        for root in roots or []:
+            if matches or Path(pattern).is_absolute():
+                break
+            matches = _matches(pattern, root)
+        if not matches:
+            raise UserError("no such file (nothing matches)", file=pattern)
+        found += matches
+    return list(dict.fromkeys(found))
+
+
+def _matches(pattern: str, root: Path) -> list[Path]:
+    full = pattern if Path(pattern).is_absolute() else str(root / pattern)
+    if glob.has_magic(pattern):
+        return [Path(p) for p in sorted(glob.glob(full, recursive=True)) if Path(p).is_file()]
+    return [Path(full)] if Path(full).is_file() else []
+
+
+_SHARD = re.compile(r"^([1-9][0-9]*)/([1-9][0-9]*)$")
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    match = _SHARD.match(text.strip())
+    if not match or int(match[1]) > int(match[2]):
+        raise UserError(f"--shard {text!r}: expected K/N with 1 <= K <= N, e.g. 1/4")
+    return int(match[1]), int(match[2])
+
+
+def shard(jobs: list[Job], index: int, total: int) -> list[Job]:
+    """Shard `index` of `total` (1-based): every total-th job by name, so shards are
+    disjoint, cover the list, and do not depend on argument order or machine."""
+    ordered = sorted(jobs, key=lambda j: (j.name, j.arch, j.source))
+    return [job for i, job in enumerate(ordered) if i % total == index - 1]
+
+
+# -- running -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """A UserError raised in a worker, carried back as data (exceptions lose fields in pickling)."""
+
+    message: str
+    file: str | None
+    line: int | None
+    key: str | None
+
+
+_TREES: dict[tuple[str, str, str | None], object] = {}
+
+
+def _tree(job: Job) -> object:
+    """This process's parsed tree for the job's key: one parse per key per process."""
+    if job.key not in _TREES:
+        from kdumplayer import outcome
+
+        _TREES[job.key] = outcome.load_tree(job.source, job.arch, job.toolchain)
+    return _TREES[job.key]
+
+
+def check_job(job: Job) -> ConfigOutcome | _Failure:
+    """Check one job in this process (the function workers run)."""
+    from kdumplayer import outcome
+
+    try:
+        start = time.perf_counter()
+        tree = _tree(job)
+        return outcome.check(tree, job, started=start)
+    except UserError as exc:
+        return _Failure(exc.message, exc.file, exc.line, exc.key)
+
+
+def _unwrap(result: ConfigOutcome | _Failure) -> ConfigOutcome:
+    if isinstance(result, _Failure):
+        raise UserError(result.message, file=result.file, line=result.line, key=result.key)
+    return result
+
+
+def run(jobs: list[Job], workers: int = 1, *, show_progress: bool = True) -> list[ConfigOutcome]:
+    """Check every job; outcomes in job order. Bad input in any job -> UserError."""
+    if not jobs:
+        return []
+    order = sorted(range(len(jobs)), key=lambda i: jobs[i].key)  # same key, same worker, mostly
+    results: dict[int, ConfigOutcome] = {}
+    workers = max(1, min(workers, len(jobs)))
+    if workers == 1:
+        for i in _progress(order, len(jobs), show_progress):
+            results[i] = _unwrap(check_job(jobs[i]))
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures: dict[Future[ConfigOutcome | _Failure], int] = {
+                pool.submit(check_job, jobs[i]): i for i in order
+            }
+            try:
+                for future in _progress(as_completed(futures), len(jobs), show_progress):
+                    results[futures[future]] = _unwrap(future.result())
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+    return [results[i] for i in range(len(jobs))]
+
+
+def _progress(
+    items: Iterator[Future[ConfigOutcome | _Failure]] | list[int], total: int, show: bool
+) -> Iterator:  # type: ignore[type-arg]
+    if not show:
+        return iter(items)
+    return term.progress(items, total=total, desc="kdump check")
+
+
+def default_workers() -> int:
+    return max(1, min(2, os.cpu_count() or 1))

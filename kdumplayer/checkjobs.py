@@ -1,0 +1,376 @@
+"""Turn `kdumplayer check` arguments into batch Jobs: one per configuration to check.
+
+The forms: a board description; one base (--defconfig, --config, tinyconfig,
+allnoconfig) on --kernel-src; many kernel configs (paths or globs, tried in
+the kernel tree when they match nothing here); Buildroot defconfigs
+(--buildroot, read by kdumplayer.buildroot_config); a Yocto layer's
+fragments (--yocto, read by kdumplayer.yocto_config). Every problem with the
+arguments is a UserError (exit 2) before anything is evaluated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from kdumplayer import buildroot_config, yocto_config
+from kdumplayer.arch import all_arches, get_arch
+from kdumplayer.batch import Base, Job, expand
+from kdumplayer.board import load_board
+from kdumplayer.errors import UserError
+from kdumplayer.report import Location
+from kdumplayer.requirements import BoardChoices, choices_of
+
+_WORD_BASES = ("tinyconfig", "allnoconfig")
+_LABEL = re.compile(r"^([2-9]\.[0-9]+(?:\.[0-9]+)?)=(.+)$")
+_IN_TREE = re.compile(r"(?:^|/)arch/([a-z0-9]+)/configs/([^/]+)$")
+
+
+@dataclass(frozen=True)
+class Source:
+    path: str
+    label: str | None  # the version the user said this source is for
+
+
+def parse_sources(values: list[str]) -> list[Source]:
+    sources = []
+    for value in values:
+        match = _LABEL.match(value)
+        source = Source(match[2], match[1]) if match else Source(value, None)
+        if not Path(source.path).exists():
+            raise UserError("kernel source not found", file=source.path, key="--kernel-src")
+        sources.append(source)
+    return sources
+
+
+def _major_minor(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in re.findall(r"\d+", version)[:2])
+
+
+class Sources:
+    """The --kernel-src values, with versions read once (tarballs are extracted once, cached)."""
+
+    def __init__(self, values: list[str]) -> None:
+        self.items = parse_sources(values)
+        self._versions: dict[str, str] = {}
+
+    def version(self, source: Source, srcarch: str) -> str:
+        if source.path not in self._versions:
+            from kdumplayer.kconfig.source import open_source
+
+            self._versions[source.path] = open_source(source.path, srcarch).version
+        return self._versions[source.path]
+
+    def default(self) -> str:
+        if not self.items:
+            raise UserError("no kernel source: give --kernel-src DIR|TARBALL", key="--kernel-src")
+        unlabelled = [s for s in self.items if s.label is None]
+        return (unlabelled or self.items)[0].path
+
+    def for_version(self, version: str | None, srcarch: str, where: Location) -> str:
+        """The source for a kernel version (major.minor must match); UserError if none."""
+        if version is None:
+            return self.default()
+        want = _major_minor(version)
+        for source in self.items:
+            if source.label is not None and _major_minor(source.label) == want:
+                return source.path
+        for source in self.items:
+            if source.label is None and _major_minor(self.version(source, srcarch)) == want:
+                return source.path
+        given = ", ".join(f"{s.path} ({s.label or self.version(s, srcarch)})" for s in self.items)
+        raise UserError(
+            f"kernel version {version}: no source given for it (give --kernel-src "
+            f"{'.'.join(map(str, want))}=DIR|TARBALL; given: {given or 'none'})",
+            file=where.file,
+            line=where.line,
+        )
+
+
+def _common(args: argparse.Namespace) -> dict[str, object]:
+    return {
+        "toolchain": args.toolchain,
+        "against": _existing(args.against, "--against") if args.against else None,
+    }
+
+
+def _existing(path: str, key: str) -> str:
+    if not Path(path).is_file():
+        raise UserError("no such file", file=path, key=key)
+    return str(Path(path))
+
+
+def _fragments(args: argparse.Namespace) -> tuple[str, ...]:
+    return tuple(_existing(f, "--fragment") for f in args.fragment)
+
+
+def _arch_name(args: argparse.Namespace) -> str:
+    if not args.arch:
+        raise UserError("give --arch (one of: " + ", ".join(all_arches()) + ")", key="--arch")
+    return get_arch(args.arch).name
+
+
+def build(args: argparse.Namespace) -> list[Job]:
+    sources = Sources(args.kernel_src)
+    if args.yocto:
+        return yocto_jobs(args, sources)
+    if args.buildroot:
+        return buildroot_jobs(args, sources)
+    inputs: list[str] = args.inputs
+    if len(inputs) == 1 and inputs[0].endswith((".yaml", ".yml")):
+        return [board_job(args, sources, Path(inputs[0]))]
+    if not inputs or (len(inputs) == 1 and inputs[0] in _WORD_BASES):
+        return [single_job(args, sources, inputs[0] if inputs else None)]
+    if args.defconfig or args.config:
+        raise UserError("give either CONFIG arguments or --defconfig/--config, not both")
+    return config_jobs(args, sources, inputs)
+
+
+def single_job(args: argparse.Namespace, sources: Sources, word: str | None) -> Job:
+    arch = _arch_name(args)
+    if args.config:
+        base = Base("config", _existing(args.config, "--config"))
+        anchor: Location | None = Location(base.value or "")
+    elif args.defconfig:
+        base = (
+            Base(args.defconfig, None)
+            if args.defconfig in _WORD_BASES
+            else Base("defconfig", args.defconfig)
+        )
+        anchor = None
+    elif word:
+        base, anchor = Base(word), None
+    else:
+        raise UserError(
+            "nothing to check: give a BOARD, CONFIG files, --defconfig NAME, "
+            "--config FILE, tinyconfig or allnoconfig"
+        )
+    fragments = _fragments(args)
+    return Job(
+        name=str(base.value or base.kind),
+        kind="kernel",
+        source=sources.default(),
+        arch=arch,
+        base=base,
+        fragments=fragments,
+        anchor=anchor,
+        fallback=Location(fragments[-1]) if fragments else anchor,
+        fix=bool(args.fix),
+        **_common(args),
+    )  # type: ignore[arg-type]
+
+
+def board_job(args: argparse.Namespace, sources: Sources, path: Path) -> Job:
+    board = load_board(path)
+    kernel = board.kernel
+    if args.arch and get_arch(args.arch).name != board.arch.name:
+        raise UserError(f"--arch {args.arch} differs from the board's arch {board.arch.name}")
+    if sources.items:
+        source = sources.for_version(kernel.version, board.arch.srcarch, Location(str(path)))
+    elif kernel.source is not None:
+        source = str(kernel.source)
+    else:
+        raise UserError(
+            "the board names no kernel source; give --kernel-src", file=path, key="kernel.source"
+        )
+    if args.config:
+        base = Base("config", _existing(args.config, "--config"))
+    elif args.defconfig:
+        base = Base("defconfig", args.defconfig)
+    elif kernel.config is not None:
+        base = Base("config", str(kernel.config))
+    elif kernel.defconfig:
+        base = Base("defconfig", kernel.defconfig)
+    else:
+        base = Base("defconfig", _arch_default_defconfig(source, board.arch.name))
+    fragments = tuple(str(f) for f in kernel.fragments) + _fragments(args)
+    for fragment in fragments:
+        _existing(fragment, "kernel.fragments")
+    return Job(
+        name=board.name,
+        kind="kernel",
+        source=source,
+        arch=board.arch.name,
+        base=base,
+        fragments=fragments,
+        board=choices_of(board),
+        anchor=Location(str(path)),
+        fallback=Location(fragments[-1]) if fragments else Location(str(path)),
+        fix=bool(args.fix),
+        **_common(args),
+    )  # type: ignore[arg-type]
+
+
+def _infer_arch(path: Path) -> str | None:
+    """arch/x86/configs/i386_defconfig -> i386; arch/arm64/configs/... -> arm64."""
+    match = _IN_TREE.search(path.as_posix())
+    if not match:
+        return None
+    srcarch, name = match[1], match[2]
+    candidates = [a for a in all_arches().values() if a.srcarch == srcarch]
+    if len(candidates) > 1:  # x86: the defconfig's name says which
+        named = [a for a in candidates if name.startswith(a.kernel_arch)]
+        candidates = named or [a for a in candidates if a.bits == 64]
+    return candidates[0].name if candidates else None
+
+
+def config_jobs(args: argparse.Namespace, sources: Sources, patterns: list[str]) -> list[Job]:
+    source = sources.default()
+    roots = []
+    if Path(source).is_dir():
+        roots.append(Path(source))
+    elif any(not Path(p).exists() for p in patterns):
+        from kdumplayer.kconfig.source import open_source
+
+        srcarch = get_arch(args.arch).srcarch if args.arch else "x86"
+        roots.append(open_source(source, srcarch).root)
+    files = expand(patterns, roots)
+    fragments = _fragments(args)
+    jobs = []
+    for path in files:
+        arch = get_arch(args.arch).name if args.arch else _infer_arch(path)
+        if arch is None:
+            raise UserError("cannot tell the arch of this config; give --arch", file=path)
+        name = _display_name(path, roots)
+        in_tree = any(_is_under(path, root) for root in roots)
+        anchor = None if in_tree and not Path(source).is_dir() else Location(str(path))
+        jobs.append(
+            Job(
+                name=name,
+                kind="kernel",
+                source=source,
+                arch=arch,
+                base=Base("config", str(path)),
+                fragments=fragments,
+                anchor=anchor,
+                fallback=Location(fragments[-1]) if fragments else anchor,
+                **_common(args),  # type: ignore[arg-type]
+            )
+        )
+    return jobs
+
+
+def _is_under(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def _display_name(path: Path, roots: list[Path]) -> str:
+    for root in roots:
+        if _is_under(path, root):
+            return path.resolve().relative_to(root.resolve()).as_posix()
+    return str(path)
+
+
+def _arch_default_defconfig(source: str, arch: str) -> str:
+    """What `make defconfig` uses: KBUILD_DEFCONFIG from arch/$SRCARCH/Makefile."""
+    from kdumplayer.kconfig.source import open_source
+
+    info = get_arch(arch)
+    root = open_source(source, info.srcarch).root
+    makefile = root / "arch" / info.srcarch / "Makefile"
+    text = makefile.read_text(encoding="utf-8", errors="replace") if makefile.is_file() else ""
+    names = re.findall(r"^\s*KBUILD_DEFCONFIG\s*:?=\s*(\S+)", text, re.M)
+    for name in names:
+        name = name.replace("$(ARCH)", info.kernel_arch)
+        if (root / "arch" / info.srcarch / "configs" / name).is_file():
+            return name
+    return "defconfig"
+
+
+def buildroot_jobs(args: argparse.Namespace, sources: Sources) -> list[Job]:
+    if not args.inputs:
+        raise UserError("--buildroot: give the Buildroot defconfigs to check")
+    externals = [Path(d) for d in args.br2_external]
+    topdir = Path(args.buildroot_dir) if args.buildroot_dir else None
+    jobs = []
+    for path in expand(args.inputs):
+        br = buildroot_config.load(path, br2_external=externals, topdir=topdir)
+        arch = br.arch or (get_arch(args.arch).name if args.arch else None)
+        if arch is None:
+            raise UserError(
+                "no supported arch symbol (BR2_x86_64, BR2_aarch64, BR2_arm, ...)", file=path
+            )
+        if br.kernel_config is None and br.kernel_defconfig is None:  # no kernel built
+            jobs.append(
+                Job(
+                    name=str(path),
+                    kind="buildroot",
+                    source="",
+                    arch=arch,
+                    base=Base("allnoconfig"),
+                    buildroot=br.findings,
+                    anchor=Location(str(path)),
+                    notes=("no kernel to check",),
+                )
+            )
+            continue
+        version_line = br.line_of("BR2_LINUX_KERNEL_CUSTOM_VERSION_VALUE")
+        source = sources.for_version(
+            br.version, get_arch(arch).srcarch, Location(str(path), version_line)
+        )
+        base = (
+            Base("config", str(br.kernel_config))
+            if br.kernel_config
+            else Base("defconfig", br.kernel_defconfig)
+        )
+        frag_line = br.line_of("BR2_LINUX_KERNEL_CONFIG_FRAGMENT_FILES")
+        fallback = (
+            Location(str(br.fragments[-1]))
+            if br.fragments
+            else Location(str(path), frag_line or br.last_line)
+        )
+        jobs.append(
+            Job(
+                name=str(path),
+                kind="buildroot",
+                source=source,
+                arch=arch,
+                base=base,
+                fragments=tuple(str(f) for f in br.fragments) + _fragments(args),
+                buildroot=br.findings,
+                anchor=Location(str(path)),
+                fallback=fallback,
+                notes=(f"kernel version {br.version}",) if br.version else (),
+                **_common(args),  # type: ignore[arg-type]
+            )
+        )
+    return jobs
+
+
+def yocto_jobs(args: argparse.Namespace, sources: Sources) -> list[Job]:
+    arch = _arch_name(args)
+    layer = Path(args.yocto)
+    found = yocto_config.kernel_fragments(layer, args.machine)
+    source = sources.default()
+    if args.config:
+        base = Base("config", _existing(args.config, "--config"))
+    elif args.defconfig:
+        base = Base("defconfig", args.defconfig)
+    elif found.defconfig is not None:
+        base = Base("config", str(found.defconfig))
+    else:
+        base = Base("defconfig", _arch_default_defconfig(source, arch))
+    fragments = tuple(str(f) for f in found.fragments) + _fragments(args)
+    anchor = Location(str(found.recipes[0])) if found.recipes else Location(str(layer))
+    return [
+        Job(
+            name=f"{layer.name}:{args.machine or 'any machine'}",
+            kind="yocto",
+            source=source,
+            arch=arch,
+            base=base,
+            fragments=fragments,
+            anchor=anchor,
+            fallback=Location(fragments[-1]) if fragments else anchor,
+            notes=found.notes,
+            board=BoardChoices(),
+            fix=bool(args.fix),
+            **_common(args),  # type: ignore[arg-type]
+        )
+    ]

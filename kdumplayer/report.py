@@ -1,0 +1,367 @@
+"""Check results as text, JSON, JUnit XML or GitHub Actions annotations.
+
+The input is a list of ConfigOutcome values: one checked configuration each
+(a kernel defconfig or .config, a Buildroot defconfig, a Yocto machine), with
+the outcome of every kdump requirement and the Buildroot-side findings. The
+data comes from the Kconfig library (kdumplayer.kconfig) through
+kdumplayer.batch; this module only formats it. Every format is a pure
+function returning a string; the JSON layout is documented in the README
+(section ci) and versioned by SCHEMA_ID.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from kdumplayer.buildroot_config import Finding
+
+SCHEMA_ID = "kdumplayer-check/1"
+FORMATS = ("text", "json", "junit", "github")
+
+
+@dataclass(frozen=True)
+class Location:
+    """The line a user changes to fix a problem (a fragment, a defconfig)."""
+
+    file: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return self.file if self.line is None else f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class RequirementOutcome:
+    symbol: str
+    requested: str
+    final: str | None  # None: the symbol is not defined in this kernel
+    met: bool
+    status: str  # the library's typed status, by name (met, unmet, absent, ...)
+    reason: str = ""
+    why: tuple[str, ...] = ()  # explanation lines, most useful first
+    location: Location | None = None
+    details: dict[str, Any] = field(default_factory=dict)  # structured explanation (JSON)
+
+    @property
+    def final_text(self) -> str:
+        return "(not defined)" if self.final is None else self.final or '""'
+
+
+@dataclass(frozen=True)
+class ConfigOutcome:
+    name: str  # what the user named: a path or a defconfig name
+    kind: str  # kernel | buildroot | yocto
+    arch: str
+    source: str
+    kernel_version: str | None
+    toolchain: str  # what ran the compiler probes (dummy tools, host, a prefix)
+    base: str
+    fragments: tuple[str, ...] = ()
+    requirements: tuple[RequirementOutcome, ...] = ()
+    buildroot: tuple[Finding, ...] = ()
+    anchor: Location | None = None  # the file of this config, for annotations
+    seconds: float = 0.0
+    notes: tuple[str, ...] = ()
+    fix: str | None = None  # the fix fragment's text, when one was asked for
+
+    @property
+    def unmet(self) -> list[RequirementOutcome]:
+        return [r for r in self.requirements if not r.met]
+
+    @property
+    def failed_findings(self) -> list[Finding]:
+        return [f for f in self.buildroot if not f.ok]
+
+    @property
+    def passed(self) -> bool:
+        return not self.unmet and not self.failed_findings
+
+    @property
+    def first_failure(self) -> str:
+        if self.unmet:
+            return self.unmet[0].symbol
+        if self.failed_findings:
+            return f"buildroot:{self.failed_findings[0].check}"
+        return "-"
+
+
+def render(outcomes: list[ConfigOutcome], fmt: str, *, verbose: bool = False) -> str:
+    if fmt == "text":
+        return text(outcomes, verbose=verbose)
+    if fmt == "json":
+        return to_json(outcomes)
+    if fmt == "junit":
+        return junit(outcomes)
+    if fmt == "github":
+        return github(outcomes)
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+# -- text -------------------------------------------------------------------
+
+
+def _relpath(path: str) -> str:
+    """Paths under the working directory as relative paths (what CI annotations need)."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
+
+
+def text(outcomes: list[ConfigOutcome], *, verbose: bool = False) -> str:
+    """Details for every config (each requirement when one config or verbose), then a table."""
+    lines: list[str] = []
+    show_all = verbose or len(outcomes) == 1
+    for outcome in outcomes:
+        met = sum(r.met for r in outcome.requirements)
+        state = "PASS" if outcome.passed else "FAIL"
+        version = f"linux {outcome.kernel_version}" if outcome.kernel_version else "linux ?"
+        lines.append(
+            f"{state} {outcome.name} ({outcome.arch}, {version}, {outcome.toolchain}): "
+            f"{met}/{len(outcome.requirements)} requirements met"
+        )
+        lines.append(
+            f"  base: {outcome.base}"
+            + (
+                f"; fragments: {', '.join(map(_relpath, outcome.fragments))}"
+                if outcome.fragments
+                else ""
+            )
+        )
+        lines += [f"  note: {note}" for note in outcome.notes]
+        for req in outcome.requirements:
+            if req.met and not show_all:
+                continue
+            mark = "ok  " if req.met else "FAIL"
+            lines.append(
+                f"  {mark} {req.symbol}: requested {req.requested}, final {req.final_text}"
+            )
+            if not req.met:
+                lines += [f"         {why}" for why in req.why]
+                if req.location:
+                    lines.append(f"         change: {_relpath(str(req.location))}")
+        for finding in outcome.buildroot:
+            if finding.ok and not show_all:
+                continue
+            mark = "ok  " if finding.ok else "FAIL"
+            where = (
+                f" ({_relpath(finding.file)}:{finding.line})"
+                if not finding.ok and finding.line
+                else ""
+            )
+            lines.append(f"  {mark} buildroot {finding.check}: {finding.message}{where}")
+        lines.append("")
+    lines += summary_table(outcomes)
+    return "\n".join(lines) + "\n"
+
+
+def summary_table(outcomes: list[ConfigOutcome]) -> list[str]:
+    rows = [("CONFIG", "ARCH", "RESULT", "FIRST FAILING")]
+    for o in outcomes:
+        met = sum(r.met for r in o.requirements)
+        result = f"{'met' if o.passed else 'unmet'} {met}/{len(o.requirements)}"
+        rows.append((o.name, o.arch, result, o.first_failure))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    table = [
+        f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:<{widths[2]}}  {row[3]}".rstrip()
+        for row in rows
+    ]
+    failed = sum(not o.passed for o in outcomes)
+    table.append(f"{len(outcomes)} config(s): {len(outcomes) - failed} passed, {failed} failed")
+    return table
+
+
+# -- JSON -------------------------------------------------------------------
+
+
+def _location(loc: Location | None) -> dict[str, Any] | None:
+    return None if loc is None else {"file": loc.file, "line": loc.line}
+
+
+def to_data(outcomes: list[ConfigOutcome]) -> dict[str, Any]:
+    failed = sum(not o.passed for o in outcomes)
+    return {
+        "schema": SCHEMA_ID,
+        "summary": {"configs": len(outcomes), "passed": len(outcomes) - failed, "failed": failed},
+        "results": [
+            {
+                "name": o.name,
+                "kind": o.kind,
+                "arch": o.arch,
+                "passed": o.passed,
+                "first_failure": None if o.passed else o.first_failure,
+                "kernel": {
+                    "source": o.source,
+                    "version": o.kernel_version,
+                    "toolchain": o.toolchain,
+                },
+                "base": o.base,
+                "fragments": list(o.fragments),
+                "seconds": round(o.seconds, 3),
+                "notes": list(o.notes),
+                "requirements": [
+                    {
+                        "symbol": r.symbol,
+                        "requested": r.requested,
+                        "final": r.final,
+                        "met": r.met,
+                        "status": r.status,
+                        "reason": r.reason,
+                        "why": list(r.why),
+                        "location": _location(r.location),
+                        "details": r.details,
+                    }
+                    for r in o.requirements
+                ],
+                "buildroot": [
+                    {
+                        "check": f.check,
+                        "ok": f.ok,
+                        "message": f.message,
+                        "location": {"file": f.file, "line": f.line},
+                    }
+                    for f in o.buildroot
+                ],
+                "fix": o.fix,
+            }
+            for o in outcomes
+        ],
+    }
+
+
+def to_json(outcomes: list[ConfigOutcome]) -> str:
+    return json.dumps(to_data(outcomes), indent=2, sort_keys=False) + "\n"
+
+
+# -- JUnit XML --------------------------------------------------------------
+
+
+def junit(outcomes: list[ConfigOutcome]) -> str:
+    """One <testsuite> per config, one <testcase> per requirement and Buildroot check."""
+    root = ET.Element("testsuites", name="kdumplayer check")
+    total = failures = 0
+    seconds = 0.0
+    for o in outcomes:
+        suite = ET.SubElement(root, "testsuite", name=o.name)
+        props = ET.SubElement(suite, "properties")
+        for key, value in (
+            ("arch", o.arch),
+            ("kernel.source", o.source),
+            ("kernel.version", o.kernel_version or ""),
+            ("toolchain", o.toolchain),
+            ("base", o.base),
+        ):
+            ET.SubElement(props, "property", name=key, value=value)
+        classname = f"kdump.{o.kind}.{o.arch}.{Path(o.name).name}"
+        cases = 0
+        suite_failures = 0
+        for r in o.requirements:
+            case = ET.SubElement(
+                suite, "testcase", name=f"CONFIG_{r.symbol}={r.requested}", classname=classname
+            )
+            _case_location(case, r.location or o.anchor)
+            if not r.met:
+                failure = ET.SubElement(
+                    case,
+                    "failure",
+                    type=r.status,
+                    message=f"{r.symbol}: requested {r.requested}, final {r.final_text}",
+                )
+                failure.text = "\n".join((r.reason, *r.why)).strip()
+                suite_failures += 1
+            cases += 1
+        for f in o.buildroot:
+            case = ET.SubElement(
+                suite, "testcase", name=f"buildroot {f.check}", classname=classname
+            )
+            _case_location(case, Location(f.file, f.line))
+            if not f.ok:
+                failure = ET.SubElement(
+                    case, "failure", type=f"buildroot-{f.check}", message=f.message
+                )
+                failure.text = f.message
+                suite_failures += 1
+            cases += 1
+        suite.set("tests", str(cases))
+        suite.set("failures", str(suite_failures))
+        suite.set("errors", "0")
+        suite.set("skipped", "0")
+        suite.set("time", f"{o.seconds:.3f}")
+        total += cases
+        failures += suite_failures
+        seconds += o.seconds
+    root.set("tests", str(total))
+    root.set("failures", str(failures))
+    root.set("errors", "0")
+    root.set("time", f"{seconds:.3f}")
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _case_location(case: ET.Element, loc: Location | None) -> None:
+    if loc is None:
+        return
+    case.set("file", _relpath(loc.file))
+    if loc.line:
+        case.set("line", str(loc.line))
+
+
+# -- GitHub Actions annotations ---------------------------------------------
+
+
+def _escape_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(value: str) -> str:
+    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(message: str, title: str, loc: Location | None) -> str:
+    props = []
+    if loc is not None:
+        props.append(f"file={_escape_property(_relpath(loc.file))}")
+        if loc.line:
+            props.append(f"line={loc.line}")
+    props.append(f"title={_escape_property(title)}")
+    return f"::error {','.join(props)}::{_escape_data(message)}"
+
+
+def github(outcomes: list[ConfigOutcome]) -> str:
+    """One `::error` workflow command per problem, at the line to change, then the table."""
+    lines = []
+    for o in outcomes:
+        for r in o.unmet:
+            message = (
+                f"{o.name} ({o.arch}): CONFIG_{r.symbol} requested {r.requested}, "
+                f"final {r.final_text}"
+            )
+            if r.why:
+                message += "\n" + "\n".join(r.why)
+            lines.append(annotation(message, f"kdump: {r.symbol}", r.location or o.anchor))
+        for f in o.failed_findings:
+            lines.append(
+                annotation(
+                    f"{o.name}: {f.message}",
+                    f"kdump: buildroot {f.check}",
+                    Location(f.file, f.line),
+                )
+            )
+    lines += summary_table(outcomes)
+    return "\n".join(lines) + "\n"
+
+
+def markdown_summary(outcomes: list[ConfigOutcome]) -> str:
+    """The summary table for $GITHUB_STEP_SUMMARY."""
+    lines = ["| config | arch | result | first failing |", "|---|---|---|---|"]
+    for o in outcomes:
+        met = sum(r.met for r in o.requirements)
+        result = f"{'met' if o.passed else '**unmet**'} {met}/{len(o.requirements)}"
+        lines.append(f"| `{o.name}` | {o.arch} | {result} | {o.first_failure} |")
+    return "\n".join(lines) + "\n"
