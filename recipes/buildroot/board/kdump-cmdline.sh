@@ -43,11 +43,37 @@ AT_END="s/[[:space:]]*\$/ $MARK&/"
 
 {% endif %}
 need() {
-	if ! grep -Eq "$2" "$1"; then
+	if ! grep -Eq -e "$2" "$1"; then
 		echo "kdump: $1: no kernel command line to patch ($3)" >&2
 		exit 1
 	fi
 }
+{% if format in ("u-boot", "uenv") %}
+
+# A `setenv bootargs` value: inside its own quotes, else up to the quote
+# that closes an enclosing script value, a ';' or the end of the line.
+SETENV='(setenv|env[[:space:]]+set)[[:space:]]+bootargs[[:space:]]+'
+IN_VALUE="s/(${SETENV}\"[^\"]*[^\"[:space:]])([[:space:]]*\")/\\1 $MARK\\3/
+/$MARK/!s/(${SETENV}\")([[:space:]]*\")/\\1$MARK\\3/
+/$MARK/!s/(${SETENV}'[^']*[^'[:space:]])([[:space:]]*')/\\1 $MARK\\3/
+/$MARK/!s/(${SETENV}[^'\";]*[^'\";[:space:]])/\\1 $MARK/"
+{% endif %}
+{% if format == "u-boot" %}
+
+# Patch the `setenv bootargs` assignments holding crashkernel=, else the
+# fresh ones, else those that build on ${bootargs} (an append).
+patch_assignments() {
+	self='\$\{?bootargs([^A-Za-z0-9_]|$)'
+	if grep -E -e "$2" "$1" | grep -q 'crashkernel='; then
+		only='/crashkernel=/'
+	elif grep -E -e "$2" "$1" | grep -Evq -e "$self"; then
+		only="/$self/!"
+	else
+		only=''
+	fi
+	patch_lines "$1" "$2" "$only" "$IN_VALUE"
+}
+{% endif %}
 
 patch_file() {
 {% if format == "grub" %}
@@ -59,9 +85,10 @@ patch_file() {
 	need "$1" "$addr" "no kernel line"
 	patch_lines "$1" "$addr" "" "$AT_END"
 {% elif format == "extlinux" %}
+	# `APPEND -` means "no command line": left alone.
 	addr='^[[:space:]]*[Aa][Pp][Pp][Ee][Nn][Dd][[:space:]]'
 	need "$1" "$addr" "no APPEND line"
-	patch_lines "$1" "$addr" "" "$AT_END"
+	patch_lines "$1" "$addr" "/$addr+-[[:space:]]*\$/!" "$AT_END"
 {% elif format == "systemd-boot" %}
 	addr='^[[:space:]]*options[[:space:]]'
 	need "$1" "$addr" "no options line"
@@ -71,34 +98,25 @@ patch_file() {
 	patch_lines "$1" '^' '1' "/^[[:space:]]*\$/!$AT_END
 s/^[[:space:]]*\$/$MARK&/"
 {% elif format == "qemu" %}
-	addr='-append[[:space:]]+"'
-	need "$1" "$addr" "no -append \"...\""
+	# Inside the quotes of every -append "..." (or '...').
+	addr="-append[[:space:]]+[\"']"
+	need "$1" "$addr" "no quoted -append value"
 	patch_lines "$1" "$addr" "" "s/(-append[[:space:]]+\"[^\"]*[^\"[:space:]])([[:space:]]*\")/\\1 $MARK\\2/
-s/(-append[[:space:]]+\")([[:space:]]*\")/\\1$MARK\\2/"
-	if ! grep -Eq '[[:space:]](-m|-memory)[[:space:]]' "$1"; then
+s/(-append[[:space:]]+\")([[:space:]]*\")/\\1$MARK\\2/
+s/(-append[[:space:]]+'[^']*[^'[:space:]])([[:space:]]*')/\\1 $MARK\\2/
+s/(-append[[:space:]]+')([[:space:]]*')/\\1$MARK\\2/"
+	if ! grep -Eq -e '[[:space:]](-m|-memory)[[:space:]]' "$1"; then
 		tmp="$1.kdump-tmp"
 		sed -E "s/(qemu-system-[A-Za-z0-9_]+)([[:space:]])/\\1 -m $QEMU_MEMORY\\2/" "$1" >"$tmp"
 		cat "$tmp" >"$1"
 		rm -f "$tmp"
 	fi
 {% elif format == "u-boot" %}
-	addr='^[[:space:]]*(setenv|env[[:space:]]+set)[[:space:]]+bootargs[[:space:]]+[^[:space:]]'
-	need "$1" "$addr" "no setenv bootargs"
-	# An assignment that builds on ${bootargs} is an append: patch the ones
-	# holding crashkernel=, else the fresh ones, else the appends.
-	self='\$\{?bootargs([^A-Za-z0-9_]|$)'
-	if grep -E "$addr" "$1" | grep -q 'crashkernel='; then
-		only='/crashkernel=/'
-	elif grep -E "$addr" "$1" | grep -Evq "$self"; then
-		only="/$self/!"
-	else
-		only=''
-	fi
-	patch_lines "$1" "$addr" "$only" "/bootargs[[:space:]]+\"/s/(\"[^\"]*[^\"[:space:]])([[:space:]]*\"[[:space:]]*)\$/\\1 $MARK\\2/
-/bootargs[[:space:]]+\"/s/(bootargs[[:space:]]+\")([[:space:]]*\"[[:space:]]*)\$/\\1$MARK\\2/
-/bootargs[[:space:]]+\"/!$AT_END"
+	need "$1" "$SETENV" "no setenv bootargs"
+	patch_assignments "$1" "$SETENV"
 {% elif format == "uenv" %}
-	# The first of these variables that is set holds the command line.
+	# The first of these variables that is set holds the command line (the
+	# ones holding crashkernel= first); else a script's `setenv bootargs`.
 	for var in bootargs optargs cmdline extraargs; do
 		if grep -Eq "^$var=.*crashkernel=" "$1"; then
 			patch_lines "$1" "^$var=" '/crashkernel=/' "$AT_END"
@@ -108,16 +126,18 @@ s/(-append[[:space:]]+\")([[:space:]]*\")/\\1$MARK\\2/"
 	for var in bootargs optargs cmdline extraargs; do
 		if grep -Eq "^$var=" "$1"; then
 			only=''
-			if grep -E "^$var=" "$1" | grep -Evq "\\\$\\{?$var([^A-Za-z0-9_]|\$)"; then
-				only="/\\\$\\{?$var([^A-Za-z0-9_]|\$)/!"
+			self="\\\$\\{?$var([^A-Za-z0-9_]|\$)"
+			if grep -E "^$var=" "$1" | grep -Evq -e "$self"; then
+				only="/$self/!"
 			fi
 			patch_lines "$1" "^$var=" "$only" "/^$var=[[:space:]]*\$/!$AT_END
 s/^($var=)([[:space:]]*)\$/\\1$MARK\\2/"
 			return 0
 		fi
 	done
-	echo "kdump: $1: no kernel command line to patch (no bootargs=, optargs=, cmdline=, extraargs=)" >&2
-	exit 1
+	addr="^[A-Za-z0-9_.]+=.*$SETENV"
+	need "$1" "$addr" "no bootargs=, optargs=, cmdline=, extraargs=, nor setenv bootargs"
+	patch_lines "$1" "$addr" "" "$IN_VALUE"
 {% endif %}
 }
 
