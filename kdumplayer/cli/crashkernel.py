@@ -14,7 +14,14 @@ from kdumplayer import crashkernel as ck
 from kdumplayer.arch import get_arch, supported
 from kdumplayer.board import load_board
 from kdumplayer.cli.base import Command, add_board_argument, note, out
-from kdumplayer.crashkernel_check import Finding, check, check_board, image_size, references
+from kdumplayer.crashkernel_check import (
+    Finding,
+    check,
+    check_board,
+    effective,
+    image_size,
+    references,
+)
 from kdumplayer.errors import UserError
 from kdumplayer.sizes import format_size, parse_size
 from kdumplayer.term import paint
@@ -105,8 +112,10 @@ class CrashkernelCommand(Command):
         memory = _size(args.memory, "--memory")
         arch = get_arch(args.arch)
         physical = _size(args.physical_start, "--physical-start") if args.physical_start else None
-        reserved = max(p.size_for(memory) for p in params)
-        label = f"{ck.to_cmdline(params)} reserves {format_size(reserved)} of {format_size(memory)}"
+        reserved, low = effective(params, memory, arch)
+        low_note = f" ({format_size(low)} of it below 4G)" if low else ""
+        label = (f"{ck.to_cmdline(params)} reserves {format_size(reserved)}{low_note} "
+                 f"of {format_size(memory)}")
         return print_findings(check(params, memory, arch, physical), label)
 
     def _recommend(self, args: argparse.Namespace) -> int:

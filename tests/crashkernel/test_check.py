@@ -36,7 +36,7 @@ CASES = [
     ("512M,high", "8G", "x86_64", None, 0,
      "advice: crashkernel=...,high also reserves 256M below 4G by default"),
     ("512M,high 0,low", "8G", "x86_64", None, 0, "ok: crashkernel=512M,high crashkernel=0,low"),
-    ("256M,high", "1G", "arm64", None, 0, "reserves 256M of 1G"),  # plus 128M low: 384M
+    ("256M,high", "1G", "arm64", None, 0, "reserves 384M (128M of it below 4G) of 1G"),
     ("512M,high", "1G", "arm64", None, 1,
      "reserves 640M (with 128M low), leaving 384M of 1G: the system should keep at least half"),
     ("128M,low", "2G", "arm64", None, 1, "crashkernel=...,low is only used together with"),
