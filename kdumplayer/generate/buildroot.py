@@ -73,7 +73,8 @@ def _requires(module: str, what: str, issue: str) -> Any:
     try:
         return importlib.import_module(module)
     except ImportError as exc:
-        raise RuntimeError(f"the Buildroot generator needs {module} ({what}, {issue}): {exc}") from exc
+        raise RuntimeError(
+            f"the Buildroot generator needs {module} ({what}, {issue}): {exc}") from exc
 
 
 def kernel_fragment(board: Board) -> str:
