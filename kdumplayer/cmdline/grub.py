@@ -46,7 +46,7 @@ FORMAT = Format(
     name="grub",
     what="no linux, linux16 or linuxefi line",
     filenames=("grub.cfg", "grub2.cfg", "grub-*.cfg", "*/grub/*.cfg", "*/grub2/*.cfg"),
-    sniff=re.compile(r"^\s*(menuentry\s|(linux|linux16|linuxefi)\s+\S)", re.M),
+    sniff=re.compile(r"^\s*(menuentry|submenu|linux16|linuxefi)\s", re.M),
     candidates=candidates,
     entry_kind="menu entry",
 )
