@@ -51,6 +51,8 @@ venv: $(VENV)/.installed
 demo: deps venv
 	@echo "== 1. validate the default board: $(BOARD)"
 	$(KDUMPLAYER) validate $(BOARD)
+	@echo "== the Yocto layer for the default board: $(DEMO_OUT)/yocto (add it with bitbake-layers add-layer)"
+	$(KDUMPLAYER) generate yocto $(BOARD) -o $(DEMO_OUT)/yocto
 
 test: deps venv
 	$(PY) -m pytest
