@@ -162,7 +162,8 @@ def test_compression_library_is_selected(compression: str, symbol: str | None) -
     assert selected[2:] == ([symbol] if symbol else [])
     if compression == "snappy":
         assert "depends on BR2_INSTALL_LIBSTDCPP # snappy" in config
-        assert "needs a toolchain w/ headers >= 3.17, wchar, dynamic library, threads, C++" in config
+        assert ("needs a toolchain w/ headers >= 3.17, wchar, dynamic library, threads, C++"
+                in config)
 
 
 # --- refusals ------------------------------------------------------------------------------
@@ -341,7 +342,8 @@ def test_config_in_parses_and_selects(path: Path, tmp_path: Path) -> None:
         if arch_sym in kconf.syms:
             kconf.syms[arch_sym].set_value("y")
     assert pkg.set_value("y") and pkg.str_value == "y"
-    kexec = "BR2_PACKAGE_KDUMP_KEXEC_TOOLS" if buildroot.pinned_kexec(board) else "BR2_PACKAGE_KEXEC"
+    pinned = buildroot.pinned_kexec(board)
+    kexec = "BR2_PACKAGE_KDUMP_KEXEC_TOOLS" if pinned else "BR2_PACKAGE_KEXEC"
     assert kconf.syms[kexec].str_value == "y"
     if board.dump.collector == "makedumpfile":
         assert kconf.syms["BR2_PACKAGE_MAKEDUMPFILE"].str_value == "y"
