@@ -25,6 +25,7 @@ FILES = sorted(str(p.relative_to(DATA)) for p in DATA.rglob("*") if p.is_file())
 LINUX = "/boot/vmlinuz-6.1.0-27-amd64 root=UUID=3f1b2c9e-7d1a-4c55-9a53-1d2e3f4a5b6c ro"
 FEDORA = "/vmlinuz-6.11.4-301.fc41.x86_64 root=/dev/mapper/fedora-root ro"
 CENTOS = "/vmlinuz-2.6.32-754.35.1.el6.x86_64 ro root=/dev/mapper/vg_root-lv_root rd_NO_LUKS"
+DEFAULT = "GRUB_CMDLINE_LINUX_DEFAULT"
 ARMBIAN = "root=${rootdev} rootwait rootfstype=${rootfstype} ${consoleargs}"
 
 # (case id, file, format or None to detect, --entry, value, {line number: new line})
@@ -53,7 +54,7 @@ CASES = [
         10: 'GRUB_CMDLINE_LINUX="crashkernel=256M"',
     }),
     ("default/grub the _DEFAULT variable", "etc/default/grub", None,
-     "GRUB_CMDLINE_LINUX_DEFAULT", "256M", {9: 'GRUB_CMDLINE_LINUX_DEFAULT="quiet crashkernel=256M"'}),
+     "GRUB_CMDLINE_LINUX_DEFAULT", "256M", {9: f'{DEFAULT}="quiet crashkernel=256M"'}),
     ("default/grub single quotes, existing", "grub-default-fedora", "grub-default", None, "256M", {
         6: "GRUB_CMDLINE_LINUX='rd.lvm.lv=fedora/root crashkernel=256M rhgb quiet'",
     }),
@@ -64,9 +65,10 @@ CASES = [
         3: "export GRUB_CMDLINE_LINUX=crashkernel=256M",
     }),
     ("default/grub unquoted word gains quotes", "grub-default-unquoted", "grub-default",
-     "GRUB_CMDLINE_LINUX_DEFAULT", "256M", {2: 'GRUB_CMDLINE_LINUX_DEFAULT="quiet crashkernel=256M"'}),
+     "GRUB_CMDLINE_LINUX_DEFAULT", "256M", {2: f'{DEFAULT}="quiet crashkernel=256M"'}),
     ("grub legacy existing auto and --option", "menu.lst", None, None, "128M@32M", {
-        16: f"\tkernel {CENTOS} LANG=en_US.UTF-8 rd_NO_MD KEYTABLE=us crashkernel=128M@32M rhgb quiet",
+        16: f"\tkernel {CENTOS} LANG=en_US.UTF-8 rd_NO_MD KEYTABLE=us crashkernel=128M@32M "
+            "rhgb quiet",
         20: "\tkernel --no-mem-option /vmlinuz-2.6.32-696.el6.x86_64 ro "
             "root=/dev/mapper/vg_root-lv_root rd_NO_LUKS rhgb quiet crashkernel=128M@32M",
     }),
@@ -271,7 +273,8 @@ def test_chained_assignment_not_patched_twice() -> None:
     # A fresh assignment and a later append: only the fresh one gets the words.
     text = 'setenv bootargs "console=ttyS0"\nsetenv bootargs "${bootargs} quiet"\n'
     new = set_crashkernel(text, "64M", "u-boot")
-    assert new == 'setenv bootargs "console=ttyS0 crashkernel=64M"\nsetenv bootargs "${bootargs} quiet"\n'
+    assert new == ('setenv bootargs "console=ttyS0 crashkernel=64M"\n'
+                   'setenv bootargs "${bootargs} quiet"\n')
     # An existing crashkernel= on the append is replaced there, not added to the first.
     text = 'setenv bootargs "console=ttyS0"\nsetenv bootargs "${bootargs} crashkernel=32M"\n'
     new = set_crashkernel(text, "64M", "u-boot")
