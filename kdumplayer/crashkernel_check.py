@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
@@ -172,7 +172,7 @@ def image_size(path: Path) -> tuple[int, str]:
 
 def _elf_load_size(data: bytes, path: Path) -> int:
     is64 = data[4] == 2
-    order = "little" if data[5] == 1 else "big"
+    order: Literal["little", "big"] = "little" if data[5] == 1 else "big"
 
     def num(offset: int, width: int) -> int:
         return int.from_bytes(data[offset : offset + width], order)

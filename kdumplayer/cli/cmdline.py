@@ -84,8 +84,8 @@ class CmdlineCommand(Command):
         if args.action == "get":
             found = cmdline.get_crashkernel(text, args.format, name, args.entry)
             for item in found:
-                entry = f" {item.entry}:" if item.entry else ""
-                out(f"{name}:{item.line}:{entry} {' '.join(item.words) or '(no crashkernel=)'}")
+                where = f" {item.entry}:" if item.entry else ""
+                out(f"{name}:{item.line}:{where} {' '.join(item.words) or '(no crashkernel=)'}")
             return 0 if all(item.words for item in found) else 1
         if args.action == "set":
             value, fmt, entry = self._value(args, text)

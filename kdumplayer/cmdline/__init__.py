@@ -6,7 +6,7 @@ Library API (what the Buildroot and Yocto generators call)::
 
     new_text = set_crashkernel(text, "256M", fmt=None, filename="grub.cfg", entry=None)
     fmt = detect_format("extlinux.conf", text)          # -> "extlinux"
-    found = get_crashkernel(text, fmt, filename)        # -> [(entry, line, "crashkernel=256M"), ...]
+    found = get_crashkernel(text, fmt, filename)  # [Found(entry, line, words), ...]
     old_text = remove_crashkernel(new_text, fmt, filename)  # also exported
 
 - ``value`` is what follows ``crashkernel=`` (``256M``, ``1G-4G:192M,4G-:256M@16M``), or
@@ -102,7 +102,7 @@ def format_named(name: str) -> Format:
 def _sites(text: str, fmt: str | None, filename: str, entry: str | None,
            every: bool = False) -> list[Site]:
     spec = format_named(fmt or detect_format(filename, text))
-    sites = spec.candidates(text, filename)  # type: ignore[call-arg]
+    sites = spec.candidates(text, filename)
     if not sites:
         raise UserError(f"no kernel command line to patch: {spec.what} ({spec.name} format)",
                         file=_where(filename))

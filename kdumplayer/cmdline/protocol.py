@@ -115,7 +115,7 @@ class Format:
     what: str  # the command-line lines it patches, for error messages
     filenames: tuple[str, ...]  # fnmatch patterns on the path (lower-cased)
     sniff: re.Pattern[str]  # content that marks this format
-    candidates: Callable[[str], list[Site]]
+    candidates: Callable[[str, str], list[Site]]  # (text, filename for errors)
     entry_kind: str | None = None  # "menu entry", "label", "variable"; None: no --entry
     chained: bool = False  # assignments build on each other (U-Boot, /etc/default/grub)
     preference: tuple[str, ...] = field(default=())  # chained: groups to try in order
