@@ -37,7 +37,7 @@ patch_lines() {
 	rm -f "$tmp"
 }
 
-{% if format != "qemu" %}
+{% if format not in ("qemu", "u-boot") %}
 # End of line (before blanks and a CR): one blank, then the marker.
 AT_END="s/[[:space:]]*\$/ $MARK&/"
 
