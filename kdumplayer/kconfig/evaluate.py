@@ -1,0 +1,337 @@
+"""Evaluate a base config plus fragments into the final .config, as the C tools would.
+
+The flow mirrors what Buildroot and a developer do:
+
+1. the base: `make NAME` for a defconfig (the file's values, resolved and
+   written out), a given .config, `make allnoconfig`, or `make tinyconfig`
+   (allnoconfig seeded with kernel/configs/tiny-base.config, then tiny.config
+   merged and resolved);
+2. the written base plus every fragment, in order (a later value wins, as with
+   merge_config.sh), resolved like `make olddefconfig`.
+
+Writing a resolved config and reading it back matters: a symbol with a prompt
+keeps the value the base resolved it to, even when a fragment changes its
+default.
+
+The C choice semantics changed in 6.11: a choice keeps a priority list of
+its members (an assigned member moves to the front), takes the first visible
+member assigned y, else its default unless that member was explicitly set to
+n, else the first visible unassigned member, else the least prioritised one.
+kconfiglib implements the older rule; for trees >= 6.11 the choices of the
+parsed tree are switched to PriorityChoice, which implements the new one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import kconfiglib
+
+from kdumplayer.errors import UserError
+from kdumplayer.kconfig.compat import MEMORY_CONFIG
+from kdumplayer.kconfig.configfile import Assignment, read_config
+
+if TYPE_CHECKING:
+    from kdumplayer.kconfig.tree import KconfigTree
+
+NEW_CHOICE_SINCE = (6, 11)
+
+
+@dataclass(frozen=True)
+class Base:
+    """Where the config starts: a defconfig of the tree, a file, tinyconfig or allnoconfig."""
+
+    kind: str  # defconfig | config | tinyconfig | allnoconfig
+    name: str = ""
+    path: Path | None = None
+
+    @classmethod
+    def defconfig(cls, name: str) -> Base:
+        return cls("defconfig", name=name)
+
+    @classmethod
+    def config(cls, path: Path | str) -> Base:
+        return cls("config", name=str(path), path=Path(path))
+
+    @classmethod
+    def tinyconfig(cls) -> Base:
+        return cls("tinyconfig", name="tinyconfig")
+
+    @classmethod
+    def allnoconfig(cls) -> Base:
+        return cls("allnoconfig", name="allnoconfig")
+
+    @classmethod
+    def parse(cls, text: str) -> Base:
+        """'tinyconfig', 'allnoconfig', a defconfig name, or a path to a config file."""
+        if text in ("tinyconfig", "allnoconfig"):
+            return cls(text, name=text)
+        if "/" in text or Path(text).is_file():
+            return cls.config(text)
+        return cls.defconfig(text)
+
+    def describe(self) -> str:
+        return self.name
+
+
+@dataclass
+class Evaluation:
+    """The final values, and every assignment that went in, located."""
+
+    values: dict[str, str]  # symbol -> the .config line's value ("y", "0x10", '"text"')
+    assignments: list[Assignment]  # base (as written) then fragments, in order
+    fragment_assignments: list[Assignment]
+    requested: dict[str, Assignment] = field(default_factory=dict)  # last fragment value
+    overridden: list[tuple[Assignment, Assignment]] = field(default_factory=list)
+    unknown: list[Assignment] = field(default_factory=list)  # symbols the tree lacks
+    base_text: str = ""
+
+    def config_text(self) -> str:
+        lines = [
+            f"# CONFIG_{name} is not set" if value == "n" else f"CONFIG_{name}={value}"
+            for name, value in self.values.items()
+        ]
+        return "\n".join(lines) + "\n"
+
+
+class PriorityChoice(kconfiglib.Choice):
+    """A choice resolved the 6.11+ way (see the module docstring)."""
+
+    __slots__ = ()
+
+    def _selection(self):  # type: ignore[no-untyped-def]
+        if self.tri_value != 2:
+            return None
+        state: ChoiceState = self.kconfig.choice_state
+        user = state.user
+        order = state.priority(self)
+        for sym in order:
+            if user.get(sym) == 2 and sym.visibility:
+                return sym
+        default = self._selection_from_defaults()
+        if default is not None and user.get(default) != 0:
+            return default
+        for sym in self.syms:
+            if sym.visibility and sym not in user:
+                return sym
+        for sym in reversed(order):
+            if sym.visibility:
+                return sym
+        return None
+
+
+class ImpliedSymbol(kconfiglib.Symbol):
+    """A symbol some `imply` names: the C tools write it even when its dependencies fail.
+
+    scripts/kconfig/symbol.c sets SYMBOL_WRITE as soon as the imply condition is
+    not n (the value stays n without the dependencies); kconfiglib writes such
+    a symbol only when its dependencies are met. Only the writing differs.
+    """
+
+    __slots__ = ()
+
+    @property
+    def config_string(self) -> str:
+        text: str = kconfiglib.Symbol.config_string.fget(self)  # type: ignore[attr-defined]
+        if text or (self.visibility and self.user_value is not None):
+            return text
+        if kconfiglib.expr_value(self.weak_rev_dep) and self.tri_value == 0:
+            return f"# {self.kconfig.config_prefix}{self.name} is not set\n"
+        return text
+
+
+class ChoiceState:
+    """Explicit values of choice members and the per-choice priority lists."""
+
+    def __init__(self) -> None:
+        self.user: dict[kconfiglib.Symbol, int] = {}
+        self.moved: dict[kconfiglib.Choice, list[kconfiglib.Symbol]] = {}
+
+    def assign(self, sym: kconfiglib.Symbol, value: int) -> None:
+        self.user[sym] = value
+        front = self.moved.setdefault(sym.choice, [])
+        if sym in front:
+            front.remove(sym)
+        front.insert(0, sym)
+
+    def priority(self, choice: kconfiglib.Choice) -> list[kconfiglib.Symbol]:
+        front = self.moved.get(choice, [])
+        return front + [s for s in _unique(choice.syms) if s not in front]
+
+
+def _unique(items: Sequence[kconfiglib.Symbol]) -> list[kconfiglib.Symbol]:
+    return list(dict.fromkeys(items))
+
+
+def prepare(tree: KconfigTree) -> None:
+    """Switch the tree's choices to the semantics of its kernel version (once)."""
+    kconf = tree.kconfig
+    if getattr(kconf, "choice_state", None) is not None:
+        return
+    kconf.choice_state = ChoiceState()
+    for sym in kconf.unique_defined_syms:
+        if (sym.weak_rev_dep is not kconf.n and sym.choice is None
+                and sym.orig_type in (kconfiglib.BOOL, kconfiglib.TRISTATE)):
+            sym.__class__ = ImpliedSymbol
+    if tree.version_tuple >= NEW_CHOICE_SINCE:
+        for choice in kconf.unique_choices:
+            choice.__class__ = PriorityChoice
+
+
+def _reset(tree: KconfigTree) -> None:
+    prepare(tree)
+    kconf = tree.kconfig
+    kconf.unset_values()
+    kconf.choice_state = ChoiceState()
+    kconf._invalidate_all()
+
+
+def _apply(tree: KconfigTree, assignments: Sequence[Assignment]) -> None:
+    """Give the assignments as user values, in order, as conf_read_simple does."""
+    kconf = tree.kconfig
+    state: ChoiceState = kconf.choice_state
+    # One line per symbol, at its last position: the value that wins, in the order
+    # the C reader would have ended up with (kconfiglib trips on some repeats).
+    last = {a.symbol: i for i, a in enumerate(assignments)}
+    lines = [a.config_line() for i, a in enumerate(assignments) if last[a.symbol] == i]
+    kconf.pending_config = "\n".join(lines) + "\n"
+    warn = kconf.warn
+    kconf.warn = False
+    try:
+        kconf.load_config(MEMORY_CONFIG, replace=True)  # always after _reset
+    finally:
+        kconf.warn = warn
+        kconf.pending_config = ""
+    for a in assignments:
+        sym = kconf.syms.get(a.symbol)
+        if sym is not None and sym.choice is not None and a.value[:1] in ("y", "n"):
+            state.assign(sym, 2 if a.value[:1] == "y" else 0)
+    kconf._invalidate_all()
+
+
+def written(tree: KconfigTree, file: str) -> list[Assignment]:
+    """The current values as `conf` writes them to .config, in its order."""
+    result = []
+    skip = tree.transitional
+    for node in tree.kconfig.node_iter(unique_syms=True):
+        sym = node.item
+        if not isinstance(sym, kconfiglib.Symbol) or sym.name in skip:
+            continue
+        text = sym.config_string
+        if not text:
+            continue
+        line = text.rstrip("\n")
+        if line.startswith("# "):
+            result.append(Assignment(sym.name, "n", file, 0, "n"))
+        else:
+            raw = line.split("=", 1)[1]
+            value = sym.str_value
+            result.append(Assignment(sym.name, value, file, 0, raw))
+    return result
+
+
+def _allnoconfig(tree: KconfigTree) -> None:
+    """Every prompted bool/tristate the user left unset becomes n (choice members excepted)."""
+    kconf = tree.kconfig
+    names = []
+    for node in kconf.node_iter():
+        sym = node.item
+        if (
+            isinstance(sym, kconfiglib.Symbol)
+            and node.prompt is not None
+            and sym.user_value is None
+            and sym.orig_type in (kconfiglib.BOOL, kconfiglib.TRISTATE)
+            and sym.choice is None
+        ):
+            names.append(sym.name)
+    unique = list(dict.fromkeys(names))
+    # Not through _apply: the C tools set these without moving choice priorities.
+    for name in unique:
+        kconf.syms[name].set_value(0)
+    kconf._invalidate_all()
+
+
+def _tree_file(tree: KconfigTree, rel: str) -> Path:
+    return tree.root / rel
+
+
+def _base_assignments(tree: KconfigTree, base: Base) -> list[Assignment]:
+    """Resolve the base alone and return it as written (what `make BASE` leaves in .config)."""
+    srcarch = tree.arch.srcarch
+    _reset(tree)
+    if base.kind == "config":
+        assert base.path is not None
+        return read_config(base.path)
+    if base.kind == "defconfig":
+        path = find_defconfig(tree, base.name)
+        _apply(tree, read_config(path, shown=str(path)))
+        return written(tree, f"{base.name} (resolved)")
+    if base.kind in ("allnoconfig", "tinyconfig"):
+        if base.kind == "tinyconfig":
+            seed = _tree_file(tree, "kernel/configs/tiny-base.config")
+            if seed.is_file():
+                _apply(tree, read_config(seed))
+        _allnoconfig(tree)
+        if base.kind == "allnoconfig":
+            return written(tree, "allnoconfig")
+        first = written(tree, "allnoconfig")
+        merged = list(first)
+        for rel in ("kernel/configs/tiny.config", f"arch/{srcarch}/configs/tiny.config"):
+            path = _tree_file(tree, rel)
+            if path.is_file():
+                merged.extend(read_config(path, shown=rel))
+        _reset(tree)
+        _apply(tree, merged)
+        return written(tree, "tinyconfig")
+    raise UserError(f"unknown base {base.kind!r}")
+
+
+def find_defconfig(tree: KconfigTree, name: str) -> Path:
+    """arch/$SRCARCH/configs/NAME; `defconfig` falls back to the arch's KBUILD_DEFCONFIG."""
+    configs = tree.root / "arch" / tree.arch.srcarch / "configs"
+    candidates = [configs / name]
+    if name == "defconfig":
+        candidates.append(configs / f"{tree.arch.kernel_arch}_defconfig")
+    for path in candidates:
+        if path.is_file():
+            return path
+    known = ", ".join(tree.defconfigs()[:12])
+    raise UserError(
+        f"no defconfig {name!r} in arch/{tree.arch.srcarch}/configs (there: {known} ...)",
+        key="defconfig",
+    )
+
+
+def evaluate(tree: KconfigTree, base: Base, fragments: Sequence[Path | str] = ()) -> Evaluation:
+    """Base + fragments in order -> the final .config values."""
+    fragment_assignments: list[Assignment] = []
+    for fragment in fragments:
+        fragment_assignments.extend(read_config(Path(fragment)))
+    base_assignments = _base_assignments(tree, base)
+    _reset(tree)
+    _apply(tree, [*base_assignments, *fragment_assignments])
+    final = written(tree, "final")
+    values = {a.symbol: a.value if a.value == "n" else a.raw for a in final}
+    requested: dict[str, Assignment] = {}
+    overridden: list[tuple[Assignment, Assignment]] = []
+    unknown: list[Assignment] = []
+    syms = tree.kconfig.syms
+    for a in fragment_assignments:
+        sym = syms.get(a.symbol)
+        if sym is None or not sym.nodes:
+            unknown.append(a)
+        if a.symbol in requested and requested[a.symbol].value != a.value:
+            overridden.append((requested[a.symbol], a))
+        requested[a.symbol] = a
+    return Evaluation(
+        values=values,
+        assignments=[*base_assignments, *fragment_assignments],
+        fragment_assignments=fragment_assignments,
+        requested=requested,
+        overridden=overridden,
+        unknown=unknown,
+    )
+
