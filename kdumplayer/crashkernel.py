@@ -231,14 +231,14 @@ def human(amount: int) -> str:
 def recommend_terms(bits: int, memory: int, image_size: int = 0,
                     initrd_size: int = 0) -> tuple[Term, ...]:
     """The summands of the recommended reservation, before rounding."""
-    terms = [Term(f"base for a {bits}-bit capture kernel, its drivers and makedumpfile",
+    terms = [Term(f"base: {bits}-bit capture kernel, drivers, makedumpfile",
                   (128 if bits == 64 else 96) << 20)]
     if image_size:
         terms.append(Term(f"capture kernel image {human(image_size)} x 4 "
-                          "(image, decompression, early allocations)", image_size * 4))
+                          "(load, decompress, early use)", image_size * 4))
     if initrd_size:
         terms.append(Term(f"capture initrd {human(initrd_size)}", initrd_size))
-    terms.append(Term(f"memmap of the dumped RAM: {format_size(memory)} / 64", memory // 64))
+    terms.append(Term(f"memmap of the dumped RAM {format_size(memory)} / 64", memory // 64))
     return tuple(terms)
 
 

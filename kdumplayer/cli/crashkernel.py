@@ -39,7 +39,7 @@ def _measured(size: str | None, path: str | None, option: str) -> tuple[int, str
         amount, how = image_size(Path(path))
         return amount, f"{path}, {how}"
     if size is not None:
-        return _size(size, option), "given"
+        return _size(size, option), ""
     return 0, ""
 
 
@@ -130,11 +130,10 @@ class CrashkernelCommand(Command):
             out(f"  {'+' if index else ' '} {term.label:<{width}}{_mib(term.amount):>10}")
         total = sum(t.amount for t in terms)
         out(f"  = {'sum':<{width}}{_mib(total):>10}")
-        out(f"    {'rounded up to a multiple of 16M':<{width}}{_mib(size):>10}")
-        if image_how:
-            out(f"    image size: {image_how}")
-        if initrd_how:
-            out(f"    initrd size: {initrd_how}")
+        out(f"    {'rounded up to 16M':<{width}}{_mib(size):>10}")
+        for what, how in (("image", image_how), ("initrd", initrd_how)):
+            if how:
+                out(f"    {what} size from {how}")
         if not image:
             note("note: no capture kernel image given (--image FILE or --image-size SIZE); "
                  "the base stands for it")

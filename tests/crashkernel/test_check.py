@@ -112,11 +112,12 @@ def test_recommend_shows_arithmetic_and_references() -> None:
     lines = result.out.splitlines()
     assert lines[0] == "qemu-x86_64: x86_64, 1G of RAM"
     body = "\n".join(" ".join(line.split()) for line in lines)
-    assert "base for a 64-bit capture kernel, its drivers and makedumpfile 128M" in body
-    assert "+ capture kernel image 10M x 4 (image, decompression, early allocations) 40M" in body
+    assert lines[1].split() == "base: 64-bit capture kernel, drivers, makedumpfile 128M".split()
+    assert "+ capture kernel image 10M x 4 (load, decompress, early use) 40M" in body
     assert "+ capture initrd 8M 8M" in body
-    assert "+ memmap of the dumped RAM: 1G / 64 16M" in body
+    assert "+ memmap of the dumped RAM 1G / 64 16M" in body
     assert "= sum 192M" in body
+    assert "rounded up to 16M 192M" in body
     assert "recommended: crashkernel=192M" in body
     assert "Fedora 1G-4G:192M,4G-64G:256M,64G-:512M -> 192M earlier default" in body
     assert "Fedora 2G-64G:256M,64G-:512M -> nothing current default" in body
