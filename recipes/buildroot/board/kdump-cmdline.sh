@@ -90,9 +90,16 @@ patch_file() {
 	need "$1" "$addr" "no APPEND line"
 	patch_lines "$1" "$addr" "/$addr+-[[:space:]]*\$/!" "$AT_END"
 {% elif format == "systemd-boot" %}
+	# Several options lines make one command line: patch the ones holding
+	# crashkernel=, else the last one.
 	addr='^[[:space:]]*options[[:space:]]'
 	need "$1" "$addr" "no options line"
-	patch_lines "$1" "$addr" "" "$AT_END"
+	if grep -E -e "$addr" "$1" | grep -q 'crashkernel='; then
+		only='/crashkernel=/'
+	else
+		only=$(grep -En -e "$addr" "$1" | tail -n 1 | cut -d: -f1)
+	fi
+	patch_lines "$1" "$addr" "$only" "$AT_END"
 {% elif format == "rpi" %}
 	# cmdline.txt: the whole first line is the command line.
 	patch_lines "$1" '^' '1' "/^[[:space:]]*\$/!$AT_END
