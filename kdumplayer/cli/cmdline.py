@@ -98,7 +98,8 @@ class CmdlineCommand(Command):
         if args.dry_run:
             out(unified_diff(text, new, name).rstrip("\n"))
             return 0
-        atomic_write(path, new.encode(**_CODEC), path.stat().st_mode & 0o7777)
+        target = path.resolve()  # through a symlink (/boot/grub/grub.cfg often is one)
+        atomic_write(target, new.encode(**_CODEC), target.stat().st_mode & 0o7777)
         changed = sum(1 for a, b in zip(text.split("\n"), new.split("\n"), strict=False) if a != b)
         out(f"{name}: {args.action} crashkernel= on {changed} line{'s' if changed != 1 else ''}")
         return 0

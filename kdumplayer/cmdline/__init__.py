@@ -76,6 +76,9 @@ def detect_format(filename: str, text: str) -> str:
     """The format of a file: from its name first, then from its content."""
     path = filename.replace("\\", "/").lower()
     base = path.rsplit("/", 1)[-1]
+    if base.endswith((".scr", ".uimg")) or text.startswith("\x27\x05\x19\x56"):
+        raise UserError("a compiled U-Boot script: patch its source (boot.cmd, boot.txt) and "
+                        "run mkimage again", file=_where(filename))
     by_name = [f.name for f in FORMATS.values()
                if any(fnmatch.fnmatch(path, p) or fnmatch.fnmatch(base, p) for p in f.filenames)]
     sniffed = [f.name for f in FORMATS.values() if f.sniff.search(text)]

@@ -99,11 +99,14 @@ def split(text: str, start: int, end: int, *, file: str = "", line: int | None =
     return tokens
 
 
+SEPARATORS = (";", "&&", "||")
+
+
 def commands(tokens: list[Token]) -> list[list[Token]]:
-    """Tokens grouped into commands at ';', dropping the leading then/else/do keywords."""
+    """Tokens grouped into commands at ';', '&&' and '||', dropping leading then/else/do."""
     out: list[list[Token]] = [[]]
     for tok in tokens:
-        if tok.raw == ";":
+        if tok.raw in SEPARATORS:
             out.append([])
         elif not out[-1] and tok.raw in ("then", "else", "do", "{"):
             continue

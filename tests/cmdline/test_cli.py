@@ -87,6 +87,29 @@ def test_board_supplies_value_and_entry(tmp_path: Path) -> None:
     assert run_cli("cmdline", "get", path).out.count("crashkernel=128M@32M") == 2
 
 
+def test_symlink_is_followed_not_replaced(tmp_path: Path) -> None:
+    real = tmp_path / "real.cfg"
+    shutil.copy(DATA / "grub-efi.cfg", real)
+    link = tmp_path / "grub.cfg"
+    link.symlink_to(real.name)
+    assert run_cli("cmdline", "set", link, "--crashkernel", "256M").code == 0
+    assert link.is_symlink()
+    assert b"crashkernel=256M" in real.read_bytes()
+
+
+def test_compiled_boot_scr_is_refused(tmp_path: Path) -> None:
+    scr = tmp_path / "boot.scr"
+    subprocess.run(["mkimage", "-A", "arm", "-T", "script", "-C", "none", "-d",
+                    str(DATA / "boot.txt"), str(scr)], check=True, capture_output=True)
+    for name in (scr, tmp_path / "renamed"):
+        if name != scr:
+            shutil.copy(scr, name)
+        result = run_cli("cmdline", "set", name, "--crashkernel", "256M")
+        assert result.code == 2
+        assert result.err == (f"kdumplayer: error: {name}: a compiled U-Boot script: patch its "
+                              "source (boot.cmd, boot.txt) and run mkimage again\n")
+
+
 def test_other_bytes_survive(tmp_path: Path) -> None:
     path = tmp_path / "cmdline.txt"
     path.write_bytes(b"console=tty1 root=/dev/mmcblk0p2 quiet\n# caf\xe9 \xff\n")

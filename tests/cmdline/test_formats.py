@@ -279,6 +279,10 @@ def test_chained_assignment_not_patched_twice() -> None:
     text = 'setenv bootargs "console=ttyS0"\nsetenv bootargs "${bootargs} crashkernel=32M"\n'
     new = set_crashkernel(text, "64M", "u-boot")
     assert new == 'setenv bootargs "console=ttyS0"\nsetenv bootargs "${bootargs} crashkernel=64M"\n'
+    # commands joined with && and ||
+    text = 'test -n "${x}" && setenv bootargs "a b" || echo no\n'
+    assert set_crashkernel(text, "64M", "u-boot") == (
+        'test -n "${x}" && setenv bootargs "a b crashkernel=64M" || echo no\n')
     # env set, and a value with several words where one is quoted
     text = "env set bootargs console=ttyS0 \"quiet splash\"; boot\n"
     assert set_crashkernel(text, "64M", "u-boot") == (

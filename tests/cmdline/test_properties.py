@@ -58,7 +58,8 @@ def args(draw: st.DrawFn, min_size: int = 0) -> str:
     return out
 
 
-TEMPLATES: dict[str, Callable[[str, str], str]] = {
+Template = Callable[[str, str], str]
+TEMPLATES: dict[str, Template] = {
     "grub": lambda a, n: f"# c{n}menuentry 'Linux' {{{n}\tlinux /vmlinuz {a}{n}}}{n}"
                          f"menuentry \"Other\" --class os {{{n}\tlinux16 /bzImage {a}{n}}}{n}",
     "grub-default": lambda a, n: f'GRUB_DEFAULT=0{n}GRUB_CMDLINE_LINUX="{a}"{n}',
@@ -73,7 +74,22 @@ TEMPLATES: dict[str, Callable[[str, str], str]] = {
     "qemu": lambda a, n: f'qemu-system-x86_64 -kernel bzImage -append "{a}" -nographic{n}'
                          f"qemu-system-x86_64 -append '{a}'{n}",
 }
-files = st.tuples(st.sampled_from(sorted(TEMPLATES)), args(), st.sampled_from(["\n", "\r\n"]))
+# Second spellings: unquoted U-Boot words, single-quoted /etc/default/grub, extlinux globals.
+VARIANTS: dict[str, Template] = {
+    "u-boot": lambda a, n: f"if true; then{n}  setenv bootargs console=ttyS0 {a}{n}fi{n}",
+    "grub-default": lambda a, n: f"export GRUB_CMDLINE_LINUX_DEFAULT='{a}' # note{n}",
+    "extlinux": lambda a, n: f"DEFAULT a{n}APPEND {a}{n}LABEL a{n}\tKERNEL /zImage{n}",
+    "uenv": lambda a, n: f"bootargs={a}{n}uenvcmd=run loadimage; bootz ${{loadaddr}}{n}",
+}
+
+
+@st.composite
+def files(draw: st.DrawFn) -> tuple[str, str]:
+    fmt = draw(st.sampled_from(sorted(TEMPLATES)))
+    template = TEMPLATES[fmt]
+    if fmt in VARIANTS and draw(st.booleans()):
+        template = VARIANTS[fmt]
+    return fmt, template(draw(args()), draw(st.sampled_from(["\n", "\r\n"])))
 
 
 def test_templates_cover_every_format() -> None:
@@ -81,26 +97,25 @@ def test_templates_cover_every_format() -> None:
 
 
 @SETTINGS
-@given(files, values)
-def test_set_twice_is_a_no_op(file: tuple[str, str, str], value: str) -> None:
-    fmt, words, eol = file
-    once = set_crashkernel(TEMPLATES[fmt](words, eol), value, fmt)
+@given(files(), values)
+def test_set_twice_is_a_no_op(file: tuple[str, str], value: str) -> None:
+    fmt, text = file
+    once = set_crashkernel(text, value, fmt)
     assert set_crashkernel(once, value, fmt) == once
 
 
 @SETTINGS
-@given(files, values)
-def test_remove_gives_back_the_original_bytes(file: tuple[str, str, str], value: str) -> None:
-    fmt, words, eol = file
-    text = TEMPLATES[fmt](words, eol)
+@given(files(), values)
+def test_remove_gives_back_the_original_bytes(file: tuple[str, str], value: str) -> None:
+    fmt, text = file
     assert remove_crashkernel(set_crashkernel(text, value, fmt), fmt) == text
 
 
 @SETTINGS
-@given(files, values)
-def test_result_parses_back_to_the_value(file: tuple[str, str, str], value: str) -> None:
-    fmt, words, eol = file
-    new = set_crashkernel(TEMPLATES[fmt](words, eol), value, fmt)
+@given(files(), values)
+def test_result_parses_back_to_the_value(file: tuple[str, str], value: str) -> None:
+    fmt, text = file
+    new = set_crashkernel(text, value, fmt)
     patched = [f for f in get_crashkernel(new, fmt) if f.words]
     assert patched
     for found in patched:
@@ -109,11 +124,10 @@ def test_result_parses_back_to_the_value(file: tuple[str, str, str], value: str)
 
 
 @SETTINGS
-@given(files, values, values)
-def test_replacing_equals_setting_fresh(file: tuple[str, str, str], first: str,
+@given(files(), values, values)
+def test_replacing_equals_setting_fresh(file: tuple[str, str], first: str,
                                         second: str) -> None:
-    fmt, words, eol = file
-    text = TEMPLATES[fmt](words, eol)
+    fmt, text = file
     assert set_crashkernel(set_crashkernel(text, first, fmt), second, fmt) == (
         set_crashkernel(text, second, fmt))
 
