@@ -41,9 +41,10 @@ class CmdlineCommand(Command):
     help = "put crashkernel= into a bootloader configuration"
     description = (
         "Set, show or remove crashkernel= on the kernel command lines of a bootloader\n"
-        "configuration. Formats: " + ", ".join(cmdline.FORMATS) + ";\n"
-        "detected from the file name and content unless --format is given. Setting is\n"
-        "idempotent and changes only the crashkernel= words; every other byte stays."
+        "configuration. Formats: " + ", ".join(list(cmdline.FORMATS)[:5]) + ",\n"
+        + ", ".join(list(cmdline.FORMATS)[5:]) + "; detected from the file name and\n"
+        "content unless --format is given. Setting is idempotent and changes only the\n"
+        "crashkernel= words; every other byte stays."
     )
     examples = (
         "kdumplayer cmdline set boot/grub/grub.cfg --crashkernel 256M",
@@ -63,7 +64,9 @@ class CmdlineCommand(Command):
             child = sub.add_parser(action, help=text, description=text)
             child.add_argument("file", metavar="FILE", type=Path, help="the configuration file")
             child.add_argument("--format", choices=list(cmdline.FORMATS), default=None,
-                               help="the file's format (default: detect)")
+                               metavar="FORMAT",
+                               help="the file's format: " + ", ".join(cmdline.FORMATS)
+                                    + " (default: detect)")
             child.add_argument("--entry", default=None,
                                help="only this menu entry, label or variable")
             if action == "set":
@@ -71,8 +74,8 @@ class CmdlineCommand(Command):
                                    help="e.g. 256M, 256M@16M, 1G-4G:192M,4G-:256M, "
                                         "'256M,high 128M,low'")
                 child.add_argument("--board", metavar="BOARD",
-                                   help="take the value, format and entry from a board "
-                                        "description")
+                                   help="take the value and entry from a board description "
+                                        "(and the format, when the file does not tell)")
             if action != "get":
                 child.add_argument("--dry-run", action="store_true",
                                    help="print a unified diff instead of writing")
