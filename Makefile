@@ -53,6 +53,8 @@ demo: deps venv
 	$(KDUMPLAYER) validate $(BOARD)
 	@echo "== the Yocto layer for the default board: $(DEMO_OUT)/yocto (add it with bitbake-layers add-layer)"
 	$(KDUMPLAYER) generate yocto $(BOARD) -o $(DEMO_OUT)/yocto
+	@echo "== the Buildroot BR2_EXTERNAL tree for the default board: $(DEMO_OUT)/buildroot (see its README.md)"
+	$(KDUMPLAYER) generate buildroot $(BOARD) -o $(DEMO_OUT)/buildroot
 
 test: deps venv
 	$(PY) -m pytest
