@@ -353,3 +353,35 @@ def test_config_in_parses_and_selects(path: Path, tmp_path: Path) -> None:
     comments = [node.prompt[0] for node in kconf.node_iter() if node.item == kconfiglib.COMMENT
                 and kconfiglib.expr_value(node.dep) and node.prompt[0].startswith("kdump-init")]
     assert comments and "headers >= 3.17" in comments[0]
+
+
+# --- injection is refused before anything is written -------------------------------------------
+
+INJECTIONS = [
+    ("dump-dir-command", "dump:\n  dir: \"/var/crash$(reboot)\"\n", "dump.dir"),
+    ("dump-dir-backtick", "dump:\n  dir: \"/var/`reboot`\"\n", "dump.dir"),
+    ("dump-dir-quote", "dump:\n  dir: \"/var/crash'; reboot; '\"\n", "dump.dir"),
+    ("dump-dir-newline", "dump:\n  dir: \"/var/crash\\nreboot\"\n", "dump.dir"),
+    ("bootloader-config", "bootloader:\n  type: u-boot\n  config: \"board/$(reboot)/boot.cmd\"\n",
+     "bootloader.config"),
+    ("description", "description: \"x `reboot`\"\n", "description"),
+]
+
+
+@pytest.mark.parametrize(("extra", "key"), [c[1:] for c in INJECTIONS],
+                         ids=[c[0] for c in INJECTIONS])
+def test_injection_is_refused_at_validation(extra: str, key: str, tmp_path: Path) -> None:
+    lines = DEFAULT_BOARD.read_text().splitlines(keepends=True)
+    top = extra.split(":", 1)[0]
+    kept, skipping = [], False
+    for line in lines:  # drop the board's own block for the key being replaced
+        if not line.startswith((" ", "\t")):
+            skipping = line.startswith(f"{top}:")
+        if not skipping:
+            kept.append(line)
+    board = tmp_path / "board.yaml"
+    board.write_text("".join(kept) + extra)
+    result = run_cli("generate", "buildroot", board, "-o", tmp_path / "out")
+    assert result.code == 2, result.err
+    assert f": {key}: " in result.err
+    assert not (tmp_path / "out").exists()
