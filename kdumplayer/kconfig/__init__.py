@@ -25,8 +25,9 @@ batch `kdumplayer check`) code against::
     tree.defconfigs()     # ["bcm2835_defconfig", ...] from arch/$SRCARCH/configs
 
     # The base config, then fragments applied in order (later wins).
-    base = Base.defconfig("defconfig")       # arch/$SRCARCH/configs/NAME (or any path under configs/)
-    base = Base.config(Path("my.config"))    # a full or minimal .config
+    base = Base.defconfig("defconfig")       # arch/$SRCARCH/configs/NAME, as `make NAME`
+    base = Base.config(Path("my.config"))    # a full or minimal .config, read as is
+    base = Base.parse("tinyconfig")          # CLI text: tinyconfig | allnoconfig | NAME | PATH
     base = Base.tinyconfig()                 # as `make tinyconfig`
     base = Base.allnoconfig()                # as `make allnoconfig`
 
@@ -38,16 +39,24 @@ batch `kdumplayer check`) code against::
         item.status              # Status.MET | Status.UNMET | Status.ABSENT
         item.symbol              # the symbol that decided it (an alternative may have)
         item.requested           # Assignment | None: the last value asked for, with file:line
-        item.final               # final value in the .config ("y", "n", "0x1000000"), None if absent
+        item.met                 # status is MET
+        item.wanted              # the value the requirement wants ("y", "0x2000000")
+        item.final               # final .config value ("y", "n", "0x1000000"); None: absent
         item.explanation         # Explanation | None (unmet/absent): blocking dependency
                                  # terms with current values ("KEXEC_CORE [=n]"), selectors,
-                                 # choice conflicts, closest names and known renames
-    result.assignments_ignored   # Assignment overridden by a later fragment / unknown symbols
+                                 # choice conflicts, closest names and known renames;
+                                 # .lines() gives it as text, .to_dict() as data
+        item.why()               # explanation lines, most useful first
+        item.to_dict()
+    result.unknown               # fragment Assignments naming symbols the tree lacks
+    result.overridden            # (earlier, later) Assignment pairs within the fragments
+    result.notes                 # those two as text lines ("kdump.cfg:3: CONFIG_X ...")
     result.to_dict()             # JSON-able; schema: kdumplayer.kconfig.result.RESULT_SCHEMA
+    # Assignment: .symbol .value .file .line .where ("kdump.cfg:3")
 
     fix = compute_fix(tree, base, [Path("kdump.cfg")], reqs)   # -> Fix
     fix.assignments      # tuple[FixAssignment(symbol, value, reason)] to add after the fragments
-    fix.text             # the same as a .cfg fragment, commented
+    fix.text             # the same as a .cfg fragment, commented (write it with --fix FILE)
     fix.unfixable        # tuple[Unfixable(requirement, why)]: cannot be met on this arch/version
     fix.verified         # CheckResult of base + fragments + fix (re-evaluated)
 
@@ -60,3 +69,33 @@ error, a fragment line that is not an assignment) raises
 kdumplayer.errors.UserError with file and line. A KconfigTree is not
 thread-safe: check configs one after another (each check resets its state).
 """
+
+from kdumplayer.kconfig.configfile import Assignment
+from kdumplayer.kconfig.evaluate import Base, Evaluation
+from kdumplayer.kconfig.fix import Fix, FixAssignment, Unfixable, compute_fix
+from kdumplayer.kconfig.result import (
+    RESULT_SCHEMA,
+    CheckResult,
+    Explanation,
+    RequirementResult,
+    Status,
+    Term,
+)
+from kdumplayer.kconfig.tree import KconfigTree
+
+__all__ = [
+    "RESULT_SCHEMA",
+    "Assignment",
+    "Base",
+    "CheckResult",
+    "Evaluation",
+    "Explanation",
+    "Fix",
+    "FixAssignment",
+    "KconfigTree",
+    "RequirementResult",
+    "Status",
+    "Term",
+    "Unfixable",
+    "compute_fix",
+]

@@ -87,7 +87,7 @@ class Evaluation:
     requested: dict[str, Assignment] = field(default_factory=dict)  # last fragment value
     overridden: list[tuple[Assignment, Assignment]] = field(default_factory=list)
     unknown: list[Assignment] = field(default_factory=list)  # symbols the tree lacks
-    base_text: str = ""
+    base_lines: list[Assignment] = field(default_factory=list)  # the base file's own lines
 
     def config_text(self) -> str:
         lines = [
@@ -258,16 +258,21 @@ def _tree_file(tree: KconfigTree, rel: str) -> Path:
     return tree.root / rel
 
 
-def _base_assignments(tree: KconfigTree, base: Base) -> list[Assignment]:
-    """Resolve the base alone and return it as written (what `make BASE` leaves in .config)."""
+def _base_assignments(tree: KconfigTree, base: Base, lines: list[Assignment]) -> list[Assignment]:
+    """Resolve the base alone and return it as written (what `make BASE` leaves in .config).
+
+    `lines` receives the base file's own assignments, with their true positions.
+    """
     srcarch = tree.arch.srcarch
     _reset(tree)
     if base.kind == "config":
         assert base.path is not None
-        return read_config(base.path)
+        lines.extend(read_config(base.path))
+        return list(lines)
     if base.kind == "defconfig":
         path = find_defconfig(tree, base.name)
-        _apply(tree, read_config(path, shown=str(path)))
+        lines.extend(read_config(path, shown=str(path)))
+        _apply(tree, lines)
         return written(tree, f"{base.name} (resolved)")
     if base.kind in ("allnoconfig", "tinyconfig"):
         if base.kind == "tinyconfig":
@@ -305,12 +310,22 @@ def find_defconfig(tree: KconfigTree, name: str) -> Path:
     )
 
 
-def evaluate(tree: KconfigTree, base: Base, fragments: Sequence[Path | str] = ()) -> Evaluation:
-    """Base + fragments in order -> the final .config values."""
+def evaluate(
+    tree: KconfigTree,
+    base: Base,
+    fragments: Sequence[Path | str] = (),
+    extra: Sequence[Assignment] = (),
+) -> Evaluation:
+    """Base + fragments in order (+ extra assignments, e.g. a fix) -> the final values.
+
+    The parsed tree is left in the evaluated state, for explain and fix to read.
+    """
     fragment_assignments: list[Assignment] = []
     for fragment in fragments:
         fragment_assignments.extend(read_config(Path(fragment)))
-    base_assignments = _base_assignments(tree, base)
+    fragment_assignments.extend(extra)
+    base_lines: list[Assignment] = []
+    base_assignments = _base_assignments(tree, base, base_lines)
     _reset(tree)
     _apply(tree, [*base_assignments, *fragment_assignments])
     final = written(tree, "final")
@@ -333,5 +348,6 @@ def evaluate(tree: KconfigTree, base: Base, fragments: Sequence[Path | str] = ()
         requested=requested,
         overridden=overridden,
         unknown=unknown,
+        base_lines=base_lines,
     )
 
