@@ -1,0 +1,136 @@
+"""One guest under test: its kernel, initramfs, root disk and dump disk in a work
+directory, and boots of it with a given action (kdumplayer.verify=ACTION)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from kdumplayer.board import Board
+from kdumplayer.paths import cache_dir
+from kdumplayer.verify import disk, machine, rootfs
+from kdumplayer.verify.assets import Kernel
+
+ROOT_HEADROOM = 128 << 20  # room for a dump when the dump directory is on the root
+BOOT_TIMEOUT = 600.0  # one QEMU run: boot, crash, capture boot, save (TCG included)
+
+
+@dataclass(frozen=True)
+class Seed:
+    """A dump left on the dump disk by an earlier crash (before the guest boots)."""
+
+    name: str  # YYYYmmdd-HHMMSS
+    complete: bool
+
+
+def seed_tree(target: Path, seeds: tuple[Seed, ...]) -> None:
+    for seed in seeds:
+        path = target / seed.name
+        path.mkdir(parents=True)
+        (path / "vmcore-dmesg.txt").write_text(f"earlier crash {seed.name}\n")
+        (path / ("vmcore" if seed.complete else "vmcore-incomplete")).write_bytes(b"KDUMP   " + bytes(4088))
+        status = "ok" if seed.complete else "failed: vmcore"
+        (path / "summary.txt").write_text(f"status: {status}\n")
+
+
+@cache
+def _probe_kvm(kernel: Path, initrd: Path, arch_name: str) -> bool:
+    """Boot the kernel to its "cannot mount root" panic under KVM; cached per host."""
+    from kdumplayer.arch import get_arch
+
+    arch = get_arch(arch_name)
+    stamp = cache_dir() / "kvm-probe" / f"{arch_name}-{os.uname().release}-{kernel.name}-{kernel.stat().st_size}"
+    if stamp.exists():
+        return stamp.read_text().strip() == "kvm"
+    m = machine.Machine(arch=arch, memory_mb=256, kernel=kernel, initrd=initrd,
+                        append=f"console={arch.qemu.console} panic=-1 rdinit=/none root=/dev/none",
+                        disks=(), accel="kvm", cpus=1)
+    run = machine.run(m, timeout=20)
+    works = not run.timed_out and run.has("Kernel panic")
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text("kvm\n" if works else "tcg\n")
+    return works
+
+
+def accel_for(board: Board, kernel: Path, initrd: Path) -> str:
+    """KVM only when /dev/kvm opens and really boots this kernel (nested KVM may not);
+    KDUMPLAYER_ACCEL=kvm|tcg forces one."""
+    forced = os.environ.get("KDUMPLAYER_ACCEL", "auto")
+    accel = machine.choose_accel(board.arch)
+    if accel == "kvm" and forced != "kvm":
+        return "kvm" if _probe_kvm(kernel, initrd, board.arch.name) else "tcg"
+    return accel
+
+
+@dataclass
+class Guest:
+    board: Board  # as booted (verify_board applied)
+    kernel: Kernel
+    workdir: Path
+    dump_disk_size: int | None  # None: no dump disk (the dump directory is on the root)
+    seeds: tuple[Seed, ...] = ()
+    accel: str = ""
+    runs: list[machine.BootRun] = field(default_factory=list)
+
+    @property
+    def root_image(self) -> Path:
+        return self.workdir / "root.img"
+
+    @property
+    def dump_image(self) -> Path:
+        return self.workdir / "dump.img"
+
+    @property
+    def initrd(self) -> Path:
+        return self.workdir / "initrd.img"
+
+    def build(self) -> None:
+        """Assemble the root and the disks (a fresh work directory each time)."""
+        shutil.rmtree(self.workdir, ignore_errors=True)
+        self.workdir.mkdir(parents=True)
+        initrd = rootfs.initramfs(self.kernel)
+        self.initrd.write_bytes(initrd)
+        staging = self.workdir / "root"
+        staging.mkdir()
+        rootfs.assemble_root(staging, self.board, self.kernel, initrd,
+                             dump_disk=self.dump_disk_size is not None)
+        disk.make_ext4(self.root_image, rootfs.tree_size(staging) + ROOT_HEADROOM, staging, "root")
+        shutil.rmtree(staging)
+        if self.dump_disk_size is not None:
+            seeds = self.workdir / "seeds"
+            seeds.mkdir()
+            seed_tree(seeds, self.seeds)
+            disk.make_ext4(self.dump_image, self.dump_disk_size, seeds, "dump")
+            shutil.rmtree(seeds)
+        if not self.accel:
+            self.accel = accel_for(self.board, self.kernel.image, self.initrd)
+
+    def append(self, action: str, reserve: bool = True) -> str:
+        words = [f"console={self.board.arch.qemu.console}", "root=/dev/vda", "rw", "panic=1"]
+        if reserve:
+            words.append(self.board.crashkernel.cmdline)
+        words.append(f"kdumplayer.verify={action}")
+        return " ".join(words)
+
+    def boot(self, action: str, reserve: bool = True) -> machine.BootRun:
+        disks = [self.root_image]
+        if self.dump_disk_size is not None:
+            disks.append(self.dump_image)
+        m = machine.Machine(
+            arch=self.board.arch, memory_mb=self.board.memory >> 20, kernel=self.kernel.image,
+            initrd=self.initrd, append=self.append(action, reserve), disks=tuple(disks),
+            accel=self.accel,
+        )
+        log = self.workdir / f"console-{len(self.runs) + 1}-{action}.log"
+        run = machine.run(m, timeout=BOOT_TIMEOUT, log=log)
+        self.runs.append(run)
+        return run
+
+    def dump_location(self) -> tuple[Path, str]:
+        """The image holding the dumps and the directory in it."""
+        if self.dump_disk_size is not None:
+            return self.dump_image, "/"
+        return self.root_image, self.board.dump.dir

@@ -1,0 +1,127 @@
+"""The QEMU machine: its command line (a pure function of the Machine) and one run
+of it, with the serial console read line by line and time-stamped on the host."""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kdumplayer.arch import Arch
+from kdumplayer.errors import UserError
+
+_HOST_ARCH = {"x86_64": "x86_64", "aarch64": "arm64", "riscv64": "riscv64"}
+
+
+@dataclass(frozen=True)
+class Machine:
+    arch: Arch
+    memory_mb: int
+    kernel: Path
+    initrd: Path
+    append: str
+    disks: tuple[Path, ...]
+    accel: str  # kvm | tcg
+    cpus: int = 2
+
+
+@dataclass
+class BootRun:
+    """One QEMU process: console lines with their time (seconds since start)."""
+
+    argv: list[str]
+    lines: list[tuple[float, str]] = field(default_factory=list)
+    exit_code: int | None = None
+    timed_out: bool = False
+    seconds: float = 0.0
+
+    @property
+    def console(self) -> str:
+        return "\n".join(line for _, line in self.lines)
+
+    def first(self, text: str) -> float | None:
+        """When the first console line containing `text` appeared."""
+        return next((t for t, line in self.lines if text in line), None)
+
+    def has(self, text: str) -> bool:
+        return self.first(text) is not None
+
+
+def kvm_usable(arch: Arch) -> bool:
+    """KVM when /dev/kvm opens read-write and the guest is the host's arch."""
+    if _HOST_ARCH.get(platform.machine()) != arch.name:
+        return False
+    try:
+        fd = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
+    except OSError:
+        return False
+    os.close(fd)
+    return True
+
+
+def choose_accel(arch: Arch) -> str:
+    wanted = os.environ.get("KDUMPLAYER_ACCEL", "auto")
+    if wanted in ("kvm", "tcg"):
+        return wanted
+    return "kvm" if kvm_usable(arch) else "tcg"
+
+
+def qemu_argv(m: Machine) -> list[str]:
+    """The qemu-system command line for `m` (console on stdio, no display)."""
+    q = m.arch.qemu
+    argv = [
+        q.binary, "-machine", q.machine, "-accel", m.accel,
+        "-cpu", "host" if m.accel == "kvm" else q.cpu,
+        "-smp", str(m.cpus), "-m", f"{m.memory_mb}M",
+        "-kernel", str(m.kernel), "-initrd", str(m.initrd), "-append", m.append,
+        "-display", "none", "-monitor", "none", "-serial", "stdio",
+        "-no-reboot", "-nodefaults",
+    ]
+    for index, disk in enumerate(m.disks):
+        argv += [
+            "-drive", f"file={disk},format=raw,if=none,id=disk{index}",
+            "-device", f"virtio-blk-pci,drive=disk{index}",
+        ]
+    return argv
+
+
+def run(m: Machine, timeout: float, log: Path | None = None) -> BootRun:
+    """Boot `m` until QEMU exits (the guest powered off or rebooted) or `timeout`."""
+    argv = qemu_argv(m)
+    if shutil.which(argv[0]) is None:
+        raise UserError(f"{argv[0]} is not installed (run `make deps`)")
+    result = BootRun(argv=argv)
+    start = time.monotonic()
+    # nice: the machine is shared; QEMU is the heaviest thing the tests run.
+    proc = subprocess.Popen(["nice", "-n", "10", *argv], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    sink = log.open("w", encoding="utf-8") if log else None
+
+    def reader() -> None:
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            result.lines.append((time.monotonic() - start, line))
+            if sink:
+                sink.write(line + "\n")
+                sink.flush()
+
+    thread = threading.Thread(target=reader, daemon=True)
+    thread.start()
+    try:
+        result.exit_code = proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        result.timed_out = True
+        proc.kill()
+        proc.wait()
+    finally:
+        thread.join(timeout=5)
+        if sink:
+            sink.close()
+    result.seconds = time.monotonic() - start
+    return result

@@ -1,0 +1,109 @@
+"""The guest's root disk and initramfs, assembled from real parts.
+
+The root: busybox-static (every applet a link), Debian's kexec-tools and
+makedumpfile with the libraries they link, BusyBox init files as Buildroot
+writes them, the kernel at the board's capture path, the initramfs at the
+capture initrd path, and exactly the files `runtime_files(board)` lists, at
+their install paths and modes. The initramfs loads the block drivers the
+kernel has as modules, mounts the root disk and switches to it; the capture
+boot uses the same one.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+
+from kdumplayer.board import Board
+from kdumplayer.render import render
+from kdumplayer.runtime import runtime_files
+from kdumplayer.verify import cpio
+from kdumplayer.verify.assets import BUSYBOX, Kernel, guest_tools
+
+INITRD_PATH = "/boot/initrd.img"
+GUEST_DIRS = ("bin", "sbin", "usr/bin", "usr/sbin", "lib", "lib64", "etc/init.d", "proc", "sys",
+              "dev", "tmp", "run", "mnt", "root", "var/log", "boot")
+
+
+def verify_board(board: Board) -> Board:
+    """The board as the proof boots it: the capture boot needs the initramfs (virtio
+    and the root disk), so a board without a capture initrd gets the proof's."""
+    if board.capture.initrd:
+        return board
+    return replace(board, capture=replace(board.capture, initrd=INITRD_PATH))
+
+
+def booted_init(board: Board) -> str:
+    """The init system the proof boots: the board's when it runs S-scripts (BusyBox,
+    SysV); otherwise BusyBox init with the S-script (no systemd or OpenRC here)."""
+    return board.init if board.init in ("busybox", "sysv") else "busybox"
+
+
+def initramfs(kernel: Kernel) -> bytes:
+    """The initramfs: busybox, the modules in load order, and /init."""
+    names = [m.name.removesuffix(".ko") for m in kernel.modules]
+    entries = [
+        cpio.Entry(d, "dir") for d in ("bin", "dev", "lib", "lib/modules", "newroot", "proc", "sys")
+    ]
+    entries += [
+        cpio.Entry("dev/console", "chr", 0o600, rdev=(5, 1)),
+        cpio.Entry("bin/busybox", "file", 0o755, Path(BUSYBOX).read_bytes()),
+        cpio.Entry("bin/sh", "link", 0o777, b"busybox"),
+        cpio.Entry("init", "file", 0o755, render("runtime/qemu/init", modules=names).encode()),
+    ]
+    entries += [
+        cpio.Entry(f"lib/modules/{m.name}", "file", 0o644, m.read_bytes()) for m in kernel.modules
+    ]
+    return cpio.newc(entries)
+
+
+def _install(root: Path, target: str, data: bytes, mode: int) -> None:
+    path = root / target.lstrip("/")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    path.chmod(mode)
+
+
+def _busybox(root: Path) -> None:
+    shutil.copy2(BUSYBOX, root / "bin" / "busybox")
+    applets = subprocess.run([BUSYBOX, "--list-full"], capture_output=True, text=True, check=True)
+    for rel in applets.stdout.split():
+        link = root / rel
+        if link.exists() or link.is_symlink():
+            continue
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to("/bin/busybox")
+
+
+def assemble_root(root: Path, board: Board, kernel: Kernel, initrd: bytes, *,
+                  dump_disk: bool) -> None:
+    """Fill the empty directory `root` with the guest's root filesystem."""
+    for rel in GUEST_DIRS:
+        (root / rel).mkdir(parents=True, exist_ok=True)
+    (root / "tmp").chmod(0o1777)
+    _busybox(root)
+    for host_path in guest_tools(board.arch.name):
+        # Same path in the guest; the loader and libraries resolved through links.
+        _install(root, host_path, Path(host_path).resolve().read_bytes(), 0o755)
+    _install(root, board.capture_image, kernel.image.read_bytes(), 0o644)
+    if board.capture.initrd:
+        _install(root, board.capture.initrd, initrd, 0o644)
+    context = {"dump_disk": dump_disk, "dump_dir": board.dump.dir}
+    for name, target, mode in (
+        ("inittab", "/etc/inittab", 0o644),
+        ("rcS", "/etc/init.d/rcS", 0o755),
+        ("fstab", "/etc/fstab", 0o644),
+        ("S99verify", "/etc/init.d/S99verify", 0o755),
+    ):
+        _install(root, target, render(f"runtime/qemu/{name}", **context).encode(), mode)
+    _install(root, "/etc/hostname", f"{board.name}\n".encode(), 0o644)
+    for item in runtime_files(board, booted_init(board)):
+        _install(root, item.install_path, item.text.encode(), item.mode)
+    if dump_disk:
+        (root / board.dump.dir.lstrip("/")).mkdir(parents=True, exist_ok=True)
+
+
+def tree_size(root: Path) -> int:
+    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file() and not p.is_symlink())

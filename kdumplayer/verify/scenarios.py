@@ -1,0 +1,207 @@
+"""The proof's cases, each a few boots of one guest and typed checks of what the
+console said and what the disk holds afterwards.
+
+capture: crash, capture, dump checked, the next boot's status reports the test.
+rotation: keep: 2 over three crashes; an unexamined incomplete dump survives.
+small-disk: the vmcore does not fit; the log is kept, the vmcore stays
+  -incomplete, the earlier dump survives, the failure action still runs.
+no-reservation: no crashkernel=; status says not ready and the boot goes on.
+missing-dir: the dump directory does not exist; the capture creates it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from kdumplayer.board import Board
+from kdumplayer.verify import inspect
+from kdumplayer.verify.assets import Kernel
+from kdumplayer.verify.guest import Guest, Seed
+from kdumplayer.verify.machine import BootRun
+from kdumplayer.verify.rootfs import verify_board
+
+DUMP_DISK = 512 << 20
+CRASH_LINE = "sysrq: Trigger a crash"
+SAVED_LINE = "kdump: dump ok:"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str = ""
+
+
+@dataclass
+class Outcome:
+    scenario: str
+    board: str
+    kernel: str
+    accel: str = ""
+    checks: list[Check] = field(default_factory=list)
+    runs: list[BootRun] = field(default_factory=list)
+    dumps: list[inspect.Dump] = field(default_factory=list)
+    crash_to_saved: list[float] = field(default_factory=list)  # seconds, one per capture
+    workdir: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.checks) and all(c.ok for c in self.checks)
+
+    def check(self, name: str, ok: bool, detail: str = "") -> bool:
+        self.checks.append(Check(name, bool(ok), detail))
+        return bool(ok)
+
+    def failed(self) -> list[Check]:
+        return [c for c in self.checks if not c.ok]
+
+
+def _with_dump(board: Board, **changes: object) -> Board:
+    return replace(board, dump=replace(board.dump, **changes))
+
+
+def _tail(run: BootRun, lines: int = 15) -> str:
+    return "\n".join(line for _, line in run.lines[-lines:])
+
+
+def _crash_run(out: Outcome, guest: Guest, label: str) -> BootRun:
+    """One QEMU run: boot, load, `kdump test --yes`, capture boot, save, action."""
+    run = guest.boot("crash")
+    out.check(f"{label}: capture kernel loaded at boot", run.has("kdump is ready"), _tail(run))
+    out.check(f"{label}: crash triggered by kdump test --yes", run.has(CRASH_LINE))
+    out.check(f"{label}: capture kernel booted", run.has("elfcorehdr="))
+    out.check(f"{label}: QEMU ended by the guest (not a timeout)", not run.timed_out,
+              f"{run.seconds:.0f}s")
+    crashed, saved = run.first(CRASH_LINE), run.first(SAVED_LINE)
+    if crashed is not None and saved is not None:
+        out.crash_to_saved.append(saved - crashed)
+    return run
+
+
+def _check_dump(out: Outcome, dump: inspect.Dump, label: str) -> None:
+    out.check(f"{label}: vmcore has the kdump-compressed or ELF signature",
+              dump.vmcore_format != "unknown", f"{dump.name}: {dump.vmcore_head[:8]!r}")
+    out.check(f"{label}: saved kernel log contains {inspect.CRASH_MESSAGE!r}",
+              inspect.CRASH_MESSAGE in dump.dmesg, f"{dump.name}: {len(dump.dmesg)} bytes")
+    out.check(f"{label}: summary says ok", dump.status == "ok", f"{dump.name}: {dump.summary}")
+    out.check(f"{label}: no file left -incomplete", dump.complete, f"{dump.name}: {dump.files}")
+
+
+def _dumps(out: Outcome, guest: Guest) -> list[inspect.Dump]:
+    image, directory = guest.dump_location()
+    dumps = inspect.read_dumps(image, directory, guest.workdir / "scratch")
+    out.check(f"dump directory {guest.board.dump.dir} exists after the capture", dumps is not None)
+    out.dumps = dumps or []
+    return out.dumps
+
+
+def capture(board: Board, kernel: Kernel, workdir: Path) -> Outcome:
+    board = verify_board(board)
+    out = Outcome("capture", board.name, kernel.name, workdir=workdir)
+    guest = Guest(board, kernel, workdir, DUMP_DISK)
+    guest.build()
+    out.accel = guest.accel
+    _crash_run(out, guest, "crash")
+    dumps = _dumps(out, guest)
+    if out.check("one dump saved", len(dumps) == 1, str([d.name for d in dumps])):
+        _check_dump(out, dumps[0], "dump")
+    status = guest.boot("status")
+    out.check("next boot: status exit 0 (capture kernel loaded)",
+              status.has("KDUMPLAYER: status-exit 0"), _tail(status))
+    out.check("next boot: status reports the test passed", status.has("last test: passed"))
+    out.runs = guest.runs
+    return out
+
+
+def rotation(board: Board, kernel: Kernel, workdir: Path, keep: int = 2, crashes: int = 3) -> Outcome:
+    board = _with_dump(verify_board(board), keep=keep)
+    out = Outcome(f"rotation (keep: {keep}, {crashes} crashes)", board.name, kernel.name,
+                  workdir=workdir)
+    unexamined = Seed("20200101-000000", complete=False)
+    guest = Guest(board, kernel, workdir, DUMP_DISK, seeds=(unexamined,))
+    guest.build()
+    out.accel = guest.accel
+    for index in range(crashes):
+        _crash_run(out, guest, f"crash {index + 1}")
+    dumps = _dumps(out, guest)
+    complete = [d for d in dumps if d.complete]
+    out.check(f"{keep} complete dumps kept", len(complete) == keep, str([d.name for d in dumps]))
+    out.check("the unexamined incomplete dump was not deleted",
+              any(d.name == unexamined.name for d in dumps))
+    for dump in complete:
+        _check_dump(out, dump, dump.name)
+    out.runs = guest.runs
+    return out
+
+
+def small_disk(board: Board, kernel: Kernel, workdir: Path, size: int = 8 << 20) -> Outcome:
+    # min_free 0: the vmcore write itself must run out of space.
+    board = _with_dump(verify_board(board), min_free=0, level=0, compression="none")
+    out = Outcome("small-disk", board.name, kernel.name, workdir=workdir)
+    earlier = Seed("20200101-000000", complete=True)
+    guest = Guest(board, kernel, workdir, size, seeds=(earlier,))
+    guest.build()
+    out.accel = guest.accel
+    run = _crash_run(out, guest, "crash")
+    out.check(f"failure action ({board.dump.failure_action}) ran",
+              run.has(f"kdump: failure action: {board.dump.failure_action}"), _tail(run))
+    out.check("the guest restarted or powered off after the failure",
+              run.has("reboot: Restarting system") or run.has("reboot: Power down")
+              or run.has("System halted"))
+    dumps = _dumps(out, guest)
+    out.check("the earlier dump is still there",
+              any(d.name == earlier.name and d.complete for d in dumps), str([d.name for d in dumps]))
+    new = [d for d in dumps if d.name != earlier.name]
+    if out.check("a dump directory was created for the crash", len(new) == 1, str(new)):
+        dump = new[0]
+        out.check("the kernel log was saved", inspect.CRASH_MESSAGE in dump.dmesg
+                  and "vmcore-dmesg.txt" in dump.files, str(dump.files))
+        out.check("the vmcore stays marked incomplete", "vmcore-incomplete" in dump.files
+                  and "vmcore" not in dump.files, str(dump.files))
+        out.check("the summary says failed", dump.status.startswith("failed"), dump.status)
+    out.runs = guest.runs
+    return out
+
+
+def no_reservation(board: Board, kernel: Kernel, workdir: Path) -> Outcome:
+    board = verify_board(board)
+    out = Outcome("no-reservation", board.name, kernel.name, workdir=workdir)
+    guest = Guest(board, kernel, workdir, DUMP_DISK)
+    guest.build()
+    out.accel = guest.accel
+    run = guest.boot("status", reserve=False)
+    out.check("the hook says no memory is reserved", run.has("no memory is reserved"), _tail(run))
+    out.check("the boot went on past the hook", run.has("KDUMPLAYER: boot continued"))
+    out.check("status exits 3", run.has("KDUMPLAYER: status-exit 3"))
+    out.check("status says not ready: no memory reserved",
+              run.has("state: not ready: no memory reserved"))
+    out.check("the guest powered off normally", not run.timed_out and run.has("KDUMPLAYER: powering off"))
+    out.runs = guest.runs
+    return out
+
+
+def missing_dir(board: Board, kernel: Kernel, workdir: Path, directory: str = "/data/crash") -> Outcome:
+    board = _with_dump(verify_board(board), dir=directory)
+    out = Outcome("missing-dir", board.name, kernel.name, workdir=workdir)
+    guest = Guest(board, kernel, workdir, None)  # no dump disk: nothing creates the directory
+    guest.build()
+    out.accel = guest.accel
+    run = _crash_run(out, guest, "crash")
+    out.check("load warned that the dump directory does not exist",
+              run.has(f"dump directory {directory} does not exist"), _tail(run))
+    dumps = _dumps(out, guest)
+    if out.check("one dump saved", len(dumps) == 1, str([d.name for d in dumps])):
+        _check_dump(out, dumps[0], "dump")
+    out.runs = guest.runs
+    return out
+
+
+SCENARIOS: dict[str, Callable[[Board, Kernel, Path], Outcome]] = {
+    "capture": capture,
+    "rotation": rotation,
+    "small-disk": small_disk,
+    "no-reservation": no_reservation,
+    "missing-dir": missing_dir,
+}
