@@ -190,7 +190,7 @@ def _dependencies(board: Board, pinned: str | None) -> tuple[list[tuple[str, str
             depends.append((spec["arch"], part))
             arches.append(spec["arch"])
         for symbol, need in spec.get("toolchain", []):
-            if (symbol, part) not in depends and all(symbol != s for s, _ in depends):
+            if all(symbol != s for s, _ in depends):
                 depends.append((symbol, part))
                 needs.append(need)
                 missing.append(symbol[1:] if symbol.startswith("!") else f"!{symbol}")
@@ -260,7 +260,8 @@ def _post_script(board: Board, name: str, board_dir: str) -> dict[str, Any]:
 
 def _group(files: list[Any]) -> tuple[list[Any], list[tuple[str, list[Any]]]]:
     """(files every init installs, [(INSTALL_INIT_<MACRO>, files)])."""
-    common = [f for f in files if len(f.inits) > 1 and set(f.inits) >= {"systemd", "openrc"}]
+    every = {init for f in files for init in f.inits}
+    common = [f for f in files if set(f.inits) == every]
     macros = []
     for macro, inits in _INIT_MACROS:
         own = [f for f in files if f not in common and set(f.inits) & set(inits)]
@@ -279,7 +280,6 @@ def context(board: Board, name: str | None = None) -> dict[str, Any]:
     target_files, init_macros = _group(files)
     depends, selects, needs, comment_depends = _dependencies(board, pinned)
     post = _post_script(board, name, board_dir)
-    packages = [s for s in selects]
     return {
         "board": board,
         "name": name,
@@ -301,7 +301,7 @@ def context(board: Board, name: str | None = None) -> dict[str, Any]:
         "needs": needs,
         "comment_depends": comment_depends,
         "help": _help(board, pinned),
-        "packages": packages,
+        "packages": selects,
         "init_symbol": facts()["init_symbols"][board.init],
         "post": post,
         "post_scripts": [post["setting"]],
