@@ -34,6 +34,8 @@ PACKAGE = "kdump-init"
 PINNED_PACKAGE = "kdump-kexec-tools"
 FRAGMENT_NAME = "linux-kdump.fragment"
 EXEC_MODE = 0o755
+FINAL_ACTIONS = {"reboot": "reboots", "halt": "halts", "poweroff": "powers off",
+                 "shell": "starts a shell"}
 
 _NAME = re.compile(r"^[A-Za-z0-9_]+$")
 _FRAGMENT_SET = re.compile(r"^CONFIG_([A-Za-z0-9_]+)=(.*)$")
@@ -210,7 +212,7 @@ def _help(board: Board, pinned: str | None) -> list[str]:
         f"kdump for {board.name}: at boot, /usr/sbin/kdump loads the "
         f"capture kernel with {kexec}; after a crash, the capture kernel "
         f"saves the dump to {board.dump.dir} with {collector}, then "
-        f"{board.dump.final_action}s. Configuration: /etc/kdump.conf. "
+        f"{FINAL_ACTIONS[board.dump.final_action]}. Configuration: /etc/kdump.conf. "
         "Selecting this package also enables the kernel options kdump needs."
     )
     lines = textwrap.wrap(text, width=62, break_long_words=False, break_on_hyphens=False)
@@ -301,6 +303,7 @@ def context(board: Board, name: str | None = None) -> dict[str, Any]:
         "needs": needs,
         "comment_depends": comment_depends,
         "help": _help(board, pinned),
+        "final_action": FINAL_ACTIONS[board.dump.final_action],
         "packages": selects,
         "init_symbol": facts()["init_symbols"][board.init],
         "post": post,
