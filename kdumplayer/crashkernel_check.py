@@ -31,6 +31,9 @@ REFERENCES_FILE = FRAGMENTS_DIR / "crashkernel-references.yaml"
 _DEFAULT_LOW = {"x86_64": 256 << 20, "i386": 0}
 _GENERIC_LOW = 128 << 20
 _I386_LIMIT = 512 << 20  # CRASH_ADDR_LOW_MAX on 32-bit x86
+# ",cma" arrived in 6.17 (x86 first). An older kernel takes "64M,cma" for the plain value,
+# fails to parse it ("unrecognized char") and reserves nothing at all.
+_CMA_SINCE = (6, 17)
 
 
 @dataclass(frozen=True)
@@ -51,9 +54,21 @@ def effective(params: tuple[ck.Crashkernel, ...], memory: int, arch: Arch) -> tu
     return 0, 0
 
 
+def _version(text: str | None) -> tuple[int, ...] | None:
+    if not text:
+        return None
+    try:
+        return tuple(int(part) for part in str(text).split(".")[:2])
+    except ValueError:
+        raise UserError(f"{text!r} is not a kernel version such as 6.12", key="kernel") from None
+
+
 def check(params: tuple[ck.Crashkernel, ...], memory: int, arch: Arch,
-          physical_start: int | None = None) -> list[Finding]:
-    """Everything wrong with (problem) or worth knowing about (advice) the value on a board."""
+          physical_start: int | None = None, kernel: str | None = None) -> list[Finding]:
+    """Everything wrong with (problem) or worth knowing about (advice) the value on a board.
+
+    `kernel` is the kernel version ("6.12"), when known.
+    """
     out: list[Finding] = []
     kinds = {p.kind: p for p in params}
     value = ck.to_cmdline(params)
@@ -69,6 +84,13 @@ def check(params: tuple[ck.Crashkernel, ...], memory: int, arch: Arch,
     if "cma" in kinds and not ({"plain", "high"} & set(kinds)):
         out.append(Finding(True, "crashkernel=...,cma only adds to a plain or ,high "
                                  "reservation: the capture kernel has no memory of its own"))
+    version = _version(kernel)
+    if "cma" in kinds and version is not None and version < _CMA_SINCE:
+        out.append(Finding(True, f"Linux {kernel} has no crashkernel=...,cma (from 6.17): it "
+                                 "reads it as the plain value, fails, and reserves nothing"))
+    elif "cma" in kinds and (version is None or arch.name != "x86_64"):
+        out.append(Finding(False, "crashkernel=...,cma needs Linux 6.17 or later (x86_64 "
+                                  "first; other arches later): an older kernel reserves nothing"))
     for param in params:
         for rng in param.ranges:
             if rng.size >= total_ram:
@@ -135,7 +157,8 @@ def check_board(board: Any) -> list[Finding]:
         from kdumplayer.fragment import fragment_for_board
 
         physical = physical_start_of(fragment_for_board(board))
-    return check(board.crashkernel.params, board.memory, board.arch, physical)
+    return check(board.crashkernel.params, board.memory, board.arch, physical,
+                 board.kernel.version)
 
 
 @dataclass(frozen=True)

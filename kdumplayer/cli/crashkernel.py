@@ -86,6 +86,8 @@ class CrashkernelCommand(Command):
         chk.add_argument("--arch", choices=supported(), help="the board's arch")
         chk.add_argument("--physical-start", metavar="SIZE",
                          help="CONFIG_PHYSICAL_START of the kernel (x86), e.g. 16M or 0x1000000")
+        chk.add_argument("--kernel", metavar="VERSION",
+                         help="the kernel version, e.g. 6.12 (some forms are recent)")
         chk.add_argument("--board", metavar="BOARD",
                          help="check the board's own value (RAM, arch, fragment from the board)")
 
@@ -96,7 +98,7 @@ class CrashkernelCommand(Command):
 
     def _check(self, args: argparse.Namespace) -> int:
         if args.board is not None:
-            if args.value or args.memory or args.arch or args.physical_start:
+            if args.value or args.memory or args.arch or args.physical_start or args.kernel:
                 raise UserError("--board takes the value, memory and arch from the board; "
                                 "give either --board or VALUE --memory --arch")
             board = load_board(args.board)
@@ -116,7 +118,7 @@ class CrashkernelCommand(Command):
         low_note = f" ({format_size(low)} of it below 4G)" if low else ""
         label = (f"{ck.to_cmdline(params)} reserves {format_size(reserved)}{low_note} "
                  f"of {format_size(memory)}")
-        return print_findings(check(params, memory, arch, physical), label)
+        return print_findings(check(params, memory, arch, physical, args.kernel), label)
 
     def _recommend(self, args: argparse.Namespace) -> int:
         board = load_board(args.board)

@@ -13,7 +13,7 @@ from kdumplayer.board import load_board
 from kdumplayer.crashkernel_check import check_board, image_size, physical_start_of
 from tests.conftest import BOARDS, REPO, run_cli
 
-# (value, memory, arch, physical start or None, exit code, text expected on stdout)
+# (value, memory, arch, physical start / "kVERSION" / None, exit code, text expected on stdout)
 CASES = [
     ("256M", "1G", "x86_64", None, 0, "ok: crashkernel=256M reserves 256M of 1G"),
     ("128M@16M", "1G", "x86_64", "16M", 0, "ok: crashkernel=128M@16M"),
@@ -43,7 +43,11 @@ CASES = [
     ("256M,high 64M,low", "1G", "arm", None, 1, "32-bit arm has no crashkernel=,high or ,low"),
     ("256M 512M,high", "4G", "x86_64", None, 0, "advice: the plain crashkernel= wins"),
     ("64M,cma", "1G", "x86_64", None, 1, "crashkernel=...,cma only adds to a plain or ,high"),
-    ("256M 64M,cma", "2G", "arm64", None, 0, "ok:"),
+    ("256M 64M,cma", "2G", "arm64", None, 0, "advice: crashkernel=...,cma needs Linux 6.17"),
+    ("256M 64M,cma", "2G", "x86_64", "k6.12", 1,
+     "problem: Linux 6.12 has no crashkernel=...,cma (from 6.17): it reads it as the plain"),
+    ("256M 64M,cma", "2G", "x86_64", "k6.17", 0, "ok: crashkernel=256M crashkernel=64M,cma"),
+    ("256M", "1G", "x86_64", "k2.6.32", 0, "ok:"),
 ]
 
 
@@ -52,7 +56,9 @@ CASES = [
 def test_check(value: str, memory: str, arch: str, physical: str | None, code: int,
                says: str) -> None:
     args = ["crashkernel", "check", value, "--memory", memory, "--arch", arch]
-    if physical:
+    if physical and physical.startswith("k"):  # the column also carries a kernel version
+        args += ["--kernel", physical[1:]]
+    elif physical:
         args += ["--physical-start", physical]
     result = run_cli(*args)
     assert (result.code, result.err) == (code, "")
@@ -80,6 +86,7 @@ def test_check_unparsable_exit_2(value: str, line: str) -> None:
     ("crashkernel", "check", "256M", "--memory", "lots", "--arch", "x86_64"),
     ("crashkernel", "check", "256M", "--memory", "1G", "--arch", "sparc"),
     ("crashkernel", "check", "256M", "--board", str(BOARDS[0])),
+    ("crashkernel", "check", "256M", "--memory", "1G", "--arch", "x86_64", "--kernel", "six"),
 ])
 def test_check_usage_errors(args: tuple[str, ...]) -> None:
     result = run_cli(*args)
@@ -112,7 +119,7 @@ def test_recommend_shows_arithmetic_and_references() -> None:
     lines = result.out.splitlines()
     assert lines[0] == "qemu-x86_64: x86_64, 1G of RAM"
     body = "\n".join(" ".join(line.split()) for line in lines)
-    assert lines[1].split() == "base: 64-bit capture kernel, drivers, makedumpfile 128M".split()
+    assert " ".join(lines[1].split()) == "base: 64-bit capture kernel, drivers, makedumpfile 128M"
     assert "+ capture kernel image 10M x 4 (load, decompress, early use) 40M" in body
     assert "+ capture initrd 8M 8M" in body
     assert "+ memmap of the dumped RAM 1G / 64 16M" in body
