@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from kdumplayer.cmdline.protocol import Format, Site, lines
-from kdumplayer.cmdline.shellwords import _closing
+from kdumplayer.cmdline.shellwords import closing
 from kdumplayer.errors import UserError
 
 VARIABLES = ("GRUB_CMDLINE_LINUX", "GRUB_CMDLINE_LINUX_DEFAULT")
@@ -28,7 +28,7 @@ def candidates(text: str, filename: str = "") -> list[Site]:
         pos = line.start + match.end()
         quote = text[pos] if pos < line.end else ""
         if quote in ("'", '"'):
-            close = _closing(text[: line.end], pos)
+            close = closing(text[: line.end], pos)
             if close < 0:
                 raise UserError(f"{name}: the {quote} quote does not close on this line",
                                 file=filename or None, line=line.number)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from kdumplayer.cmdline.protocol import Format, Site, line_of
-from kdumplayer.cmdline.shellwords import _closing
+from kdumplayer.cmdline.shellwords import closing
 from kdumplayer.errors import UserError
 
 _APPEND = re.compile(r"(?<![\w-])--?append(?:[ \t]+|=)")
@@ -24,7 +24,7 @@ def candidates(text: str, filename: str = "") -> list[Site]:
         line_end -= 1 if text[line_end - 1 : line_end] == "\r" else 0
         line = line_of(text, pos)
         if pos < len(text) and text[pos] in "'\"":
-            close = _closing(text[:line_end], pos)
+            close = closing(text[:line_end], pos)
             if close < 0:
                 raise UserError("the -append value's quote does not close on this line",
                                 file=filename or None, line=line)

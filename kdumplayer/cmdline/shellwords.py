@@ -47,12 +47,12 @@ class Token:
             inner = raw[1:-1]
             if raw[0] == "'" and "'" not in inner:
                 return "'"
-            if raw[0] == '"' and _closing(raw, 0) == len(raw) - 1:
+            if raw[0] == '"' and closing(raw, 0) == len(raw) - 1:
                 return '"'
         return None
 
 
-def _closing(text: str, pos: int) -> int:
+def closing(text: str, pos: int) -> int:
     """Index of the quote closing the one at `pos`, or -1."""
     quote = text[pos]
     i = pos + 1
@@ -85,7 +85,7 @@ def split(text: str, start: int, end: int, *, file: str = "", line: int | None =
         j = i
         while j < end and text[j] not in " \t;":
             if text[j] in "'\"":
-                close = _closing(text[:end], j)
+                close = closing(text[:end], j)
                 if close < 0:
                     raise UserError(f"unterminated {text[j]} quote", file=file or None, line=line)
                 j = close + 1
