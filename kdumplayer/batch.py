@@ -17,7 +17,7 @@ import os
 import re
 import time
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -144,8 +144,8 @@ def check_job(job: Job) -> ConfigOutcome | _Failure:
     from kdumplayer import outcome
 
     try:
-        start = time.perf_counter()
-        tree = _tree(job)
+        tree = _tree(job) if job.source else None
+        start = time.perf_counter()  # the check alone; the parse is once per process
         return outcome.check(tree, job, started=start)
     except UserError as exc:
         return _Failure(exc.message, exc.file, exc.line, exc.key)
@@ -157,37 +157,64 @@ def _unwrap(result: ConfigOutcome | _Failure) -> ConfigOutcome:
     return result
 
 
+def chunks(jobs: list[Job], workers: int) -> list[list[int]]:
+    """Job indexes grouped by key, a key's jobs split over at most `workers` chunks.
+
+    A worker process handles a chunk with one tree, so the seventy arm
+    defconfigs are shared by all workers while the one arm64 defconfig costs
+    one parse in one process, not one in each.
+    """
+    by_key: dict[tuple[str, str, str | None], list[int]] = {}
+    for i, job in enumerate(jobs):
+        by_key.setdefault(job.key, []).append(i)
+    result = []
+    for key in sorted(by_key, key=lambda k: (k[0], k[1], k[2] or "")):
+        indexes = by_key[key]
+        size = -(-len(indexes) // workers)  # ceil
+        result += [indexes[i : i + size] for i in range(0, len(indexes), size)]
+    return result
+
+
+def check_chunk(chunk: list[Job]) -> list[ConfigOutcome | _Failure]:
+    """Check a chunk of same-key jobs in this process; stop at the first bad input."""
+    results: list[ConfigOutcome | _Failure] = []
+    for job in chunk:
+        results.append(check_job(job))
+        if isinstance(results[-1], _Failure):
+            break
+    return results
+
+
+def _outcomes(jobs: list[Job], workers: int) -> Iterator[tuple[int, ConfigOutcome]]:
+    """(index, outcome) as they complete."""
+    parts = chunks(jobs, workers)
+    if workers == 1:
+        for part in parts:
+            for i in part:
+                yield i, _unwrap(check_job(jobs[i]))
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(check_chunk, [jobs[i] for i in part]): part for part in parts}
+        try:
+            for future in as_completed(futures):
+                for i, result in zip(futures[future], future.result(), strict=False):
+                    yield i, _unwrap(result)
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+
+
 def run(jobs: list[Job], workers: int = 1, *, show_progress: bool = True) -> list[ConfigOutcome]:
     """Check every job; outcomes in job order. Bad input in any job -> UserError."""
     if not jobs:
         return []
-    order = sorted(range(len(jobs)), key=lambda i: jobs[i].key)  # same key, same worker, mostly
-    results: dict[int, ConfigOutcome] = {}
     workers = max(1, min(workers, len(jobs)))
-    if workers == 1:
-        for i in _progress(order, len(jobs), show_progress):
-            results[i] = _unwrap(check_job(jobs[i]))
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures: dict[Future[ConfigOutcome | _Failure], int] = {
-                pool.submit(check_job, jobs[i]): i for i in order
-            }
-            try:
-                for future in _progress(as_completed(futures), len(jobs), show_progress):
-                    results[futures[future]] = _unwrap(future.result())
-            except BaseException:
-                for future in futures:
-                    future.cancel()
-                raise
+    stream = _outcomes(jobs, workers)
+    if show_progress:
+        stream = term.progress(stream, total=len(jobs), desc="kdump check")
+    results = dict(stream)
     return [results[i] for i in range(len(jobs))]
-
-
-def _progress(
-    items: Iterator[Future[ConfigOutcome | _Failure]] | list[int], total: int, show: bool
-) -> Iterator:  # type: ignore[type-arg]
-    if not show:
-        return iter(items)
-    return term.progress(items, total=total, desc="kdump check")
 
 
 def default_workers() -> int:

@@ -161,15 +161,19 @@ def text(outcomes: list[ConfigOutcome], *, verbose: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _counts(o: ConfigOutcome) -> str:
+    """Checks met of checks made: requirements and Buildroot-side checks together."""
+    met = sum(r.met for r in o.requirements) + sum(f.ok for f in o.buildroot)
+    return f"{met}/{len(o.requirements) + len(o.buildroot)}"
+
+
 def summary_table(outcomes: list[ConfigOutcome]) -> list[str]:
-    rows = [("CONFIG", "ARCH", "RESULT", "FIRST FAILING")]
+    rows = [("CONFIG", "ARCH", "RESULT", "CHECKS", "FIRST FAILING")]
     for o in outcomes:
-        met = sum(r.met for r in o.requirements)
-        result = f"{'met' if o.passed else 'unmet'} {met}/{len(o.requirements)}"
-        rows.append((o.name, o.arch, result, o.first_failure))
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        rows.append((o.name, o.arch, "met" if o.passed else "unmet", _counts(o), o.first_failure))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
     table = [
-        f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:<{widths[2]}}  {row[3]}".rstrip()
+        "  ".join(f"{cell:<{widths[i]}}" for i, cell in enumerate(row[:4])) + "  " + row[4]
         for row in rows
     ]
     failed = sum(not o.passed for o in outcomes)
@@ -359,9 +363,8 @@ def github(outcomes: list[ConfigOutcome]) -> str:
 
 def markdown_summary(outcomes: list[ConfigOutcome]) -> str:
     """The summary table for $GITHUB_STEP_SUMMARY."""
-    lines = ["| config | arch | result | first failing |", "|---|---|---|---|"]
+    lines = ["| config | arch | result | checks | first failing |", "|---|---|---|---|---|"]
     for o in outcomes:
-        met = sum(r.met for r in o.requirements)
-        result = f"{'met' if o.passed else '**unmet**'} {met}/{len(o.requirements)}"
-        lines.append(f"| `{o.name}` | {o.arch} | {result} | {o.first_failure} |")
+        result = "met" if o.passed else "**unmet**"
+        lines.append(f"| `{o.name}` | {o.arch} | {result} | {_counts(o)} | {o.first_failure} |")
     return "\n".join(lines) + "\n"

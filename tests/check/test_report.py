@@ -118,7 +118,7 @@ def test_github_lines() -> None:
         "configs/bad,one:defconfig: no kexec 100%25 sure"
     )
     rest = lines[len(annotations) :]
-    assert rest[0].split() == ["CONFIG", "ARCH", "RESULT", "FIRST", "FAILING"]
+    assert rest[0].split() == ["CONFIG", "ARCH", "RESULT", "CHECKS", "FIRST", "FAILING"]
     assert rest[-1] == "2 config(s): 1 passed, 1 failed"
 
 
@@ -147,4 +147,4 @@ def test_text_shows_details_of_failures_only_in_batches() -> None:
     assert "ok   KEXEC" in report.text(_outcomes(), verbose=True)
     table = text.splitlines()[-4:]
     assert table[1].split() == ["configs/good_defconfig", "arm64", "met", "1/1", "-"]
-    assert table[2].split() == ["configs/bad,one:defconfig", "x86_64", "unmet", "1/3", "CRASH_DUMP"]
+    assert table[2].split() == ["configs/bad,one:defconfig", "x86_64", "unmet", "1/4", "CRASH_DUMP"]
