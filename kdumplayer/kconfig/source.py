@@ -9,9 +9,12 @@ a parse runs with, including which compiler probes were used.
 
 from __future__ import annotations
 
+import bz2
 import fnmatch
+import gzip
 import hashlib
 import json
+import lzma
 import os
 import re
 import shutil
@@ -20,6 +23,7 @@ import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from kdumplayer.arch import Arch
 from kdumplayer.errors import UserError
@@ -112,7 +116,9 @@ def _wanted(name: str) -> bool:
 def _extract(tarball: Path, dest: Path) -> None:
     """Stream the tarball once, writing only the wanted members (no links, no escapes)."""
     try:
-        with tarfile.open(tarball, "r|*") as archive:
+        # The decompressor is opened here, not by tarfile, so that reading it to the
+        # end proves the stream complete (tarfile's stream mode misses truncation).
+        with _decompressed(tarball) as raw, tarfile.open(fileobj=raw, mode="r|") as archive:
             for member in archive:
                 parts = member.name.split("/", 1)
                 if len(parts) != 2 or not parts[1]:
@@ -129,8 +135,21 @@ def _extract(tarball: Path, dest: Path) -> None:
                 with source, target.open("wb") as out:
                     shutil.copyfileobj(source, out)
                 os.chmod(target, 0o755 if member.mode & 0o111 else 0o644)
-    except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
+            while raw.read(1 << 20):
+                pass
+    except (tarfile.TarError, EOFError, OSError, ValueError, lzma.LZMAError) as exc:
         raise UserError(f"corrupt or unreadable tarball: {exc}", file=tarball) from None
+
+
+def _decompressed(tarball: Path) -> IO[bytes]:
+    name = tarball.name
+    if name.endswith(".tar.xz"):
+        return lzma.open(tarball, "rb")
+    if name.endswith((".tar.gz", ".tgz")):
+        return gzip.open(tarball, "rb")
+    if name.endswith(".tar.bz2"):
+        return bz2.open(tarball, "rb")
+    return tarball.open("rb")
 
 
 def extract_tarball(tarball: Path) -> Path:
