@@ -19,6 +19,7 @@ from typing import Any
 import jsonschema
 
 from kdumplayer import crashkernel as ck
+from kdumplayer import crashkernel_check
 from kdumplayer.arch import Arch, all_arches, get_arch
 from kdumplayer.errors import UserError
 from kdumplayer.paths import SCHEMA_FILE
@@ -287,7 +288,7 @@ class _Reader:
         return (self.base / Path(str(value)).expanduser()).resolve()
 
 
-def _crashkernel(r: _Reader, arch: Arch, memory: int) -> CrashkernelSpec:
+def _crashkernel(r: _Reader, arch: Arch, memory: int, version: str | None) -> CrashkernelSpec:
     raw = r.get("crashkernel", "value")
     size = r.get("crashkernel", "size")
     if raw is not None and (size is not None or r.get("crashkernel", "offset") is not None):
@@ -314,13 +315,12 @@ def _crashkernel(r: _Reader, arch: Arch, memory: int) -> CrashkernelSpec:
                 raise r.doc.error(("crashkernel", "size"), "the reservation size must be above 0")
         params = (ck.Crashkernel(size=size_bytes, offset=offset),)
         offset_key = ("crashkernel", "offset")
-    for param in params:
-        if param.offset is not None and param.offset % arch.offset_align:
-            raise r.doc.error(
-                offset_key,
-                f"offset {format_size(param.offset)} is not aligned to "
-                f"{format_size(arch.offset_align)} as {arch.name} requires",
-            )
+    # The same rules as `kdumplayer crashkernel check`: one home for them.
+    value_key = ("crashkernel", "value") if raw is not None else ("crashkernel", "size")
+    for finding in crashkernel_check.check(params, memory, arch, kernel=version):
+        if finding.problem:
+            raise r.doc.error(offset_key if finding.about == "offset" else value_key,
+                              finding.message)
     return CrashkernelSpec(params=params, auto=auto)
 
 
@@ -369,19 +369,7 @@ def from_document(doc: LocatedYaml) -> Board:
         ),
     )
 
-    crash = _crashkernel(r, arch, memory)
-    reserved = max(p.size_for(memory) for p in crash.params)
-    if reserved == 0:
-        raise doc.error(
-            ("crashkernel",),
-            f"{crash.value} reserves nothing on a board with {format_size(memory)} of RAM",
-        )
-    if reserved * 2 > memory:
-        raise doc.error(
-            ("crashkernel",),
-            f"reserving {format_size(reserved)} leaves too little of "
-            f"{format_size(memory)} for the system",
-        )
+    crash = _crashkernel(r, arch, memory, version)
 
     capture_kernel = r.get("capture", "kernel", default="same")
     if capture_kernel != "same":

@@ -40,6 +40,7 @@ _CMA_SINCE = (6, 17)
 class Finding:
     problem: bool  # True: the value will not work as meant (exit 1); False: advice
     message: str
+    about: str = "value"  # "value" or "offset": the part of the setting it concerns
 
 
 def effective(params: tuple[ck.Crashkernel, ...], memory: int, arch: Arch) -> tuple[int, int]:
@@ -124,20 +125,20 @@ def _offset_findings(offset: int, size: int, memory: int, arch: Arch,
     out: list[Finding] = []
     if offset % arch.offset_align:
         out.append(Finding(True, f"offset {fs(offset)} is not aligned to "
-                                 f"{fs(arch.offset_align)} as {arch.name} requires"))
+                                 f"{fs(arch.offset_align)} as {arch.name} requires", "offset"))
     elif offset % arch.offset_recommended:
         out.append(Finding(False, f"offset {fs(offset)} is not a multiple of the recommended "
-                                  f"{fs(arch.offset_recommended)} on {arch.name}"))
+                                  f"{fs(arch.offset_recommended)} on {arch.name}", "offset"))
     if arch.srcarch == "x86":  # RAM starts at physical 0 on PCs; elsewhere the base varies
         limit = min(memory, _I386_LIMIT) if arch.name == "i386" else memory
         if offset + size > limit:
             why = " (32-bit x86 keeps it below 512M)" if limit != memory else ""
             out.append(Finding(True, f"the reservation {fs(offset)}..{fs(offset + size)} ends "
-                                     f"above {fs(limit)}{why}"))
+                                     f"above {fs(limit)}{why}", "offset"))
         if physical_start is not None and physical_start != offset:
             out.append(Finding(True, f"CONFIG_PHYSICAL_START is {fs(physical_start)} "
                                      f"({physical_start:#x}) but the reservation starts at "
-                                     f"{fs(offset)}: they must be equal"))
+                                     f"{fs(offset)}: they must be equal", "offset"))
     return out
 
 
