@@ -81,6 +81,20 @@ def bitbake_path(path: str) -> str:
     raise ValueError(f"no BitBake directory variable for {path}")
 
 
+def bsp_collection(board: Board) -> str | None:
+    """The BSP layer collection the kernel recipe comes from (None: core or unknown)."""
+    if board.kernel.recipe.startswith("linux-yocto"):
+        return None
+    entry = facts()["bsp"].get(board.yocto.machine or "") or {}
+    return entry.get("collection")
+
+
+def kernel_dir(board: Board) -> str:
+    """Where the kernel bbappend and its files go: BSP kernels under dynamic-layers/."""
+    collection = bsp_collection(board)
+    return f"dynamic-layers/{collection}/{KERNEL_DIR}" if collection else KERNEL_DIR
+
+
 def kernel_image_package(board: Board) -> str:
     """kernel.bbclass packages KERNEL_IMAGETYPE X as kernel-image-<x lowercase>."""
     return f"kernel-image-{board.kernel.image.lower()}"
@@ -189,6 +203,8 @@ def context(board: Board, name: str | None = None) -> dict[str, Any]:
         "srcdir": "${UNPACKDIR}" if all_unpackdir
         else "${@d.getVar('UNPACKDIR') or d.getVar('WORKDIR')}",
         "machine": board.yocto.machine,
+        "bsp_collection": bsp_collection(board),
+        "kernel_dir": kernel_dir(board),
         "rdepends": _rdepends(board),
         "kernel_features": ["features/kexec/kexec-enable.scc", "features/kdump/kdump-enable.scc"]
         if board.kernel.recipe.startswith("linux-yocto") else [],
@@ -229,14 +245,15 @@ def _files(ctx: dict[str, Any]) -> dict[str, str]:
     """Relative path -> rendered text."""
     board: Board = ctx["board"]
     recipe = board.kernel.recipe
+    kdir = kernel_dir(board)
     out = {
         "conf/layer.conf": render("yocto/layer.conf", **ctx),
         f"conf/kdump/{board.ident}.conf": render("yocto/board.conf", **ctx),
         f"classes/{ctx['class_name']}.bbclass": render("yocto/kdump.bbclass", **ctx),
-        f"{KERNEL_DIR}/{recipe}_%.bbappend": render("yocto/kernel.bbappend", **ctx),
-        f"{KERNEL_DIR}/linux-kdump.inc": render("yocto/linux-kdump.inc", **ctx),
-        f"{KERNEL_DIR}/linux-kdump-merge.inc": render("yocto/linux-kdump-merge.inc", **ctx),
-        f"{KERNEL_DIR}/files/kdump.cfg": _fragment(board),
+        f"{kdir}/{recipe}_%.bbappend": render("yocto/kernel.bbappend", **ctx),
+        f"{kdir}/linux-kdump.inc": render("yocto/linux-kdump.inc", **ctx),
+        f"{kdir}/linux-kdump-merge.inc": render("yocto/linux-kdump-merge.inc", **ctx),
+        f"{kdir}/files/kdump.cfg": _fragment(board),
         f"{RECIPE_DIR}/kdump-init_1.0.bb": render("yocto/kdump-init.bb", **ctx),
         "README.md": render("yocto/README.md", **ctx),
         "SECURITY.md": render("yocto/SECURITY.md", **ctx),

@@ -34,6 +34,16 @@ GUARD = re.compile(
 )
 
 
+# Kernel recipes of BSP layers: their bbappend only counts when that layer is there.
+BSP_KERNELS = {"linux-raspberrypi": "raspberrypi", "linux-starfive-dev": "riscv-layer"}
+
+
+def kdir(board: Board) -> str:
+    collection = BSP_KERNELS.get(board.kernel.recipe)
+    return f"dynamic-layers/{collection}/recipes-kernel/linux" if collection else (
+        "recipes-kernel/linux")
+
+
 def texts(board: Board, name: str | None = None) -> dict[str, str]:
     return {p: f.content.decode("utf-8") for p, f in yocto.generate(board, name=name).items()}
 
@@ -56,9 +66,9 @@ def test_structure(case: tuple[Board, dict[str, str]]) -> None:
         f"conf/kdump/{board.ident}.conf",
         f"classes/kdump_{board.yocto.layer.removeprefix('meta-kdump-').replace('-', '_')}.bbclass",
         f"kas-{board.name}.yml",
-        f"recipes-kernel/linux/{board.kernel.recipe}_%.bbappend",
-        "recipes-kernel/linux/linux-kdump.inc", "recipes-kernel/linux/linux-kdump-merge.inc",
-        "recipes-kernel/linux/files/kdump.cfg",
+        f"{kdir(board)}/{board.kernel.recipe}_%.bbappend",
+        f"{kdir(board)}/linux-kdump.inc", f"{kdir(board)}/linux-kdump-merge.inc",
+        f"{kdir(board)}/files/kdump.cfg",
         "recipes-kernel/kdump-init/kdump-init_1.0.bb",
         "recipes-kernel/kdump-init/files/COPYING.MIT",
     } | {f"recipes-kernel/kdump-init/files/{f.name}" for f in runtime_files(board)}
@@ -84,19 +94,24 @@ def test_layer_conf(case: tuple[Board, dict[str, str]]) -> None:
     meta_oe = board.dump.collector == "makedumpfile" and bool(
         {"kirkstone", "scarthgap", "styhead"} & set(board.yocto.releases))
     assert conf[f"LAYERDEPENDS_{coll}"] == ("core openembedded-layer" if meta_oe else "core")
+    collection = BSP_KERNELS.get(board.kernel.recipe)
+    dynamic = (f"{collection}:${{LAYERDIR}}/dynamic-layers/{collection}/recipes-*/*/*.bbappend"
+               if collection else None)
+    assert conf.get("BBFILES_DYNAMIC") == dynamic
+    assert conf.get(f"LAYERRECOMMENDS_{coll}") == collection
 
 
 def test_kernel_fragment(case: tuple[Board, dict[str, str]]) -> None:
     board, files = case
-    assert files["recipes-kernel/linux/files/kdump.cfg"] == fragment_for_board(board)
-    inc = files["recipes-kernel/linux/linux-kdump.inc"]
+    assert files[f"{kdir(board)}/files/kdump.cfg"] == fragment_for_board(board)
+    inc = files[f"{kdir(board)}/linux-kdump.inc"]
     assert re.search(r'^SRC_URI \+= "file://kdump\.cfg"$', inc, re.M)
     assert 'FILESEXTRAPATHS:prepend := "${THISDIR}/files:"' in inc
     has_features = "KERNEL_FEATURES:append" in inc
     assert has_features == board.kernel.recipe.startswith("linux-yocto")
     # Plain `inherit kernel` recipes get the merge_config.sh path, chosen at parse time.
     assert "bb.data.inherits_class('kernel-yocto', d) else 'linux-kdump-merge.inc'" in inc
-    merge = files["recipes-kernel/linux/linux-kdump-merge.inc"]
+    merge = files[f"{kdir(board)}/linux-kdump-merge.inc"]
     assert "scripts/kconfig/merge_config.sh -m -O ${B} ${B}/.config" in merge
     assert "olddefconfig" in merge
 
