@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 import yaml
 
 from kdumplayer.board import load_board
-from kdumplayer.cli.base import Command, out
+from kdumplayer.cli.base import Command, note, out
 from kdumplayer.errors import UserError
+from kdumplayer.kexec_compat import assess
+from kdumplayer.term import paint
 
 
 class ValidateCommand(Command):
@@ -41,6 +44,11 @@ class ValidateCommand(Command):
         boards = []
         for path in args.boards:
             boards.append(load_board(path))  # the first bad one stops with its error line
+        for path, board in zip(args.boards, boards, strict=True):
+            # Advice, not errors: the exit code stays 0 (`check` decides failures).
+            for finding in assess(board):
+                label = paint(f"{finding.severity}:", "yellow", sys.stderr)
+                note(f"kdumplayer: {label} {path}: {finding.line()}")
         if args.format == "json":
             data = [b.summary() for b in boards]
             out(json.dumps(data if len(data) > 1 else data[0], indent=2))
