@@ -303,3 +303,17 @@ def test_cli_write_check_stale(tmp_path: Path) -> None:
     assert "README.md: missing" in run_cli(
         "generate", "yocto", DEFAULT_BOARD, "-o", out, "--check").out
 
+
+
+@pytest.mark.parametrize("path", BOARDS, ids=IDS)
+def test_check_reads_the_fragment(path: Path, tmp_path: Path) -> None:
+    """`kdumplayer check --yocto LAYER` finds the verified fragment in the layer."""
+    from kdumplayer.output import write_tree
+    from kdumplayer.yocto_config import kernel_fragments
+
+    board = load_board(path)
+    write_tree(tmp_path, yocto.generate(board))
+    kernel = kernel_fragments(tmp_path, board.yocto.machine)
+    assert [p.relative_to(tmp_path).as_posix() for p in kernel.fragments] == [
+        f"{kdir(board)}/files/kdump.cfg"]
+    assert kernel.fragments[0].read_text() == fragment_for_board(board)
