@@ -19,8 +19,8 @@ from pathlib import Path
 from kdumplayer.board import Board
 from kdumplayer.render import render
 from kdumplayer.runtime import runtime_files
-from kdumplayer.verify import cpio
-from kdumplayer.verify.assets import BUSYBOX, Kernel, guest_tools
+from kdumplayer.verify import arches, cpio
+from kdumplayer.verify.assets import BUSYBOX, Kernel
 
 INITRD_PATH = "/boot/initrd.img"
 GUEST_DIRS = ("bin", "sbin", "usr/bin", "usr/sbin", "lib", "lib64", "etc/init.d", "proc", "sys",
@@ -41,15 +41,15 @@ def booted_init(board: Board) -> str:
     return board.init if board.init in ("busybox", "sysv") else "busybox"
 
 
-def initramfs(kernel: Kernel) -> bytes:
-    """The initramfs: busybox, the modules in load order, and /init."""
+def initramfs(kernel: Kernel, busybox: Path = Path(BUSYBOX)) -> bytes:
+    """The initramfs: busybox (the guest arch's), the modules in load order, and /init."""
     names = [m.name.removesuffix(".ko") for m in kernel.modules]
     entries = [
         cpio.Entry(d, "dir") for d in ("bin", "dev", "lib", "lib/modules", "newroot", "proc", "sys")
     ]
     entries += [
         cpio.Entry("dev/console", "chr", 0o600, rdev=(5, 1)),
-        cpio.Entry("bin/busybox", "file", 0o755, Path(BUSYBOX).read_bytes()),
+        cpio.Entry("bin/busybox", "file", 0o755, busybox.read_bytes()),
         cpio.Entry("bin/sh", "link", 0o777, b"busybox"),
         cpio.Entry("init", "file", 0o755, render("runtime/qemu/init", modules=names).encode()),
     ]
@@ -66,8 +66,10 @@ def _install(root: Path, target: str, data: bytes, mode: int) -> None:
     path.chmod(mode)
 
 
-def _busybox(root: Path) -> None:
-    shutil.copy2(BUSYBOX, root / "bin" / "busybox")
+def _busybox(root: Path, busybox: Path) -> None:
+    shutil.copy2(busybox, root / "bin" / "busybox")
+    # The applet list from the host's busybox-static: the same Debian version on every
+    # arch, and a foreign arch's binary cannot run here.
     applets = subprocess.run([BUSYBOX, "--list-full"], capture_output=True, text=True, check=True)
     for rel in applets.stdout.split():
         link = root / rel
@@ -83,10 +85,11 @@ def assemble_root(root: Path, board: Board, kernel: Kernel, initrd: bytes, *,
     for rel in GUEST_DIRS:
         (root / rel).mkdir(parents=True, exist_ok=True)
     (root / "tmp").chmod(0o1777)
-    _busybox(root)
-    for host_path in guest_tools(board.arch.name):
-        # Same path in the guest; the loader and libraries resolved through links.
-        _install(root, host_path, Path(host_path).resolve().read_bytes(), 0o755)
+    tools = arches.guest_tools(board.arch)
+    _busybox(root, tools.busybox)
+    for guest_path, host_path in tools.files:
+        # The loader and libraries resolved through links, installed as files.
+        _install(root, guest_path, host_path.read_bytes(), 0o755)
     _install(root, board.capture_image, kernel.image.read_bytes(), 0o644)
     if board.capture.initrd:
         _install(root, board.capture.initrd, initrd, 0o644)
