@@ -40,7 +40,8 @@ def _run(argv: list[str]) -> subprocess.CompletedProcess[bytes]:
     except FileNotFoundError:
         raise UserError(f"{argv[0]} is not installed (install e2fsprogs: `make deps`)") from None
     if done.returncode != 0:
-        raise UserError(f"`{' '.join(argv)}` failed: {done.stderr.decode(errors='replace').strip()}")
+        detail = done.stderr.decode(errors="replace").strip()
+        raise UserError(f"`{' '.join(argv)}` failed: {detail}")
     return done
 
 

@@ -31,7 +31,8 @@ def seed_tree(target: Path, seeds: tuple[Seed, ...]) -> None:
         path = target / seed.name
         path.mkdir(parents=True)
         (path / "vmcore-dmesg.txt").write_text(f"earlier crash {seed.name}\n")
-        (path / ("vmcore" if seed.complete else "vmcore-incomplete")).write_bytes(b"KDUMP   " + bytes(4088))
+        core = path / ("vmcore" if seed.complete else "vmcore-incomplete")
+        core.write_bytes(b"KDUMP   " + bytes(4088))
         status = "ok" if seed.complete else "failed: vmcore"
         (path / "summary.txt").write_text(f"status: {status}\n")
 
@@ -42,7 +43,8 @@ def _probe_kvm(kernel: Path, initrd: Path, arch_name: str) -> bool:
     from kdumplayer.arch import get_arch
 
     arch = get_arch(arch_name)
-    stamp = cache_dir() / "kvm-probe" / f"{arch_name}-{os.uname().release}-{kernel.name}-{kernel.stat().st_size}"
+    key = f"{arch_name}-{os.uname().release}-{kernel.name}-{kernel.stat().st_size}"
+    stamp = cache_dir() / "kvm-probe" / key
     if stamp.exists():
         return stamp.read_text().strip() == "kvm"
     m = machine.Machine(arch=arch, memory_mb=256, kernel=kernel, initrd=initrd,
@@ -115,7 +117,8 @@ class Guest:
         words.append(f"kdumplayer.verify={action}")
         return " ".join(words)
 
-    def boot(self, action: str, reserve: bool = True) -> machine.BootRun:
+    def boot(self, action: str, reserve: bool = True,
+             timeout: float = BOOT_TIMEOUT) -> machine.BootRun:
         disks = [self.root_image]
         if self.dump_disk_size is not None:
             disks.append(self.dump_image)
@@ -125,7 +128,7 @@ class Guest:
             accel=self.accel,
         )
         log = self.workdir / f"console-{len(self.runs) + 1}-{action}.log"
-        run = machine.run(m, timeout=BOOT_TIMEOUT, log=log)
+        run = machine.run(m, timeout=timeout, log=log)
         self.runs.append(run)
         return run
 

@@ -115,7 +115,16 @@ def capture(board: Board, kernel: Kernel, workdir: Path) -> Outcome:
     return out
 
 
-def rotation(board: Board, kernel: Kernel, workdir: Path, keep: int = 2, crashes: int = 3) -> Outcome:
+def _saved_name(run: BootRun) -> str | None:
+    """The dump directory's name the capture boot reported."""
+    for _, line in run.lines:
+        if SAVED_LINE in line:
+            return line.rsplit("/", 1)[-1].strip()
+    return None
+
+
+def rotation(board: Board, kernel: Kernel, workdir: Path, keep: int = 2,
+             crashes: int = 3) -> Outcome:
     board = _with_dump(verify_board(board), keep=keep)
     out = Outcome(f"rotation (keep: {keep}, {crashes} crashes)", board.name, kernel.name,
                   workdir=workdir)
@@ -123,11 +132,14 @@ def rotation(board: Board, kernel: Kernel, workdir: Path, keep: int = 2, crashes
     guest = Guest(board, kernel, workdir, DUMP_DISK, seeds=(unexamined,))
     guest.build()
     out.accel = guest.accel
+    saved = []
     for index in range(crashes):
-        _crash_run(out, guest, f"crash {index + 1}")
+        saved.append(_saved_name(_crash_run(out, guest, f"crash {index + 1}")))
     dumps = _dumps(out, guest)
     complete = [d for d in dumps if d.complete]
-    out.check(f"{keep} complete dumps kept", len(complete) == keep, str([d.name for d in dumps]))
+    out.check(f"the newest {keep} dumps kept, the older ones deleted",
+              [d.name for d in complete] == saved[-keep:],
+              f"saved {saved}, on disk {[d.name for d in dumps]}")
     out.check("the unexamined incomplete dump was not deleted",
               any(d.name == unexamined.name for d in dumps))
     for dump in complete:
@@ -152,7 +164,8 @@ def small_disk(board: Board, kernel: Kernel, workdir: Path, size: int = 8 << 20)
               or run.has("System halted"))
     dumps = _dumps(out, guest)
     out.check("the earlier dump is still there",
-              any(d.name == earlier.name and d.complete for d in dumps), str([d.name for d in dumps]))
+              any(d.name == earlier.name and d.complete for d in dumps),
+              str([d.name for d in dumps]))
     new = [d for d in dumps if d.name != earlier.name]
     if out.check("a dump directory was created for the crash", len(new) == 1, str(new)):
         dump = new[0]
@@ -177,12 +190,14 @@ def no_reservation(board: Board, kernel: Kernel, workdir: Path) -> Outcome:
     out.check("status exits 3", run.has("KDUMPLAYER: status-exit 3"))
     out.check("status says not ready: no memory reserved",
               run.has("state: not ready: no memory reserved"))
-    out.check("the guest powered off normally", not run.timed_out and run.has("KDUMPLAYER: powering off"))
+    out.check("the guest powered off normally",
+              not run.timed_out and run.has("KDUMPLAYER: powering off"))
     out.runs = guest.runs
     return out
 
 
-def missing_dir(board: Board, kernel: Kernel, workdir: Path, directory: str = "/data/crash") -> Outcome:
+def missing_dir(board: Board, kernel: Kernel, workdir: Path,
+                directory: str = "/data/crash") -> Outcome:
     board = _with_dump(verify_board(board), dir=directory)
     out = Outcome("missing-dir", board.name, kernel.name, workdir=workdir)
     guest = Guest(board, kernel, workdir, None)  # no dump disk: nothing creates the directory

@@ -1,0 +1,256 @@
+"""The hook's logic, run for real under BusyBox ash, dash and bash: conf parsing,
+the capture command line, rotation, status, load refusals and a whole `save`
+against a fake /proc (KDUMP_PROC) holding a vmcore file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.runtime.conftest import Hook
+
+# (system command line, board removals, append, expected capture command line)
+CMDLINES = [
+    ("root=/dev/vda crashkernel=256M quiet", "", "irqpoll nr_cpus=1 reset_devices",
+     "root=/dev/vda irqpoll nr_cpus=1 reset_devices"),
+    ("a hugepages=4 hugepagesz=2M cma=64M hugetlb_cma=1G b", "", "x",
+     "a b x"),
+    ("console=ttyS0,115200 nr_cpus=4 maxcpus=2", "", "nr_cpus=1",
+     "console=ttyS0,115200 maxcpus=2 nr_cpus=1"),
+    ("foo=1 foo=2 bar baz=3", "foo baz=4", "",
+     "bar baz=3"),
+    ("crashkernel=1G-4G:192M,4G-:256M crashkernel=64M,low root=/dev/sda1", "", "",
+     "root=/dev/sda1"),
+    ("*.glob root=/dev/vda", "", "a", "*.glob root=/dev/vda a"),
+    ("", "", "irqpoll", "irqpoll"),
+]
+
+
+@pytest.mark.parametrize(("system", "remove", "append", "expected"), CMDLINES)
+def test_capture_cmdline(hook: Hook, system: str, remove: str, append: str,
+                         expected: str) -> None:
+    (hook.dir / "glob").touch()  # a word like *.glob must not expand
+    done = hook.lib(f"cd '{hook.dir}'; KDUMP_CMDLINE_REMOVE='{remove}'; "
+                    f"KDUMP_CMDLINE_APPEND='{append}'; capture_cmdline '{system}'")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == expected + "\n"
+
+
+def _show(hook: Hook) -> dict[str, str]:
+    done = hook.command("show")
+    assert done.returncode == 0, done.stderr
+    return dict(line.split("=", 1) for line in done.stdout.splitlines()
+                if "=" in line and not line.startswith(("kexec", "(if", "conf:")))
+
+
+def test_conf_round_trip(hook: Hook) -> None:
+    values = _show(hook)
+    assert values["kernel"] == "/boot/bzImage"
+    assert values["dir"] == "/var/crash"
+    assert values["keep"] == "3"
+    assert values["min_free_kb"] == "16384"
+    assert values["cmdline_append"] == "irqpoll nr_cpus=1 reset_devices"
+
+
+def test_conf_is_data_not_code(hook: Hook) -> None:
+    marker = hook.dir / "executed"
+    hook.conf.write_text(
+        f"dir=$(touch {marker})\n"
+        f"cmdline_append=a=b c=`touch {marker}`\n"
+        "initrd=/boot/x y\n"
+        "level=31; touch x\n"
+        "keep=-1\n"
+        "final_action=rm -rf /\n"
+        "bogus=1\n"
+        "# a comment=ignored\n"
+        "\n"
+        "collector=cp"  # no newline at the end: still read
+    )
+    done = hook.command("show")
+    values = _show(hook)
+    assert not marker.exists()
+    assert values["dir"] == f"$(touch {marker})"
+    assert values["cmdline_append"] == f"a=b c=`touch {marker}`"
+    assert values["initrd"] == "/boot/x y"
+    assert values["level"] == "31"  # the bad value keeps the default
+    assert values["keep"] == "0"
+    assert values["final_action"] == "reboot"
+    assert values["collector"] == "cp"
+    for complaint in ("level: '31; touch x'", "keep: '-1'", "final_action: 'rm -rf /'",
+                      "unknown key 'bogus'"):
+        assert complaint in done.stderr
+    assert f"{hook.conf}:7: unknown key" in done.stderr
+
+
+def test_show_prints_the_exact_kexec_command(hook: Hook) -> None:
+    done = hook.command("show")
+    lines = done.stdout.splitlines()
+    assert ("kexec -s -p /boot/bzImage '--append=console=ttyS0 root=/dev/vda "
+            "irqpoll nr_cpus=1 reset_devices'") in lines
+    assert any(line.startswith("(if that fails) kexec -p /boot/bzImage") for line in lines)
+
+
+def _dump(root: Path, name: str, complete: bool) -> None:
+    path = root / name
+    path.mkdir(parents=True)
+    (path / ("vmcore" if complete else "vmcore-incomplete")).write_text("x")
+
+
+ROTATIONS = [
+    # (existing dumps: name -> complete, keep, current, expected survivors)
+    ({"20240101-000000": True, "20240102-000000": True, "20240103-000000": True}, 2,
+     "20240103-000000", ["20240102-000000", "20240103-000000"]),
+    ({"20240101-000000": False, "20240102-000000": True, "20240103-000000": True}, 1,
+     "20240103-000000", ["20240101-000000", "20240103-000000"]),
+    ({"20240101-000000": True, "20240102-000000": True, "20240103-000000": False}, 1,
+     "20240103-000000", ["20240102-000000", "20240103-000000"]),
+    ({"20240101-000000": True, "20240101-000000-1": True}, 0, "20240101-000000-1",
+     ["20240101-000000", "20240101-000000-1"]),
+    ({"20240101-000000": True, "notadump": True, "20240102-000000": True}, 1,
+     "20240102-000000", ["20240102-000000", "notadump"]),
+]
+
+
+@pytest.mark.parametrize(("dumps", "keep", "current", "survivors"), ROTATIONS)
+def test_rotation(hook: Hook, dumps: dict[str, bool], keep: int, current: str,
+                  survivors: list[str]) -> None:
+    crash = hook.dir / "crash"
+    for name, complete in dumps.items():
+        _dump(crash, name, complete)
+    done = hook.lib(f"rotate '{crash}' {keep} {current}")
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in crash.iterdir()) == survivors
+
+
+def test_status_not_reserved(hook: Hook) -> None:
+    done = hook.command("status")
+    assert done.returncode == 3
+    assert "state: not ready: no memory reserved" in done.stdout
+
+
+def test_status_reserved_not_loaded(hook: Hook) -> None:
+    hook.set_reservation(256 << 20, False)
+    done = hook.command("status")
+    assert done.returncode == 3
+    assert "reserved: 268435456 bytes (256M)" in done.stdout
+    assert "capture kernel not loaded" in done.stdout
+
+
+def test_status_loaded_reports_last_dump_and_test(hook: Hook) -> None:
+    hook.set_reservation(256 << 20, True)
+    crash = hook.dir / "crash"
+    _dump(crash, "20240101-000000", True)
+    (crash / "20240101-000000" / "summary.txt").write_text("status: ok\n")
+    (crash / ".kdump-test-result").write_text(f"dump: {crash}/20240101-000000\nstatus: ok\n")
+    hook.conf.write_text(f"dir={crash}\n")
+    done = hook.command("status")
+    assert done.returncode == 0, done.stderr
+    assert f"last dump: {crash}/20240101-000000 (ok)" in done.stdout
+    assert "last test: passed" in done.stdout
+
+
+def test_status_reports_a_test_that_saved_nothing(hook: Hook) -> None:
+    hook.set_reservation(256 << 20, True)
+    crash = hook.dir / "crash"
+    crash.mkdir()
+    (crash / ".kdump-test-pending").write_text("2024-01-01 00:00:00 UTC\n")
+    hook.conf.write_text(f"dir={crash}\n")
+    done = hook.command("status")
+    assert "last test: FAILED: no dump was saved" in done.stdout
+
+
+def test_load_refuses_without_reservation(hook: Hook) -> None:
+    done = hook.command("load")
+    assert done.returncode == 1
+    assert "no memory is reserved" in done.stderr
+    assert "NOT ready" in done.stderr
+
+
+def test_load_refuses_a_missing_kernel(hook: Hook) -> None:
+    hook.set_reservation(256 << 20, False)
+    hook.conf.write_text(f"kernel={hook.dir}/nonexistent\n")
+    done = hook.command("load")
+    assert done.returncode == 1
+    assert "capture kernel" in done.stderr and "not found" in done.stderr
+
+
+def test_test_needs_yes(hook: Hook) -> None:
+    done = hook.command("test")
+    assert done.returncode == 2
+    assert "kdump test --yes" in done.stderr
+
+
+def test_test_refuses_when_not_loaded(hook: Hook) -> None:
+    trigger = hook.proc / "sysrq-trigger"
+    done = hook.command("test", "--yes")
+    assert done.returncode == 1
+    assert not trigger.exists()
+
+
+def test_unknown_command(hook: Hook) -> None:
+    done = hook.command("frobnicate")
+    assert done.returncode == 2
+    assert "usage: kdump COMMAND" in done.stderr
+
+
+def _capture_env(hook: Hook, size: int = 1 << 20, **conf: str) -> Path:
+    """A fake capture boot: /proc/vmcore is a file; dmesg off; collector cp."""
+    vmcore = hook.proc / "vmcore"
+    vmcore.write_bytes(b"\x7fELF" + bytes(range(256)) * (size // 256))
+    crash = hook.dir / "crash"
+    settings = {"dir": str(crash), "collector": "cp", "compression": "none", "dmesg": "no",
+                "keep": "2", "min_free_kb": "0", **conf}
+    hook.conf.write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
+    return crash
+
+
+# do_action is replaced so that the final action is recorded, not performed.
+SAVE = 'do_action() { echo "ACTION $1"; }; conf_load "$KDUMP_CONF"; cmd_save; echo "EXIT $?"'
+
+
+def test_save_writes_the_layout(hook: Hook) -> None:
+    crash = _capture_env(hook, post=f'echo "$KDUMP_DUMP_DIR" > {hook.dir}/post-ran',
+                         pre=f"touch {hook.dir}/pre-ran")
+    crash.mkdir()
+    (crash / ".kdump-test-pending").write_text("then\n")
+    done = hook.lib(SAVE)
+    assert "ACTION reboot" in done.stdout and "EXIT 0" in done.stdout, done.stderr
+    (dump,) = [p for p in crash.iterdir() if p.is_dir()]
+    assert len(dump.name) == 15 and dump.name[8] == "-"
+    assert sorted(p.name for p in dump.iterdir()) == ["summary.txt", "vmcore"]
+    assert (dump / "vmcore").read_bytes() == (hook.proc / "vmcore").read_bytes()
+    summary = (dump / "summary.txt").read_text()
+    assert "status: ok" in summary and "collector: cp" in summary
+    assert (hook.dir / "pre-ran").exists()
+    assert (hook.dir / "post-ran").read_text().strip() == str(dump)
+    assert "status: ok" in (crash / ".kdump-test-result").read_text()
+    assert not (crash / ".kdump-test-pending").exists()
+
+
+def test_save_min_free_keeps_the_log_and_fails(hook: Hook) -> None:
+    crash = _capture_env(hook, min_free_kb=str(1 << 40), failure_action="poweroff")
+    done = hook.lib(SAVE)
+    assert "ACTION poweroff" in done.stdout and "EXIT 1" in done.stdout
+    (dump,) = [p for p in crash.iterdir() if p.is_dir()]
+    assert not (dump / "vmcore").exists()
+    assert "status: failed: no space" in (dump / "summary.txt").read_text()
+    assert "min_free_kb" in done.stderr
+
+
+def test_save_failing_hook_runs_the_failure_action(hook: Hook) -> None:
+    _capture_env(hook, post="false", failure_action="halt")
+    done = hook.lib(SAVE)
+    assert "ACTION halt" in done.stdout and "EXIT 1" in done.stdout
+    assert "post hook failed: false" in done.stderr
+
+
+def test_save_refuses_outside_a_capture_kernel(hook: Hook) -> None:
+    done = hook.command("save")
+    assert done.returncode == 1
+    assert "not a capture kernel" in done.stderr
+
+
+def test_conf_value_keeps_every_equals_sign(hook: Hook) -> None:
+    hook.conf.write_text("cmdline_append=a=b foo= c==d\n")
+    assert _show(hook)["cmdline_append"] == "a=b foo= c==d"
