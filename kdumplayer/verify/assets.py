@@ -7,6 +7,7 @@ keyed by the package's name and version.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -49,7 +50,13 @@ def _run(argv: list[str], cwd: Path | None = None) -> str:
 
 def resolve_kernel_package(meta: str = KERNEL_META) -> tuple[str, str]:
     """The real image package the meta package depends on, and its candidate version."""
-    depends = _run(["apt-cache", "depends", meta])
+    try:
+        depends = _run(["apt-cache", "depends", meta])
+    except UserError:
+        depends = ""
+    if "Depends:" not in depends and os.geteuid() == 0:
+        _run(["apt-get", "update", "-q"])  # no package lists yet (a fresh machine)
+        depends = _run(["apt-cache", "depends", meta])
     match = re.search(r"Depends: (linux-image-\S+)", depends)
     if not match:
         raise UserError(f"cannot find the kernel package {meta} depends on (run apt-get update)")

@@ -1,0 +1,204 @@
+"""The proof's parts that need no QEMU: the initramfs writer (read back by the real
+cpio), ext4 images (made by mkfs.ext4, read by debugfs), the QEMU command line,
+the root assembly, the gold kernel's config merge check and the bisection."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from kdumplayer.arch import get_arch
+from kdumplayer.board import load_board
+from kdumplayer.runtime import runtime_files
+from kdumplayer.verify import cpio, disk, gold, inspect, machine, report, rootfs
+from kdumplayer.verify.assets import GUEST_TOOLS, Kernel, library_closure
+from kdumplayer.verify.guest import Seed, seed_tree
+from tests.conftest import BOARDS, DEFAULT_BOARD, run_cli
+
+
+def _tool(name: str) -> str:
+    path = shutil.which(name)
+    assert path, f"{name} is not installed (make deps installs it)"
+    return path
+
+
+def test_cpio_newc_is_read_by_cpio(tmp_path: Path) -> None:
+    _tool("cpio")
+    entries = [
+        cpio.Entry("bin", "dir"),
+        cpio.Entry("bin/tool", "file", 0o755, b"#!/bin/sh\necho hi\n"),
+        cpio.Entry("bin/sh", "link", 0o777, b"tool"),
+        cpio.Entry("odd", "file", 0o644, b"x" * 5),
+    ]
+    archive = tmp_path / "a.cpio"
+    archive.write_bytes(cpio.newc(entries))
+    out = tmp_path / "out"
+    out.mkdir()
+    done = subprocess.run(["cpio", "-idm", "--quiet", "-F", str(archive)], cwd=out,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert (out / "bin" / "tool").read_bytes() == b"#!/bin/sh\necho hi\n"
+    assert (out / "bin" / "tool").stat().st_mode & 0o777 == 0o755
+    assert (out / "bin" / "sh").readlink() == Path("tool")
+    assert (out / "odd").read_bytes() == b"xxxxx"
+
+
+def test_cpio_is_deterministic() -> None:
+    entries = [cpio.Entry("b", "file", 0o644, b"2"), cpio.Entry("a", "file", 0o644, b"1")]
+    assert cpio.newc(entries) == cpio.newc(list(reversed(entries)))
+
+
+def test_ext4_round_trip_without_mounting(tmp_path: Path) -> None:
+    _tool("mkfs.ext4")
+    _tool("debugfs")
+    source = tmp_path / "src"
+    seed_tree(source, (Seed("20240101-000000", True), Seed("20240102-000000", False)))
+    image = tmp_path / "d.img"
+    disk.make_ext4(image, 16 << 20, source, "dump")
+    names = [e.name for e in disk.list_dir(image, "/") or []]
+    assert names == ["20240101-000000", "20240102-000000", "lost+found"]
+    assert disk.list_dir(image, "/nonexistent") is None
+    dumps = inspect.read_dumps(image, "/", tmp_path / "scratch") or []
+    assert [(d.name, d.complete, d.status, d.vmcore_format) for d in dumps] == [
+        ("20240101-000000", True, "ok", "kdump-compressed"),
+        ("20240102-000000", False, "failed: vmcore", "kdump-compressed"),
+    ]
+    assert "earlier crash" in dumps[0].dmesg
+
+
+def _machine(accel: str) -> machine.Machine:
+    return machine.Machine(arch=get_arch("x86_64"), memory_mb=1024, kernel=Path("/k"),
+                           initrd=Path("/i"), append="console=ttyS0 a=b",
+                           disks=(Path("/r.img"), Path("/d.img")), accel=accel)
+
+
+def test_qemu_argv_tcg() -> None:
+    argv = machine.qemu_argv(_machine("tcg"))
+    assert argv[0] == "qemu-system-x86_64"
+    assert argv[argv.index("-accel") + 1] == "tcg"
+    assert argv[argv.index("-cpu") + 1] == "max"
+    assert argv[argv.index("-m") + 1] == "1024M"
+    assert argv[argv.index("-append") + 1] == "console=ttyS0 a=b"
+    assert "-no-reboot" in argv  # a reboot ends the run: the host sees each capture end
+    assert argv.count("virtio-blk-pci,drive=disk0") == 1
+    assert "file=/d.img,format=raw,if=none,id=disk1" in argv
+
+
+def test_qemu_argv_kvm_uses_the_host_cpu() -> None:
+    argv = machine.qemu_argv(_machine("kvm"))
+    assert argv[argv.index("-cpu") + 1] == "host"
+
+
+def test_accel_can_be_forced(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KDUMPLAYER_ACCEL", "tcg")
+    assert machine.choose_accel(get_arch("x86_64")) == "tcg"
+    assert not machine.kvm_usable(get_arch("arm64"))  # never KVM for a foreign arch
+
+
+def test_library_closure_has_the_loader_and_libc() -> None:
+    libs = library_closure(GUEST_TOOLS)
+    assert any(p.endswith("libc.so.6") for p in libs)
+    assert any("ld-linux" in p for p in libs)
+    assert any("libz.so" in p for p in libs)  # makedumpfile's zlib compression
+
+
+@pytest.fixture(scope="module")
+def assembled(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+    root = tmp_path_factory.mktemp("root")
+    board = rootfs.verify_board(load_board(DEFAULT_BOARD))
+    image = root.parent / "bzImage"
+    image.write_bytes(b"kernel")
+    module = root.parent / "virtio.ko"
+    module.write_bytes(b"module")
+    kernel = Kernel(name="k", image=image, release="r", modules=(module,))
+    rootfs.assemble_root(root, board, kernel, rootfs.initramfs(kernel), dump_disk=True)
+    return root, board
+
+
+def test_root_holds_exactly_the_runtime_files(assembled: tuple[Path, object]) -> None:
+    root, board = assembled
+    for item in runtime_files(board):  # type: ignore[arg-type]
+        path = root / item.install_path.lstrip("/")
+        assert path.read_text() == item.text
+        assert path.stat().st_mode & 0o777 == item.mode
+    assert (root / "boot" / "bzImage").read_bytes() == b"kernel"
+    assert (root / "boot" / "initrd.img").exists()
+    assert "initrd=/boot/initrd.img" in (root / "etc" / "kdump.conf").read_text()
+
+
+def test_root_has_the_tools_and_their_libraries(assembled: tuple[Path, object]) -> None:
+    root, _ = assembled
+    for tool in (*GUEST_TOOLS, *library_closure(GUEST_TOOLS)):
+        assert (root / tool.lstrip("/")).is_file(), tool
+    assert (root / "sbin" / "init").readlink() == Path("/bin/busybox")
+    assert "/dev/vdb\t/var/crash\text4" in (root / "etc" / "fstab").read_text()
+
+
+def test_initramfs_loads_the_modules_in_order(tmp_path: Path) -> None:
+    mods = []
+    for name in ("virtio_ring", "virtio", "virtio_blk"):
+        path = tmp_path / f"{name}.ko"
+        path.write_bytes(name.encode())
+        mods.append(path)
+    data = rootfs.initramfs(Kernel("k", tmp_path / "k", "r", tuple(mods)))
+    init = data[data.index(b"#!/bin/sh"):].split(b"\0", 1)[0].decode()
+    order = [line.split()[1] for line in init.splitlines() if line.startswith("insmod")]
+    assert order == [f"/lib/modules/{n}.ko" for n in ("virtio_ring", "virtio", "virtio_blk")]
+
+
+@pytest.mark.parametrize("board_path", BOARDS, ids=lambda p: p.stem)
+def test_verify_board_adds_a_capture_initrd(board_path: Path) -> None:
+    board = load_board(board_path)
+    booted = rootfs.verify_board(board)
+    assert booted.capture.initrd == (board.capture.initrd or rootfs.INITRD_PATH)
+    assert rootfs.booted_init(board) in ("busybox", "sysv")
+
+
+CONFIGS = [
+    ("CONFIG_A=y\n# CONFIG_B is not set\nCONFIG_C=\"x y\"\n", {"A": "y", "B": "n", "C": '"x y"'}),
+    ("# comment\nCONFIG_D=0x10\n", {"D": "0x10"}),
+]
+
+
+@pytest.mark.parametrize(("text", "values"), CONFIGS)
+def test_parse_config(text: str, values: dict[str, str]) -> None:
+    assert gold.parse_config(text) == values
+
+
+def test_unmet_fragment_values() -> None:
+    wanted = {"KEXEC": "y", "DEBUG_INFO": "y", "X": "n"}
+    final = {"KEXEC": "y", "DEBUG_INFO": "n"}
+    assert gold.unmet(wanted, final) == {"DEBUG_INFO": ("y", "n")}
+
+
+def test_gold_key_follows_the_fragment() -> None:
+    board = load_board(DEFAULT_BOARD)
+    cfg = gold.gold_config(board)
+    assert cfg.key == gold.gold_config(board).key
+    assert replace(cfg, fragment=cfg.fragment + "CONFIG_X=y\n").key != cfg.key
+
+
+BISECTIONS = [(100, 256, 104), (33, 256, 40), (250, 256, 256), (300, 256, None)]
+
+
+@pytest.mark.parametrize(("threshold", "high", "expected"), BISECTIONS)
+def test_bisect_smallest(threshold: int, high: int, expected: int | None) -> None:
+    tried: list[int] = []
+
+    def works(size: int) -> bool:
+        tried.append(size)
+        return size >= threshold
+
+    assert report.bisect_smallest(works, 32, high, 8) == expected
+    assert len(tried) <= 6  # log2(224 / 8) + 1 boots, not a linear scan
+
+
+def test_verify_refuses_other_arches() -> None:
+    arm = next(p for p in BOARDS if p.stem == "raspberrypi4-64")
+    result = run_cli("verify", arm)
+    assert result.code == 2
+    assert "x86_64" in result.err
