@@ -55,6 +55,8 @@ demo: deps venv
 	$(KDUMPLAYER) generate yocto $(BOARD) -o $(DEMO_OUT)/yocto
 	@echo "== the Buildroot BR2_EXTERNAL tree for the default board: $(DEMO_OUT)/buildroot (see its README.md)"
 	$(KDUMPLAYER) generate buildroot $(BOARD) -o $(DEMO_OUT)/buildroot
+	@echo "== the proof: boot the hook in QEMU, crash, capture, read the dump back"
+	$(KDUMPLAYER) verify $(BOARD) --workdir $(DEMO_OUT)/verify
 
 test: deps venv
 	$(PY) -m pytest
