@@ -7,6 +7,7 @@ import json
 import tempfile
 from pathlib import Path
 
+from kdumplayer.board import Board
 from kdumplayer.cli.base import Command, add_board_argument, board_from, note, out
 from kdumplayer.errors import UserError
 from kdumplayer.term import paint
@@ -74,11 +75,11 @@ class VerifyCommand(Command):
                     _print_outcome(outcome)
             return 0 if all(o.ok for o in outcomes) else 1
 
-    def _kernel(self, board: object, which: str) -> Kernel:
+    def _kernel(self, board: Board, which: str) -> Kernel:
         if which == "debian":
             return assets.debian_kernel()
         note("verify: building the gold kernel (tinyconfig + kdump fragment; cached)")
-        build = gold.build_gold(board)  # type: ignore[arg-type]
+        build = gold.build_gold(board)
         if build.unmet:
             raise UserError("the gold kernel's .config lost fragment values: " + ", ".join(
                 f"CONFIG_{s}={w} (got {g})" for s, (w, g) in sorted(build.unmet.items())))

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from kdumplayer.board import Board
 from kdumplayer.verify import inspect
@@ -58,7 +59,7 @@ class Outcome:
         return [c for c in self.checks if not c.ok]
 
 
-def _with_dump(board: Board, **changes: object) -> Board:
+def _with_dump(board: Board, **changes: Any) -> Board:
     return replace(board, dump=replace(board.dump, **changes))
 
 
