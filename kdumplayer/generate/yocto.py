@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from kdumplayer.board import Board
+from kdumplayer.board import COMPRESSION_FLAGS, Board
 from kdumplayer.errors import UserError
 from kdumplayer.output import GeneratedFile
 from kdumplayer.paths import RECIPES_DIR
@@ -209,7 +209,7 @@ def context(board: Board, name: str | None = None) -> dict[str, Any]:
         "kernel_features": ["features/kexec/kexec-enable.scc", "features/kdump/kdump-enable.scc"]
         if board.kernel.recipe.startswith("linux-yocto") else [],
         "compression": compression if compression in COMPRESSION_PACKAGECONFIG else None,
-        "compression_flag": {"lzo": "l", "snappy": "p", "zstd": "z"}.get(compression, ""),
+        "compression_flag": COMPRESSION_FLAGS.get(compression) or "",
         "kernel_image_package": kernel_image_package(board),
         "maintainer": facts()["maintainer"],
         "email": facts()["email"],
