@@ -232,6 +232,12 @@ def _caveats(board: Board, releases: list[dict[str, Any]]) -> list[str]:
                 f"oe-core's kexec-tools does not build for riscv64 on {', '.join(old)} "
                 "(COMPATIBLE_HOST; riscv64 support came with kexec-tools 2.0.32): "
                 "provide a newer kexec-tools recipe there.")
+    if board.init == "systemd":
+        split = [r["name"] for r in releases if not r["usrmerge"]]
+        if split:
+            notes.append(
+                f"On {', '.join(split)} without the usrmerge distro feature, "
+                "${systemd_system_unitdir} is /lib/systemd/system: the unit is installed there.")
     if board.kexec_tools:
         shipped = sorted({r["kexec_tools"] for r in releases})
         if shipped != [board.kexec_tools]:

@@ -7,6 +7,7 @@ test_yocto_lint.py.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -253,10 +254,32 @@ def test_readme_and_security(case: tuple[Board, dict[str, str]]) -> None:
     assert re.search(r"[^@\s]+@[^@\s]+\.[a-z]+", files["SECURITY.md"])
 
 
-def test_riscv_caveat_named() -> None:
-    board = load_board(next(p for p in BOARDS if p.stem == "visionfive2"))
+# (board, releases claimed, what the layer's README must admit; None: no limits section)
+CAVEATS = [
+    ("visionfive2", ("scarthgap", "styhead", "walnascar"),
+     "does not build for riscv64 on scarthgap, styhead, walnascar"),
+    ("visionfive2", ("wrynose",), None),
+    ("pc-x86_64-grub", ("kirkstone", "scarthgap"),
+     "On kirkstone without the usrmerge distro feature"),
+    ("pc-x86_64-grub", ("scarthgap",), None),
+    ("legacy-x86_64-2.6.32", ("wrynose",),
+     "The board pins kexec-tools 2.0.1; oe-core ships 2.0.32"),
+]
+
+
+@pytest.mark.parametrize(("name", "releases", "says"), CAVEATS,
+                         ids=[f"{c[0]}-{'-'.join(c[1])}" for c in CAVEATS])
+def test_caveats(name: str, releases: tuple[str, ...], says: str | None) -> None:
+    board = load_board(next(p for p in BOARDS if p.stem == name))
+    board = replace(board, yocto=replace(board.yocto, releases=releases))
     readme = texts(board)["README.md"]
-    assert "does not build for riscv64 on scarthgap, styhead, walnascar" in readme
+    if says is None:
+        assert "## Known limits" not in readme
+    else:
+        assert "## Known limits" in readme and says in readme
+    layer = assignments(texts(board)["conf/layer.conf"])
+    assert layer[f"LAYERSERIES_COMPAT_{board.yocto.layer.removeprefix('meta-')}"] == (
+        " ".join(releases))
 
 
 def test_deterministic(case: tuple[Board, dict[str, str]]) -> None:
