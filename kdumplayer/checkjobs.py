@@ -129,7 +129,6 @@ def build(args: argparse.Namespace) -> list[Job]:
 
 
 def single_job(args: argparse.Namespace, sources: Sources, word: str | None) -> Job:
-    arch = _arch_name(args)
     if args.config:
         base = Base("config", _existing(args.config, "--config"))
         anchor: Location | None = Location(base.value or "")
@@ -147,6 +146,7 @@ def single_job(args: argparse.Namespace, sources: Sources, word: str | None) -> 
             "nothing to check: give a BOARD, CONFIG files, --defconfig NAME, "
             "--config FILE, tinyconfig or allnoconfig"
         )
+    arch = _arch_name(args)
     fragments = _fragments(args)
     return Job(
         name=str(base.value or base.kind),
@@ -236,13 +236,16 @@ def config_jobs(args: argparse.Namespace, sources: Sources, patterns: list[str])
         name = _display_name(path, roots)
         in_tree = any(_is_under(path, root) for root in roots)
         anchor = None if in_tree and not Path(source).is_dir() else Location(str(path))
+        # A defconfig of the tree itself is named as `make NAME` would take it.
+        own = in_tree and path.parent.name == "configs" and path.parent.parent.parent.name == "arch"
+        base = Base("defconfig", path.name) if own else Base("config", str(path))
         jobs.append(
             Job(
                 name=name,
                 kind="kernel",
                 source=source,
                 arch=arch,
-                base=Base("config", str(path)),
+                base=base,
                 fragments=fragments,
                 anchor=anchor,
                 fallback=Location(fragments[-1]) if fragments else anchor,
