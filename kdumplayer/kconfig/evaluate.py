@@ -310,26 +310,50 @@ def find_defconfig(tree: KconfigTree, name: str) -> Path:
     )
 
 
+def _base_key(tree: KconfigTree, base: Base) -> tuple[object, ...]:
+    if base.path is None:
+        return (base.kind, base.name)
+    try:
+        st = base.path.stat()
+    except OSError:
+        return (base.kind, base.name, None)  # read_config reports it
+    return (base.kind, str(base.path.resolve()), st.st_size, st.st_mtime_ns)
+
+
+def resolved_base(tree: KconfigTree, base: Base) -> tuple[list[Assignment], list[Assignment]]:
+    """(the base file's own lines, the base as written); remembered per tree and base."""
+    memo: dict[tuple[object, ...], tuple[list[Assignment], list[Assignment]]]
+    memo = tree.__dict__.setdefault("_base_memo", {})
+    key = _base_key(tree, base)
+    if key not in memo:
+        lines: list[Assignment] = []
+        memo[key] = (lines, _base_assignments(tree, base, lines))
+    return memo[key]
+
+
 def evaluate(
     tree: KconfigTree,
     base: Base,
     fragments: Sequence[Path | str] = (),
     extra: Sequence[Assignment] = (),
+    *,
+    values: bool = True,
 ) -> Evaluation:
     """Base + fragments in order (+ extra assignments, e.g. a fix) -> the final values.
 
     The parsed tree is left in the evaluated state, for explain and fix to read.
+    values=False skips writing out every symbol (checks read the tree state instead);
+    Evaluation.values is then empty.
     """
     fragment_assignments: list[Assignment] = []
     for fragment in fragments:
         fragment_assignments.extend(read_config(Path(fragment)))
     fragment_assignments.extend(extra)
-    base_lines: list[Assignment] = []
-    base_assignments = _base_assignments(tree, base, base_lines)
+    base_lines, base_assignments = resolved_base(tree, base)
     _reset(tree)
     _apply(tree, [*base_assignments, *fragment_assignments])
-    final = written(tree, "final")
-    values = {a.symbol: a.value if a.value == "n" else a.raw for a in final}
+    final = written(tree, "final") if values else []
+    final_values = {a.symbol: a.value if a.value == "n" else a.raw for a in final}
     requested: dict[str, Assignment] = {}
     overridden: list[tuple[Assignment, Assignment]] = []
     unknown: list[Assignment] = []
@@ -342,12 +366,12 @@ def evaluate(
             overridden.append((requested[a.symbol], a))
         requested[a.symbol] = a
     return Evaluation(
-        values=values,
+        values=final_values,
         assignments=[*base_assignments, *fragment_assignments],
         fragment_assignments=fragment_assignments,
         requested=requested,
         overridden=overridden,
         unknown=unknown,
-        base_lines=base_lines,
+        base_lines=list(base_lines),
     )
 

@@ -111,12 +111,9 @@ def final_value(tree: KconfigTree, evaluation: Evaluation, name: str) -> str | N
     sym = tree.kconfig.syms.get(name)
     if sym is None or not sym.nodes:
         return None
-    if name in evaluation.values:
-        raw = evaluation.values[name]
-        return sym.str_value if raw.startswith('"') else raw
     if sym.orig_type in (kconfiglib.BOOL, kconfiglib.TRISTATE):
-        return "n"
-    return sym.str_value
+        return sym.str_value  # "n" also when the .config leaves it out
+    return sym.str_value if sym.config_string else None
 
 
 def satisfied(final: str | None, wanted: str) -> bool:
@@ -250,7 +247,7 @@ def check(
     """Evaluate base + fragments and judge every requirement (default: the kdump data)."""
     reqs = tuple(requirements) if requirements is not None else select(
         tree.arch.name, tree.version)
-    evaluation = evaluate(tree, base, fragments, extra)
+    evaluation = evaluate(tree, base, fragments, extra, values=False)
     return CheckResult(
         kernel_version=tree.version,
         arch=tree.arch.name,

@@ -235,7 +235,7 @@ def compute_fix(
     blocked: dict[Requirement, str] = {}
     for _ in range(_MAX_ROUNDS):
         extra = [_assignment(tree, s, v, i + 1) for i, (s, (v, _r)) in enumerate(chosen.items())]
-        evaluation = evaluate(tree, base, fragments, extra)
+        evaluation = evaluate(tree, base, fragments, extra, values=False)
         changed = False
         for req in reqs:
             if req in blocked or judge(tree, evaluation, req).met:
@@ -254,7 +254,7 @@ def compute_fix(
             break
     extra = [_assignment(tree, s, v, i + 1) for i, (s, (v, _r)) in enumerate(chosen.items())]
     verified = check(tree, base, fragments, reqs, extra)
-    evaluation = evaluate(tree, base, fragments, extra)
+    evaluation = evaluate(tree, base, fragments, extra, values=False)
     unfixable = []
     for item in verified.items:
         if item.met:
