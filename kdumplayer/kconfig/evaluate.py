@@ -23,6 +23,9 @@ parsed tree are switched to PriorityChoice, which implements the new one.
 
 from __future__ import annotations
 
+import json
+import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +41,7 @@ if TYPE_CHECKING:
     from kdumplayer.kconfig.tree import KconfigTree
 
 NEW_CHOICE_SINCE = (6, 11)
+_BASE_FORMAT = "b1"  # bump when evaluation semantics change: invalidates cached bases
 
 
 @dataclass(frozen=True)
@@ -320,14 +324,52 @@ def _base_key(tree: KconfigTree, base: Base) -> tuple[object, ...]:
     return (base.kind, str(base.path.resolve()), st.st_size, st.st_mtime_ns)
 
 
+def _disk_memo(tree: KconfigTree, base: Base) -> Path | None:
+    """Where a base of the tree itself (defconfig, tinyconfig, allnoconfig) is cached."""
+    if tree.cache_path is None or base.kind == "config":
+        return None
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{base.kind}-{base.name}")
+    return tree.cache_path.with_suffix(".bases") / f"{_BASE_FORMAT}-{name}.json"
+
+
+def _load_memo(path: Path) -> list[Assignment] | None:
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return [Assignment(s, v, str(f), 0, r) for s, v, f, r in rows]
+
+
+def _save_memo(path: Path, assignments: list[Assignment]) -> None:
+    rows = [[a.symbol, a.value, a.file, a.raw] for a in assignments]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(rows), encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def resolved_base(tree: KconfigTree, base: Base) -> tuple[list[Assignment], list[Assignment]]:
-    """(the base file's own lines, the base as written); remembered per tree and base."""
+    """(the base file's own lines, the base as written); remembered per tree and base,
+    in memory and, for the tree's own bases, on disk beside the parsed tree."""
     memo: dict[tuple[object, ...], tuple[list[Assignment], list[Assignment]]]
     memo = tree.__dict__.setdefault("_base_memo", {})
     key = _base_key(tree, base)
-    if key not in memo:
-        lines: list[Assignment] = []
-        memo[key] = (lines, _base_assignments(tree, base, lines))
+    if key in memo:
+        return memo[key]
+    lines: list[Assignment] = []
+    disk = _disk_memo(tree, base)
+    cached = _load_memo(disk) if disk is not None else None
+    if cached is not None:
+        if base.kind == "defconfig":
+            path = find_defconfig(tree, base.name)
+            lines = read_config(path, shown=str(path))
+        prepare(tree)
+        memo[key] = (lines, cached)
+        return memo[key]
+    written_base = _base_assignments(tree, base, lines)
+    if disk is not None:
+        _save_memo(disk, written_base)
+    memo[key] = (lines, written_base)
     return memo[key]
 
 

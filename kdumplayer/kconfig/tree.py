@@ -73,6 +73,7 @@ class KconfigTree:
     probes: str
     env: dict[str, str]
     files: tuple[tuple[str, int, int], ...]  # (path relative to root, size, mtime_ns)
+    cache_path: Path | None = None  # the pickle; resolved bases are cached beside it
 
     @property
     def root(self) -> Path:
@@ -102,13 +103,17 @@ class KconfigTree:
         probes = probe_env(source, arch_obj, toolchain)
         key = _cache_key(source, arch_obj, probes)
         path = cache_dir() / "parsed" / f"{key}.pickle"
+        tree = _load_pickle(path, source) if cache else None
+        if tree is None:
+            tree = cls._parse(source, arch_obj, probes)
+            if cache:
+                _save_pickle(path, tree)
         if cache:
-            tree = _load_pickle(path, source)
-            if tree is not None:
-                return tree
-        tree = cls._parse(source, arch_obj, probes)
-        if cache:
-            _save_pickle(path, tree)
+            tree.cache_path = path
+        # A parsed tree is a million long-lived objects: move them out of the cyclic
+        # collector's sight, or every later collection rescans them (json.loads of a
+        # cached base took 0.5 s instead of 0.02 s).
+        gc.freeze()
         return tree
 
     @classmethod
