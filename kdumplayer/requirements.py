@@ -45,6 +45,7 @@ class BoardChoices:
 
     load_method: str = "auto"
     offset: int | None = None
+    capture: str = "same"  # same | dedicated (the board names a separate capture kernel)
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,8 @@ class Requirement:
             return False
         conditions = dict(self.when)
         if "load_method" in conditions and board.load_method not in conditions["load_method"]:
+            return False
+        if "capture" in conditions and board.capture != conditions["capture"]:
             return False
         if "offset" in conditions:
             return bool(conditions["offset"]) == (board.offset is not None)
@@ -142,8 +145,10 @@ def _requirement(doc: LocatedYaml, index: int, raw: Any) -> Requirement:
     if not isinstance(sets, dict):
         raise _fail(doc, (*base, "set"), "must map symbols to values")
     when = raw.get("when", {})
-    if not isinstance(when, dict) or set(when) - {"load_method", "offset"}:
-        raise _fail(doc, (*base, "when"), "conditions are load_method and offset")
+    if not isinstance(when, dict) or set(when) - {"load_method", "offset", "capture"}:
+        raise _fail(doc, (*base, "when"), "conditions are load_method, offset and capture")
+    if when.get("capture", "same") not in ("same", "dedicated"):
+        raise _fail(doc, (*base, "when", "capture"), "must be same or dedicated")
     if "load_method" in when:
         _text_list(doc, (*base, "when", "load_method"), when["load_method"], LOAD_METHODS)
     return Requirement(
@@ -201,4 +206,8 @@ def select(
 
 def choices_of(board: Any) -> BoardChoices:
     """The BoardChoices of a kdumplayer.board.Board."""
-    return BoardChoices(load_method=board.capture.load_method, offset=board.crashkernel.offset)
+    return BoardChoices(
+        load_method=board.capture.load_method,
+        offset=board.crashkernel.offset,
+        capture="same" if board.capture.kernel == "same" else "dedicated",
+    )

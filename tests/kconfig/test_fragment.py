@@ -33,7 +33,9 @@ CASES = [
      {"DEBUG_INFO", "AUTO_ZRELADDR", "HIGHMEM4G", "PHYSICAL_START", "VMCORE_INFO"}),
     ("x86_64", "5.17", BoardChoices(), {"DEBUG_INFO", "CRASH_DUMP"},
      {"DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT"}),
-    ("x86_64", "6.1", BoardChoices(offset=32 << 20), {"PHYSICAL_START"}, set()),
+    ("x86_64", "6.1", BoardChoices(offset=32 << 20, capture="dedicated"), {"PHYSICAL_START"},
+     set()),
+    ("x86_64", "6.1", BoardChoices(offset=32 << 20), {"RELOCATABLE"}, {"PHYSICAL_START"}),
     ("x86_64", "6.1", BoardChoices(load_method="kexec_file_load"), {"KEXEC_FILE"},
      {"KEXEC", "PROC_KCORE"}),
     ("i386", "6.1", BoardChoices(), {"HIGHMEM4G", "RELOCATABLE"}, {"PROC_KCORE", "HIGHMEM"}),
@@ -55,7 +57,8 @@ def test_fragment_fits_arch_version_and_board(
 
 
 def test_physical_start_is_the_board_offset() -> None:
-    values = assigned(fragment_for("x86_64", "2.6.32", BoardChoices(offset=32 << 20)))
+    board = BoardChoices(offset=32 << 20, capture="dedicated")
+    values = assigned(fragment_for("x86_64", "2.6.32", board))
     assert values["PHYSICAL_START"] == "0x2000000"
 
 
