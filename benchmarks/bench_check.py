@@ -51,7 +51,7 @@ def run_kdumplayer(cache: Path, out: Path) -> tuple[float, dict]:
     start = time.perf_counter()
     done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - start
-    if done.returncode not in (0, 1):
+    if done.returncode not in (0, 1) or not out.is_file():
         sys.exit(f"kdumplayer check failed ({done.returncode}):\n{done.stderr}")
     return seconds, json.loads(out.read_text())
 

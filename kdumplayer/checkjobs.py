@@ -89,11 +89,8 @@ class Sources:
         )
 
 
-def _common(args: argparse.Namespace) -> dict[str, object]:
-    return {
-        "toolchain": args.toolchain,
-        "against": _existing(args.against, "--against") if args.against else None,
-    }
+def _against(args: argparse.Namespace) -> str | None:
+    return _existing(args.against, "--against") if args.against else None
 
 
 def _existing(path: str, key: str) -> str:
@@ -158,8 +155,9 @@ def single_job(args: argparse.Namespace, sources: Sources, word: str | None) -> 
         anchor=anchor,
         fallback=Location(fragments[-1]) if fragments else anchor,
         fix=bool(args.fix),
-        **_common(args),
-    )  # type: ignore[arg-type]
+        toolchain=args.toolchain,
+        against=_against(args),
+    )
 
 
 def board_job(args: argparse.Namespace, sources: Sources, path: Path) -> Job:
@@ -199,8 +197,9 @@ def board_job(args: argparse.Namespace, sources: Sources, path: Path) -> Job:
         anchor=Location(str(path)),
         fallback=Location(fragments[-1]) if fragments else Location(str(path)),
         fix=bool(args.fix),
-        **_common(args),
-    )  # type: ignore[arg-type]
+        toolchain=args.toolchain,
+        against=_against(args),
+    )
 
 
 def _infer_arch(path: Path) -> str | None:
@@ -249,7 +248,8 @@ def config_jobs(args: argparse.Namespace, sources: Sources, patterns: list[str])
                 fragments=fragments,
                 anchor=anchor,
                 fallback=Location(fragments[-1]) if fragments else anchor,
-                **_common(args),  # type: ignore[arg-type]
+                toolchain=args.toolchain,
+                against=_against(args),
             )
         )
     return jobs
@@ -340,7 +340,8 @@ def buildroot_jobs(args: argparse.Namespace, sources: Sources) -> list[Job]:
                 anchor=Location(str(path)),
                 fallback=fallback,
                 notes=(f"kernel version {br.version}",) if br.version else (),
-                **_common(args),  # type: ignore[arg-type]
+                toolchain=args.toolchain,
+                against=_against(args),
             )
         )
     return jobs
@@ -374,6 +375,7 @@ def yocto_jobs(args: argparse.Namespace, sources: Sources) -> list[Job]:
             notes=found.notes,
             board=BoardChoices(),
             fix=bool(args.fix),
-            **_common(args),  # type: ignore[arg-type]
+            toolchain=args.toolchain,
+            against=_against(args),
         )
     ]

@@ -107,10 +107,10 @@ def _location(
     return job.fallback
 
 
-def check(tree: KconfigTree, job: Job, *, started: float | None = None) -> ConfigOutcome:
+def check(tree: KconfigTree | None, job: Job, *, started: float | None = None) -> ConfigOutcome:
     """Check one job against a parsed tree."""
     start = time.perf_counter() if started is None else started
-    if not job.source:  # a Buildroot defconfig that builds no kernel: side checks only
+    if tree is None or not job.source:  # a Buildroot defconfig without a kernel: side checks
         return ConfigOutcome(
             name=job.name,
             kind=job.kind,

@@ -239,3 +239,32 @@ def test_kernel_source_missing_exits_2() -> None:
     result = run_cli("check", "--kernel-src", "/no/linux.tar.xz", "--arch", "arm", "tinyconfig")
     assert result.code == 2
     assert "/no/linux.tar.xz: --kernel-src: kernel source not found" in result.err
+
+
+def test_cold_parse_in_worker_processes(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, tree612: Path
+) -> None:
+    """Workers parse and pickle the arm tree themselves (an empty parse cache): the deep
+    recursion of the pickle must not kill them (it did with the 8 MiB stack)."""
+    from kdumplayer.paths import cache_dir
+
+    shared = cache_dir()
+    fresh = tmp_path / "cache"
+    fresh.mkdir()
+    for name in ("trees", "tarball-hashes"):  # keep the extraction, drop parsed trees
+        (fresh / name).symlink_to(shared / name)
+    monkeypatch.setenv("KDUMPLAYER_CACHE", str(fresh))
+    result = run_cli(
+        "check",
+        "--kernel-src",
+        KERNEL_612,
+        "--jobs",
+        "2",
+        "--format",
+        "json",
+        "arch/arm/configs/s3c6400_defconfig",
+        "arch/arm/configs/sama5_defconfig",
+    )
+    assert result.code == 1, result.err
+    assert len(json.loads(result.out)["results"]) == 2
+    assert list((fresh / "parsed").glob("*.pickle"))
