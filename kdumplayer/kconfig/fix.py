@@ -166,6 +166,7 @@ class _Planner:
                 except _Blocked as exc:
                     errors.append(str(exc))
             raise _Blocked("; ".join(errors) or "a choice without a prompt")
+        assert isinstance(expr, tuple)  # an operator node: (op, operand, operand)
         op = expr[0]
         if op is AND:
             return [*self.expr(expr[1], level, depth, why), *self.expr(expr[2], level, depth, why)]
@@ -259,9 +260,8 @@ def compute_fix(
     for item in verified.items:
         if item.met:
             continue
-        why = blocked.get(item.requirement)
-        if why is None:
-            why = " ".join(explain_symbol(tree, evaluation, item.symbol, item.wanted).lines()[:2])
+        why = blocked.get(item.requirement) or " ".join(
+            explain_symbol(tree, evaluation, item.symbol, item.wanted).lines()[:2])
         unfixable.append(Unfixable(item.requirement, why))
     # Keep only what is still needed: assignments whose value the result has anyway stay
     # (they document the decision), ones that do nothing are dropped.

@@ -146,7 +146,7 @@ def _decompressed(tarball: Path) -> IO[bytes]:
     if name.endswith(".tar.xz"):
         return lzma.open(tarball, "rb")
     if name.endswith((".tar.gz", ".tgz")):
-        return gzip.open(tarball, "rb")
+        return gzip.open(tarball, "rb")  # type: ignore[return-value]
     if name.endswith(".tar.bz2"):
         return bz2.open(tarball, "rb")
     return tarball.open("rb")
