@@ -15,7 +15,7 @@ from kdumplayer.verify import disk, machine, rootfs
 from kdumplayer.verify.assets import Kernel
 
 ROOT_HEADROOM = 128 << 20  # room for a dump when the dump directory is on the root
-BOOT_TIMEOUT = 600.0  # one QEMU run: boot, crash, capture boot, save (TCG included)
+BOOT_TIMEOUT = 300.0  # one QEMU run: boot, crash, capture boot, save (~20-45 s under TCG)
 
 
 @dataclass(frozen=True)

@@ -72,12 +72,16 @@ def capture_once(board: Board, kernel: Kernel, workdir: Path, size: int, level: 
                  timeout: float = PROBE_TIMEOUT) -> tuple[Capture, str]:
     """Boot, crash, capture with one setting; read the dump back."""
     setting = with_setting(verify_board(board), size, level, compression)
-    guest = guest_mod.Guest(setting, kernel, workdir, DUMP_DISK, accel=accel)
+    # Room for an unfiltered, uncompressed vmcore (level 0, none): all of RAM.
+    guest = guest_mod.Guest(setting, kernel, workdir, max(DUMP_DISK, 2 * board.memory),
+                            accel=accel)
     guest.build()
     run = guest.boot("crash", timeout=timeout)
     dumps = inspect.read_dumps(guest.dump_image, "/", workdir / "scratch") or []
     good = [d for d in dumps if d.complete and d.status == "ok" and d.vmcore_format != "unknown"]
     crashed, saved = run.first(CRASH_LINE), run.first(SAVED_LINE)
+    for image in workdir.glob("*.img"):  # up to RAM-sized each; the console logs stay
+        image.unlink()
     return Capture(
         crashkernel=size, level=level, compression=compression, ok=bool(good),
         crash_to_saved=(saved - crashed)
