@@ -18,10 +18,11 @@ import io
 import os
 import pickle
 import sys
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import kconfiglib
 
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from kdumplayer.requirements import Requirement
 
 _PICKLE_FORMAT = "kdumplayer-kconfig-3"
+T = TypeVar("T")
 
 
 @contextlib.contextmanager
@@ -206,18 +208,42 @@ def _unpickle(handle: io.BufferedReader) -> object:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return pickle.load(handle)
+        return _in_big_stack(lambda: pickle.load(handle))
     finally:
         if enabled:
             gc.enable()
         sys.setrecursionlimit(limit)
 
 
+def _in_big_stack(function: Callable[[], T]) -> T:
+    """Run in a thread with a 512 MiB stack: pickling recurses along kconfiglib's
+    linked menu nodes, deeper than the main thread's C stack allows."""
+    result: list[T] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            result.append(function())
+        except BaseException as exc:  # handed to the caller's thread
+            errors.append(exc)
+
+    old = threading.stack_size(512 << 20)
+    try:
+        thread = threading.Thread(target=run, name="kdumplayer-pickle")
+        thread.start()
+    finally:
+        threading.stack_size(old)
+    thread.join()
+    if errors:
+        raise errors[0]
+    return result[0]
+
+
 def _save_pickle(path: Path, tree: KconfigTree) -> None:
     limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, 100_000))
+    sys.setrecursionlimit(max(limit, 200_000))
     try:
-        data = pickle.dumps(tree, protocol=pickle.HIGHEST_PROTOCOL)
+        data = _in_big_stack(lambda: pickle.dumps(tree, protocol=pickle.HIGHEST_PROTOCOL))
     except (RecursionError, pickle.PicklingError, TypeError):
         return  # caching is an optimisation; a tree that does not pickle is parsed again
     finally:
