@@ -222,6 +222,29 @@ def _assignment(tree: KconfigTree, name: str, value: str, index: int) -> Assignm
     return Assignment(name, value, FIX_FILE, index, config_value_text(kind, value))
 
 
+def _met(tree: KconfigTree, base: Base, fragments: Sequence[Path | str],
+         reqs: Sequence[Requirement], chosen: dict[str, tuple[str, str]]) -> frozenset[int]:
+    extra = [_assignment(tree, s, v, i + 1) for i, (s, (v, _r)) in enumerate(chosen.items())]
+    result = check(tree, base, fragments, reqs, extra)
+    return frozenset(i for i, item in enumerate(result.items) if item.met)
+
+
+def _pruned(tree: KconfigTree, base: Base, fragments: Sequence[Path | str],
+            reqs: Sequence[Requirement], chosen: dict[str, tuple[str, str]]
+            ) -> dict[str, tuple[str, str]]:
+    """Drop assignments the result does not need (one planned path may be superseded by
+    another, e.g. HIGHMEM64G chosen for a dependency, then HIGHMEM4G for its requirement)."""
+    if not chosen:
+        return chosen
+    target = _met(tree, base, fragments, reqs, chosen)
+    kept = dict(chosen)
+    for name in list(chosen):
+        trial = {k: v for k, v in kept.items() if k != name}
+        if _met(tree, base, fragments, reqs, trial) >= target:
+            kept = trial
+    return kept
+
+
 def compute_fix(
     tree: KconfigTree,
     base: Base,
@@ -253,6 +276,7 @@ def compute_fix(
                     changed = True
         if not changed:
             break
+    chosen = _pruned(tree, base, fragments, reqs, chosen)
     extra = [_assignment(tree, s, v, i + 1) for i, (s, (v, _r)) in enumerate(chosen.items())]
     verified = check(tree, base, fragments, reqs, extra)
     evaluation = evaluate(tree, base, fragments, extra, values=False)
