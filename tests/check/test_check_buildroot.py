@@ -238,3 +238,13 @@ def test_no_source_for_the_version(tmp_path: Path, br_external: Path) -> None:
     )  # unlabelled: its Makefile says 6.12
     assert result.code == 2
     assert f"{defconfig}:7: kernel version 5.10.1: no source given" in result.err
+
+
+def test_defconfig_without_a_kernel(tmp_path: Path) -> None:
+    defconfig = tmp_path / "rootfs_only_defconfig"
+    defconfig.write_text("BR2_arm=y\nBR2_PACKAGE_KEXEC=y\n")
+    result = run_cli("check", "--buildroot", defconfig, "--kernel-src", SRC, "--format", "json")
+    assert result.code == 1
+    data = json.loads(result.out)["results"][0]
+    assert data["first_failure"] == "buildroot:kernel"
+    assert data["requirements"] == []
