@@ -177,9 +177,10 @@ def _cache_key(source: KernelSource, arch: Arch, probes: Probes) -> str:
 
 
 def _fresh(tree: KconfigTree, source: KernelSource) -> bool:
+    root = f"{source.root}/"  # plain strings: ~1700 stat calls on every warm load
     for rel, size, mtime in tree.files:
         try:
-            st = (source.root / rel).stat()
+            st = os.stat(root + rel)
         except OSError:
             return False
         if st.st_size != size or st.st_mtime_ns != mtime:
