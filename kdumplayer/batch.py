@@ -192,21 +192,25 @@ def _unwrap(result: ConfigOutcome | _Failure) -> ConfigOutcome:
 
 
 def chunks(jobs: list[Job], workers: int) -> list[list[int]]:
-    """Job indexes grouped by key, a key's jobs split over at most `workers` chunks.
+    """Job indexes grouped by key, each key's jobs split in up to 2 x `workers` chunks,
+    in the order the pool should take them.
 
-    A worker process handles a chunk with one tree, so the seventy arm
-    defconfigs are shared by all workers while the one arm64 defconfig costs
-    one parse in one process, not one in each.
+    A worker handles a chunk with one tree. The first chunk of every key comes
+    first (largest key first), so at the start each worker parses a different
+    tree (and writes it to the disk cache); the remaining chunks of a key then
+    find it there, and the seventy arm defconfigs are shared by all workers
+    while the one arm64 defconfig costs one parse in one process.
     """
     by_key: dict[tuple[str, str, str | None], list[int]] = {}
     for i, job in enumerate(jobs):
         by_key.setdefault(job.key, []).append(i)
-    result = []
-    for key in sorted(by_key, key=lambda k: (k[0], k[1], k[2] or "")):
+    keys = sorted(by_key, key=lambda k: (-len(by_key[k]), k[0], k[1], k[2] or ""))
+    split: list[list[list[int]]] = []
+    for key in keys:
         indexes = by_key[key]
-        size = -(-len(indexes) // workers)  # ceil
-        result += [indexes[i : i + size] for i in range(0, len(indexes), size)]
-    return result
+        size = -(-len(indexes) // (2 * workers)) if workers > 1 else len(indexes)
+        split.append([indexes[i : i + size] for i in range(0, len(indexes), size)])
+    return [parts[0] for parts in split] + [part for parts in split for part in parts[1:]]
 
 
 def check_chunk(chunk: list[Job]) -> list[ConfigOutcome | _Failure]:

@@ -268,3 +268,21 @@ def test_cold_parse_in_worker_processes(
     assert result.code == 1, result.err
     assert len(json.loads(result.out)["results"]) == 2
     assert list((fresh / "parsed").glob("*.pickle"))
+
+
+def test_chunks_put_each_key_first_once() -> None:
+    from kdumplayer.batch import chunks
+
+    arches = ["x86_64", "i386", "arm64"] + ["arm"] * 10
+    jobs = [
+        Job(name=str(i), kind="kernel", source="s", arch=a, base=Base("config", "x"))
+        for i, a in enumerate(arches)
+    ]
+    parts = chunks(jobs, 2)
+    assert sorted(i for part in parts for i in part) == list(range(len(jobs)))
+    for part in parts:
+        assert len({jobs[i].arch for i in part}) == 1
+    # The first chunks start four different trees; arm, the largest, first.
+    assert [jobs[part[0]].arch for part in parts[:4]] == ["arm", "arm64", "i386", "x86_64"]
+    assert sum(jobs[part[0]].arch == "arm" for part in parts) == 4  # 2 x workers
+    assert chunks(jobs, 1)[0] == list(range(3, 13))  # one worker: one chunk per key
