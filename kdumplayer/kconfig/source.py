@@ -69,6 +69,7 @@ def read_version(root: Path, shown: Path | None = None) -> str:
     except OSError:
         raise UserError("not a kernel tree: it has no top-level Makefile", file=where) from None
     fields = dict(re.findall(r"^(VERSION|PATCHLEVEL|SUBLEVEL)\s*=\s*(\d*)\s*$", text, re.M))
+    extra = re.search(r"^EXTRAVERSION\s*=[ \t]*([-.+A-Za-z0-9_]*)[ \t]*$", text, re.M)
     if not fields.get("VERSION") or not fields.get("PATCHLEVEL"):
         raise UserError(
             "not a kernel tree: its Makefile sets no VERSION and PATCHLEVEL", file=where, line=1
@@ -76,7 +77,7 @@ def read_version(root: Path, shown: Path | None = None) -> str:
     parts = [fields["VERSION"], fields["PATCHLEVEL"]]
     if fields.get("SUBLEVEL"):
         parts.append(fields["SUBLEVEL"])
-    return ".".join(parts)
+    return ".".join(parts) + (extra.group(1) if extra else "")  # as KERNELVERSION
 
 
 def entry_kconfig(root: Path, srcarch: str) -> str:

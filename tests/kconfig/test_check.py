@@ -153,3 +153,24 @@ def test_parsed_tree_is_cached_on_disk(real_tree) -> None:
     assert cached is not parsed and cached.version == parsed.version
     base = Base.defconfig("x86_64_defconfig")
     assert cached.evaluate(base).values == parsed.evaluate(base).values
+
+
+def test_cross_toolchain_probes(real_tree, tmp_path: Path) -> None:
+    """--toolchain: the probes run the cross compiler; the kdump symbols come out the same."""
+    dummy = real_tree("6.12", "arm64")
+    cross = KconfigTree.load(dummy.source.origin, "arm64", toolchain="aarch64-linux-gnu-")
+    assert (dummy.probes, cross.probes) == ("scripts/dummy-tools",
+                                            "toolchain aarch64-linux-gnu-")
+    assert cross.env["CC"] == "aarch64-linux-gnu-gcc"
+    frag = kdump_fragment(tmp_path, dummy)
+    base = Base.defconfig("defconfig")
+    finals = [[i.final for i in t.check(base, [frag]).items] for t in (dummy, cross)]
+    assert finals[0] == finals[1]
+
+
+def test_missing_toolchain_is_bad_input(real_tree) -> None:
+    from kdumplayer.errors import UserError
+
+    with pytest.raises(UserError, match="nonexistent-gcc not found"):
+        KconfigTree.load(real_tree("6.12", "arm64").source.origin, "arm64",
+                         toolchain="nonexistent-")
