@@ -106,7 +106,9 @@ def _tarball_key(path: Path) -> str:
             digest.update(block)
     key = digest.hexdigest()
     memo_dir.mkdir(parents=True, exist_ok=True)
-    memo.write_text(key + "\n", encoding="ascii")
+    tmp = memo.with_suffix(f".{os.getpid()}.tmp")  # atomic: workers may race here
+    tmp.write_text(key + "\n", encoding="ascii")
+    os.replace(tmp, memo)
     return key
 
 
