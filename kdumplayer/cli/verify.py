@@ -11,7 +11,7 @@ from kdumplayer.board import Board
 from kdumplayer.cli.base import Command, add_board_argument, board_from, note, out
 from kdumplayer.errors import UserError
 from kdumplayer.term import paint
-from kdumplayer.verify import assets, gold, report, scenarios
+from kdumplayer.verify import arches, assets, gold, report, scenarios
 from kdumplayer.verify.assets import Kernel
 
 
@@ -24,16 +24,18 @@ class VerifyCommand(Command):
         "install; crash it with `kdump test --yes`, let the capture kernel save the\n"
         "dump to a virtio disk, and read the disk back without mounting it.\n"
         "Scenarios: " + ", ".join(scenarios.SCENARIOS) + " (default: capture).\n"
-        "The kernel is Debian's linux-image-cloud-amd64 (downloaded, unpacked), or\n"
-        "with --kernel gold one built from linux-source with tinyconfig + the\n"
-        "generated fragment. KVM is used when it works, TCG otherwise\n"
-        "(KDUMPLAYER_ACCEL=kvm|tcg forces one)."
+        "The kernel is Debian's cloud kernel for the board's arch (downloaded,\n"
+        "unpacked), or with --kernel gold one built (cross-compiled for arm64 and\n"
+        "arm) from linux-source with tinyconfig + the generated fragment. Other\n"
+        "arches than the host's get Debian's packages for their arch. KVM is used\n"
+        "when it works, TCG otherwise (KDUMPLAYER_ACCEL=kvm|tcg forces one)."
     )
     examples = (
         "kdumplayer verify board-configs/qemu-x86_64.yaml",
         "kdumplayer verify --all board-configs/qemu-x86_64.yaml",
         "kdumplayer verify --kernel gold board-configs/qemu-x86_64.yaml",
         "kdumplayer verify --report board-configs/qemu-x86_64.yaml",
+        "kdumplayer verify --kernel gold board-configs/qemu-arm64.yaml",
     )
 
     def setup(self, parser: argparse.ArgumentParser) -> None:
@@ -52,9 +54,10 @@ class VerifyCommand(Command):
 
     def run(self, args: argparse.Namespace) -> int:
         board = board_from(args.board)
-        if board.arch.name != "x86_64":
-            raise UserError(f"verify supports x86_64 boards for now, not {board.arch.name}",
-                            file=args.board, key="arch")
+        try:
+            arches.check_supported(board.arch)
+        except UserError as exc:
+            raise UserError(exc.message, file=args.board, key="arch") from None
         with tempfile.TemporaryDirectory(prefix="kdumplayer-verify-") as tmp:
             workdir = args.workdir or Path(tmp)
             kernel = self._kernel(board, args.kernel)
@@ -77,7 +80,7 @@ class VerifyCommand(Command):
 
     def _kernel(self, board: Board, which: str) -> Kernel:
         if which == "debian":
-            return assets.debian_kernel()
+            return assets.debian_kernel(arches.debian_kernel_package(board.arch))
         note("verify: building the gold kernel (tinyconfig + kdump fragment; cached)")
         build = gold.build_gold(board)
         if build.unmet:

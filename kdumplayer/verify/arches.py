@@ -206,3 +206,28 @@ def debian_kernel_package(arch: Arch) -> str:
         return meta
     ensure_architecture(arch.debian_arch)
     return f"{meta}:{arch.debian_arch}"
+
+
+def capture_booted(console: list[str], arch: Arch) -> bool:
+    """The capture kernel booted: x86 kexec-tools puts elfcorehdr= on its command line;
+    arm64, arm and riscv pass it in the device tree, so there the sign is a second
+    kernel whose command line carries the arch's capture append."""
+    lines = [line for line in console if "Kernel command line:" in line]
+    return any("elfcorehdr=" in line or line.rstrip().endswith(arch.capture_append)
+               or f"{arch.capture_append} " in line for line in lines[1:])
+
+
+# Arches the proof cannot run on yet, and why (the README's arches table says more).
+UNSUPPORTED = {
+    "riscv64": "Debian 12 has no riscv64 packages (busybox-static, kexec-tools, "
+               "makedumpfile) and kexec-tools supports riscv only from 2.0.32 "
+               "(kconfig-fragments/kexec-tools.yaml: riscv64-needs-2.0.32)",
+    "i386": "no QEMU proof for i386 yet",
+}
+
+
+def check_supported(arch: Arch) -> None:
+    """UserError naming why `verify` cannot run on `arch`."""
+    reason = UNSUPPORTED.get(arch.name)
+    if reason:
+        raise UserError(f"verify cannot run {arch.name} guests: {reason}", key="arch")

@@ -22,11 +22,13 @@ from kdumplayer.board import Board
 from kdumplayer.errors import UserError
 from kdumplayer.fragment import fragment_for_board
 from kdumplayer.paths import RECIPES_DIR, cache_dir
+from kdumplayer.verify import arches
 from kdumplayer.verify.assets import Kernel
 
 _LINE = re.compile(r"^(?:CONFIG_(\w+)=(.*)|# CONFIG_(\w+) is not set)$")
 # Where each arch's make target leaves the image.
-_IMAGE_PATH = {"bzImage": "arch/x86/boot/bzImage"}
+_IMAGE_PATH = {"bzImage": "arch/x86/boot/bzImage", "Image": "arch/{arch}/boot/Image",
+               "zImage": "arch/{arch}/boot/zImage"}
 
 
 @dataclass(frozen=True)
@@ -36,13 +38,14 @@ class GoldConfig:
     machine: str
     arch: str
     image: str
+    cross: str = ""  # CROSS_COMPILE for another arch than the host's
 
     @property
     def key(self) -> str:
         stat = self.tarball.stat()
         digest = hashlib.sha256()
         for part in (self.tarball.name, str(stat.st_size), self.fragment, self.machine,
-                     self.arch, self.image):
+                     self.arch, self.image, *([self.cross] if self.cross else [])):
             digest.update(part.encode() + b"\0")
         return digest.hexdigest()[:16]
 
@@ -81,7 +84,8 @@ def gold_config(board: Board) -> GoldConfig:
         raise UserError(f"the gold kernel cannot build {board.kernel.image} yet")
     return GoldConfig(tarball=tarball, fragment=fragment_for_board(board),
                       machine=machine.read_text(encoding="utf-8"), arch=board.arch.kernel_arch,
-                      image=board.kernel.image)
+                      image=board.kernel.image,
+                      cross="" if arches.is_host(board.arch) else board.arch.cross_prefix)
 
 
 def _source_tree(tarball: Path) -> Path:
@@ -99,9 +103,9 @@ def _source_tree(tarball: Path) -> Path:
 
 
 def _make(src: Path, build: Path, arch: str, *targets: str, jobs: int = 1,
-          log: Path | None = None) -> None:
+          log: Path | None = None, cross: str = "") -> None:
     argv = ["nice", "-n", "10", "make", "-C", str(src), f"O={build}", f"ARCH={arch}",
-            f"-j{jobs}", *targets]
+            *([f"CROSS_COMPILE={cross}"] if cross else []), f"-j{jobs}", *targets]
     with (log or build / "make.log").open("a") as sink:
         done = subprocess.run(argv, stdout=sink, stderr=subprocess.STDOUT, check=False,
                               env={**os.environ, "KBUILD_BUILD_TIMESTAMP": "kdumplayer",
@@ -131,13 +135,13 @@ def build_gold(board: Board, jobs: int = 2) -> GoldBuild:
         build = out / "build"
         shutil.rmtree(out, ignore_errors=True)
         build.mkdir(parents=True)
-        _make(src, build, cfg.arch, "tinyconfig")
+        _make(src, build, cfg.arch, "tinyconfig", cross=cfg.cross)
         base = (build / ".config").read_text()
         # Later lines win in kconfig: tinyconfig, then the fragment, then the machine.
         (build / ".config").write_text(base + "\n" + cfg.fragment + "\n" + cfg.machine)
-        _make(src, build, cfg.arch, "olddefconfig")
-        _make(src, build, cfg.arch, cfg.image, jobs=jobs)
-        shutil.copy2(build / _IMAGE_PATH[cfg.image], image)
+        _make(src, build, cfg.arch, "olddefconfig", cross=cfg.cross)
+        _make(src, build, cfg.arch, cfg.image, jobs=jobs, cross=cfg.cross)
+        shutil.copy2(build / _IMAGE_PATH[cfg.image].format(arch=cfg.arch), image)
         shutil.copy2(build / ".config", out / "config")
         shutil.copy2(build / "make.log", out / "make.log")
         shutil.rmtree(build)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from kdumplayer.board import Board
 from kdumplayer.paths import cache_dir
-from kdumplayer.verify import disk, machine, rootfs
+from kdumplayer.verify import arches, disk, machine, rootfs
 from kdumplayer.verify.assets import Kernel
 
 ROOT_HEADROOM = 128 << 20  # room for a dump when the dump directory is on the root
@@ -93,7 +93,7 @@ class Guest:
         """Assemble the root and the disks (a fresh work directory each time)."""
         shutil.rmtree(self.workdir, ignore_errors=True)
         self.workdir.mkdir(parents=True)
-        initrd = rootfs.initramfs(self.kernel)
+        initrd = rootfs.initramfs(self.kernel, arches.guest_tools(self.board.arch).busybox)
         self.initrd.write_bytes(initrd)
         staging = self.workdir / "root"
         staging.mkdir()
