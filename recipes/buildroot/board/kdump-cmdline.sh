@@ -16,7 +16,7 @@ WORD='crashkernel=[^[:space:]"'"'"';]*'
 MARK='@KDUMP_CRASHKERNEL@'
 
 # Replace the first crashkernel= word of the selected lines by the marker and
-# drop the others; where none was, the APPEND sed commands add the marker.
+# drop the others; where there was none, the sed commands in $4 add it.
 # $1 file, $2 line address (ERE), $3 sub-address, $4 append commands.
 patch_lines() {
 	tmp="$1.kdump-tmp"
@@ -177,5 +177,7 @@ fi
 if [ -z "${KDUMP_BOOTLOADER_FILE:-}" ] && [ -x "$HOST_DIR/bin/mkimage" ]; then
 	"$HOST_DIR/bin/mkimage" -A {{ mkimage_arch }} -O linux -T script -C none \
 		-d "$BINARIES_DIR/boot.cmd" "$BINARIES_DIR/boot.scr"
+elif [ -z "${KDUMP_BOOTLOADER_FILE:-}" ]; then
+	echo "kdump: no $HOST_DIR/bin/mkimage (host-uboot-tools): boot.scr not compiled" >&2
 fi
 {% endif %}
