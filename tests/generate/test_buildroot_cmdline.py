@@ -167,3 +167,14 @@ def test_uboot_script_is_patched_and_compiled_again(tmp_path: Path) -> None:
                              capture_output=True, text=True, check=True).stdout
     assert "Script" in listing
     assert b"crashkernel=256M" in (tmp_path / "images/boot.scr").read_bytes()
+
+
+def test_uboot_script_without_mkimage_says_so(tmp_path: Path) -> None:
+    (tmp_path / "board/x").mkdir(parents=True)
+    shutil.copy(CMDLINE_DATA / "boot.cmd", tmp_path / "board/x/boot.cmd")
+    (tmp_path / "images").mkdir()
+    result = run_script(tmp_path, script("u-boot", "board/x/boot.cmd", "256M"))
+    assert result.returncode == 0, result.stderr
+    assert "boot.scr not compiled" in result.stderr
+    assert b"crashkernel=256M" in (tmp_path / "images/boot.cmd").read_bytes()
+    assert not (tmp_path / "images/boot.scr").exists()
