@@ -24,11 +24,11 @@ from kdumplayer.paths import cache_dir
 from kdumplayer.verify import assets
 
 TOOL_PACKAGES = ("busybox-static", "kexec-tools", "makedumpfile")
-# Debian's kernel for the proof, per arch (the cloud flavour is small and boots virt).
+# Debian's kernel for the proof, per arch (the cloud flavour is small and boots virt;
+# arm has none, the proof there uses the gold kernel).
 DEBIAN_KERNELS = {
     "x86_64": "linux-image-cloud-amd64",
     "arm64": "linux-image-cloud-arm64",
-    "arm": "linux-image-armmp",
 }
 _HOST = {"x86_64": "x86_64", "aarch64": "arm64", "armv7l": "arm", "riscv64": "riscv64"}
 
