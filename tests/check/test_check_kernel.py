@@ -246,8 +246,10 @@ def test_cold_parse_in_worker_processes(
 ) -> None:
     """Workers parse and pickle the arm tree themselves (an empty parse cache): the deep
     recursion of the pickle must not kill them (it did with the 8 MiB stack)."""
+    from kdumplayer import batch
     from kdumplayer.paths import cache_dir
 
+    monkeypatch.setattr(batch, "_TREES", {})  # forked workers must not inherit parsed trees
     shared = cache_dir()
     fresh = tmp_path / "cache"
     fresh.mkdir()
