@@ -94,7 +94,10 @@ def expand(patterns: list[str], roots: list[Path] | None = None) -> list[Path]:
 
 
 def _matches(pattern: str, root: Path) -> list[Path]:
-    full = pattern if Path(pattern).is_absolute() else str(root / pattern)
+    # Under the working directory, paths stay as the user wrote them (relative ones
+    # make the names in reports and the files in CI annotations).
+    here = Path(pattern).is_absolute() or root == Path.cwd()
+    full = pattern if here else str(root / pattern)
     if glob.has_magic(pattern):
         return [Path(p) for p in sorted(glob.glob(full, recursive=True)) if Path(p).is_file()]
     return [Path(full)] if Path(full).is_file() else []
