@@ -202,3 +202,20 @@ def test_verify_refuses_arches_it_cannot_run() -> None:
     result = run_cli("verify", riscv)
     assert result.code == 2
     assert "cannot run riscv64 guests" in result.err and "2.0.32" in result.err
+
+
+def test_format_report() -> None:
+    result = report.Report(board="b", kernel="k", memory=1 << 30, accel="tcg")
+    result.sizes = [
+        report.Capture(256 << 20, 31, "zlib", True, 12.5, 17 << 20, 20.0),
+        report.Capture(256 << 20, 0, "none", False, None, None, 30.0),
+    ]
+    result.probes = [report.Capture(s << 20, 31, "zlib", s >= 96, None, None, 20.0)
+                     for s in (256, 144, 96, 88)]
+    result.smallest = 96 << 20
+    text = report.format_report(result)
+    assert "     31  zlib               17M    1.66%        12.5s" in text
+    assert "      0  none            FAILED" in text
+    assert "smallest: 96M" in text
+    assert "Fedora default: 256M (2.7x the smallest)" in text
+    assert "Debian default: 192M (2.0x the smallest)" in text
