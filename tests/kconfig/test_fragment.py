@@ -35,7 +35,7 @@ CASES = [
      {"DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT"}),
     ("x86_64", "6.1", BoardChoices(offset=32 << 20, capture="dedicated"), {"PHYSICAL_START"},
      set()),
-    ("x86_64", "6.1", BoardChoices(offset=32 << 20), {"RELOCATABLE"}, {"PHYSICAL_START"}),
+    ("x86_64", "6.1", BoardChoices(), {"RELOCATABLE"}, {"PHYSICAL_START"}),
     ("x86_64", "6.1", BoardChoices(load_method="kexec_file_load"), {"KEXEC_FILE"},
      {"KEXEC", "PROC_KCORE"}),
     ("i386", "6.1", BoardChoices(), {"HIGHMEM4G", "RELOCATABLE"}, {"PROC_KCORE", "HIGHMEM"}),
