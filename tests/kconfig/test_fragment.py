@@ -106,3 +106,12 @@ def test_cli_fragment_bad_version() -> None:
     assert result.code == 2
     assert "'six' is not a kernel version" in result.err
     assert len(result.err.strip().splitlines()) == 1
+
+
+def test_capture_condition_selects_dedicated_capture_kernels() -> None:
+    from kdumplayer.requirements import Requirement
+
+    req = Requirement(symbol="X", value="y", roles=("capture",), reason="r",
+                      when=(("capture", "dedicated"),))
+    assert select("x86_64", "6.1", BoardChoices(capture="dedicated"), (req,)) == (req,)
+    assert select("x86_64", "6.1", BoardChoices(), (req,)) == ()
