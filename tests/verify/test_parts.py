@@ -214,7 +214,7 @@ def test_format_report() -> None:
                      for s in (256, 144, 96, 88)]
     result.smallest = 96 << 20
     text = report.format_report(result)
-    assert "     31  zlib               17M    1.66%        12.5s" in text
+    assert "     31  zlib               17M    1.66%         12.5s" in text
     assert "      0  none            FAILED" in text
     assert "smallest: 96M" in text
     assert "Fedora default: 256M (2.7x the smallest)" in text
