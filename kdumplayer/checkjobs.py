@@ -279,6 +279,8 @@ def _arch_default_defconfig(source: str, arch: str) -> str:
     makefile = root / "arch" / info.srcarch / "Makefile"
     text = makefile.read_text(encoding="utf-8", errors="replace") if makefile.is_file() else ""
     names = re.findall(r"^\s*KBUILD_DEFCONFIG\s*:?=\s*(\S+)", text, re.M)
+    # x86 picks by $(ARCH) (x86_64, i386) when ARCH is not plain x86: that line first.
+    names.sort(key=lambda n: "$(ARCH)" not in n)
     for name in names:
         name = name.replace("$(ARCH)", info.kernel_arch)
         if (root / "arch" / info.srcarch / "configs" / name).is_file():
@@ -317,11 +319,12 @@ def buildroot_jobs(args: argparse.Namespace, sources: Sources) -> list[Job]:
         source = sources.for_version(
             br.version, get_arch(arch).srcarch, Location(str(path), version_line)
         )
-        base = (
-            Base("config", str(br.kernel_config))
-            if br.kernel_config
-            else Base("defconfig", br.kernel_defconfig)
-        )
+        if br.kernel_config:
+            base = Base("config", str(br.kernel_config))
+        elif br.kernel_defconfig == "defconfig":  # USE_ARCH_DEFAULT_CONFIG: `make defconfig`
+            base = Base("defconfig", _arch_default_defconfig(source, arch))
+        else:
+            base = Base("defconfig", br.kernel_defconfig)
         frag_line = br.line_of("BR2_LINUX_KERNEL_CONFIG_FRAGMENT_FILES")
         fallback = (
             Location(str(br.fragments[-1]))

@@ -248,3 +248,25 @@ def test_defconfig_without_a_kernel(tmp_path: Path) -> None:
     data = json.loads(result.out)["results"][0]
     assert data["first_failure"] == "buildroot:kernel"
     assert data["requirements"] == []
+
+
+@pytest.mark.parametrize(
+    ("arch_symbol", "base"),
+    [
+        ("BR2_x86_64", "defconfig x86_64_defconfig"),
+        ("BR2_i386", "defconfig i386_defconfig"),
+        ("BR2_aarch64", "defconfig defconfig"),
+        ("BR2_arm", "defconfig multi_v7_defconfig"),
+    ],
+)
+def test_arch_default_config_is_kbuild_defconfig(
+    tmp_path: Path, arch_symbol: str, base: str
+) -> None:
+    """BR2_LINUX_KERNEL_USE_ARCH_DEFAULT_CONFIG runs `make defconfig`: KBUILD_DEFCONFIG."""
+    defconfig = tmp_path / "default_defconfig"
+    defconfig.write_text(
+        f"{arch_symbol}=y\nBR2_LINUX_KERNEL=y\nBR2_LINUX_KERNEL_USE_ARCH_DEFAULT_CONFIG=y\n"
+    )
+    result = run_cli("check", "--buildroot", defconfig, "--kernel-src", SRC, "--format", "json")
+    assert result.code == 1, result.err  # no kdump package, no crashkernel=
+    assert json.loads(result.out)["results"][0]["base"] == base
