@@ -157,6 +157,21 @@ def explain_symbol(
     blocking: tuple[Term, ...] = ()
     if wanted != "n":
         blocking = tuple(term(t) for t in split_expr(deps, AND) if expr_value(t) < level)
+    detail = []
+    for t in blocking:
+        if len(t.symbols) != 1 or t.text != t.symbols[0]:
+            continue
+        blocker = kconf.syms.get(t.symbols[0])
+        if blocker is None or not blocker.nodes:
+            detail.append(f"{t.symbols[0]} is not defined for {tree.arch.name}: "
+                          "this arch does not offer it")
+            continue
+        if any(n.prompt for n in blocker.nodes):
+            continue
+        selectors = [term(s) for s in split_expr(blocker.rev_dep, OR) if s is not kconf.n]
+        detail.append(f"{blocker.name} has no prompt; " + (
+            "selected by " + ", ".join(str(s) for s in selectors) if selectors
+            else "nothing selects it"))
     prompt_nodes = [node for node in sym.nodes if node.prompt is not None]
     hidden: list[Term] = []
     if wanted != "n" and prompt_nodes and not sym.visibility:
@@ -178,6 +193,7 @@ def explain_symbol(
         depends=expr_str(deps, _value_str) if deps is not kconf.y else "",
         depends_value=TRI_TO_STR[expr_value(deps)] if deps is not kconf.y else "",
         blocking=blocking,
+        blocking_detail=tuple(detail),
         prompt=bool(prompt_nodes),
         prompt_condition=tuple(dict.fromkeys(hidden)),
         selected_by=selected_by,

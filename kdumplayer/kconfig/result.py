@@ -53,6 +53,9 @@ class Explanation:
     depends: str = ""  # the whole direct dependency, e.g. "ARCH_SUPPORTS_KEXEC [=y] && ..."
     depends_value: str = ""  # its value (y | m | n)
     blocking: tuple[Term, ...] = ()  # the AND terms of the dependency that are n
+    # for a blocking symbol without a prompt: how it could be turned on
+    # ("KEXEC_CORE has no prompt; selected by KEXEC [=n], KEXEC_FILE [=n]")
+    blocking_detail: tuple[str, ...] = ()
     prompt: bool = True  # False: no prompt, only select/default can set it
     prompt_condition: tuple[Term, ...] = ()  # failing `prompt ... if COND` terms
     selected_by: tuple[Term, ...] = ()  # select terms (value n when not selecting)
@@ -68,6 +71,7 @@ class Explanation:
         out = [self.summary]
         if self.blocking:
             out.append("blocked by " + ", ".join(str(t) for t in self.blocking))
+            out.extend(self.blocking_detail)
         if self.depends:
             out.append(f"depends on [{self.depends_value}]: {self.depends}")
         if self.prompt_condition:
@@ -99,6 +103,7 @@ class Explanation:
             "depends": self.depends or None,
             "depends_value": self.depends_value or None,
             "blocking": [{"term": t.text, "value": t.value} for t in self.blocking],
+            "blocking_detail": list(self.blocking_detail),
             "prompt": self.prompt,
             "prompt_condition": [{"term": t.text, "value": t.value} for t in self.prompt_condition],
             "selected_by": [{"term": t.text, "value": t.value} for t in self.selected_by],
@@ -241,6 +246,7 @@ RESULT_SCHEMA: dict[str, Any] = {
                         "depends": {"type": ["string", "null"]},
                         "depends_value": {"type": ["string", "null"]},
                         "blocking": _TERMS,
+                        "blocking_detail": {"type": "array", "items": {"type": "string"}},
                         "prompt": {"type": "boolean"},
                         "prompt_condition": _TERMS,
                         "selected_by": _TERMS,

@@ -79,6 +79,9 @@ def test_blocked_symbol_names_the_blocking_term(
     assert blocking in [str(t) for t in item.explanation.blocking]
     text = "\n".join(item.why())
     assert f"{frag}:1 sets y, final value n" in text and blocking in text
+    if version == "6.12":  # the promptless blocker is followed to what selects it
+        assert any(d.startswith("KEXEC_CORE has no prompt; selected by KEXEC [=n]")
+                   for d in item.explanation.blocking_detail)
 
 
 def test_unknown_symbol_closest_names_and_renames(real_tree, tmp_path: Path) -> None:
@@ -124,6 +127,9 @@ def test_arch_without_kexec_file_is_unfixable_with_reason(real_tree) -> None:
     [unfixable] = fix.unfixable
     assert "KEXEC_FILE" in unfixable.why
     assert "cannot be met here" in fix.text
+    [item] = fix.verified.items
+    assert "ARCH_SUPPORTS_KEXEC_FILE is not defined for arm: this arch does not offer it" in (
+        item.explanation.blocking_detail)
 
 
 def test_json_result_follows_schema(real_tree, tmp_path: Path) -> None:
