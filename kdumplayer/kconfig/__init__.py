@@ -15,7 +15,8 @@ batch `kdumplayer check`) code against::
     # when it has them (deterministic probes), else host tools; a PREFIX such
     # as "aarch64-linux-gnu-" uses that cross toolchain. The parsed tree is
     # pickled under kdumplayer.paths.cache_dir() and reused while the Kconfig
-    # files are unchanged (cache=False to skip).
+    # files are unchanged (cache=False to skip); resolved bases (make NAME,
+    # tinyconfig) are cached beside it.
     tree = KconfigTree.load(SRC, "arm64", toolchain=None, cache=True)
     tree.version          # "6.12.57" (from the tree's Makefile)
     tree.version_tuple    # (6, 12, 57)
@@ -41,9 +42,11 @@ batch `kdumplayer check`) code against::
         item.requested           # Assignment | None: the last value asked for, with file:line
         item.met                 # status is MET
         item.wanted              # the value the requirement wants ("y", "0x2000000")
-        item.final               # final .config value ("y", "n", "0x1000000"); None: absent
+        item.final               # final value ("y", "n", "0x1000000"); None: not defined
+                                 # in this kernel (or a number/string not in the .config)
         item.explanation         # Explanation | None (unmet/absent): blocking dependency
                                  # terms with current values ("KEXEC_CORE [=n]"), selectors,
+                                 # what selects a promptless blocker (.blocking_detail),
                                  # choice conflicts, closest names and known renames;
                                  # .lines() gives it as text, .to_dict() as data
         item.why()               # explanation lines, most useful first
@@ -61,8 +64,11 @@ batch `kdumplayer check`) code against::
     fix.verified         # CheckResult of base + fragments + fix (re-evaluated)
 
     evaluation = tree.evaluate(base, [Path("kdump.cfg")])      # -> Evaluation
-    evaluation.values    # {symbol: value} as `make olddefconfig` would write them
-    evaluation.config_text()   # the .config text
+    evaluation.values    # {symbol: value} as `make olddefconfig` writes them (strings quoted)
+    evaluation.config_text()   # the .config text (compared with the C kconfig by the tests)
+
+    # Requirements with a board: select(arch, version, kdumplayer.requirements.choices_of(board))
+    # The kdump fragment text: kdumplayer.fragment.fragment_for_board(board)
 
 Bad input (not a kernel tree, unknown arch, corrupt tarball, a Kconfig parse
 error, a fragment line that is not an assignment) raises
