@@ -11,6 +11,7 @@ arguments is a UserError (exit 2) before anything is evaluated.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +19,11 @@ from pathlib import Path
 from kdumplayer import buildroot_config, yocto_config
 from kdumplayer.arch import all_arches, get_arch
 from kdumplayer.batch import Base, Job, expand
-from kdumplayer.board import load_board
+from kdumplayer.board import Board, load_board
 from kdumplayer.errors import UserError
+from kdumplayer.fragment import fragment_for_board
+from kdumplayer.output import atomic_write
+from kdumplayer.paths import cache_dir
 from kdumplayer.report import Location
 from kdumplayer.requirements import BoardChoices, choices_of
 
@@ -183,23 +187,39 @@ def board_job(args: argparse.Namespace, sources: Sources, path: Path) -> Job:
         base = Base("defconfig", kernel.defconfig)
     else:
         base = Base("defconfig", _arch_default_defconfig(source, board.arch.name))
-    fragments = tuple(str(f) for f in kernel.fragments) + _fragments(args)
-    for fragment in fragments:
-        _existing(fragment, "kernel.fragments")
+    own = tuple(_existing(str(f), "kernel.fragments") for f in kernel.fragments)
+    notes: tuple[str, ...] = ()
+    generated: tuple[str, ...] = ()
+    if not args.without_kdump_fragment:
+        # What the generated Buildroot and Yocto trees add: the board's kdump fragment.
+        generated = (str(_generated_fragment(board)),)
+        notes = (f"with the kdump fragment kdumplayer generates for {board.name}: {generated[0]}",)
     return Job(
         name=board.name,
         kind="kernel",
         source=source,
         arch=board.arch.name,
         base=base,
-        fragments=fragments,
+        fragments=own + generated + _fragments(args),
         board=choices_of(board),
         anchor=Location(str(path)),
-        fallback=Location(fragments[-1]) if fragments else Location(str(path)),
+        fallback=Location(str(path)),
+        notes=notes,
         fix=bool(args.fix),
         toolchain=args.toolchain,
         against=_against(args),
     )
+
+
+def _generated_fragment(board: Board) -> Path:
+    """The board's kdump fragment as a file (content-addressed in the cache: the
+    Kconfig library reads fragments from files, and workers get paths)."""
+    text = fragment_for_board(board)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    path = cache_dir() / "fragments" / f"{board.ident}-{digest}.cfg"
+    if not path.is_file():
+        atomic_write(path, text.encode())
+    return path
 
 
 def _infer_arch(path: Path) -> str | None:

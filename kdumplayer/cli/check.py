@@ -80,6 +80,12 @@ class CheckCommand(Command):
             help="a fragment applied after the base, in order (repeatable)",
         )
         src.add_argument(
+            "--without-kdump-fragment",
+            action="store_true",
+            help="BOARD: check the board's config as it is, without the kdump fragment "
+            "kdumplayer generates for it (which the generated trees add)",
+        )
+        src.add_argument(
             "--against",
             metavar="FRAGMENT",
             help="check that this fragment's assignments hold, instead of the kdump requirements",

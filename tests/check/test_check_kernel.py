@@ -11,8 +11,9 @@ import pytest
 import xmlschema
 
 from kdumplayer.batch import Base, Job, parse_shard, shard
+from kdumplayer.board import load_board
 from kdumplayer.errors import UserError
-from kdumplayer.fragment import fragment_for
+from kdumplayer.fragment import fragment_for, fragment_for_board
 from kdumplayer.kconfig.source import open_source
 from tests.check.conftest import DATA, KERNEL_61, KERNEL_612
 from tests.conftest import REPO, run_cli
@@ -203,13 +204,23 @@ def test_against_a_fragment(tmp_path: Path) -> None:
 
 
 def test_board_form() -> None:
+    """A board: its source, arch and base, plus the kdump fragment generated for it
+    (what the generated Buildroot and Yocto trees build), or without it."""
     board = REPO / "board-configs" / "qemu-x86_64.yaml"
     result = run_cli("check", board, "--kernel-src", f"6.1={KERNEL_61}", "--format", "json")
     data = json.loads(result.out)["results"][0]
+    assert result.code == 0, result.out
     assert data["name"] == "qemu-x86_64"
     assert data["base"] == "defconfig x86_64_defconfig"
     assert data["kernel"]["version"].startswith("6.1.")
-    assert result.code == (0 if data["passed"] else 1)
+    (fragment,) = data["fragments"]
+    assert Path(fragment).read_text() == fragment_for_board(load_board(board))
+    bare = run_cli("check", board, "--without-kdump-fragment", "--format", "json")
+    data = json.loads(bare.out)["results"][0]
+    assert bare.code == 1
+    assert data["fragments"] == []
+    failed = [r for r in data["requirements"] if not r["met"]]
+    assert failed and all(r["location"] == {"file": str(board), "line": None} for r in failed)
 
 
 @pytest.mark.parametrize(
