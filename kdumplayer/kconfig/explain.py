@@ -9,6 +9,7 @@ closest names in this tree and the known renames (kconfig-fragments/renames.yaml
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -73,7 +74,8 @@ def _value_str(sc: object) -> str:
             return sc.name if _is_number(sc.name) else f"{sc.name} [=n]"
         return f"{sc.name} [={sc.str_value}]"
     if isinstance(sc, kconfiglib.Choice):
-        return "<choice>"
+        prompt = next((n.prompt[0] for n in sc.nodes if n.prompt), "")
+        return f"<choice {prompt!r}>" if prompt else "<choice>"
     return sc.name if isinstance(sc, kconfiglib.Symbol) else str(sc)
 
 
@@ -158,6 +160,11 @@ def explain_symbol(
     if wanted != "n":
         blocking = tuple(term(t) for t in split_expr(deps, AND) if expr_value(t) < level)
     detail = []
+    for part in split_expr(deps, AND):
+        if isinstance(part, kconfiglib.Choice) and expr_value(part) < level:
+            cdeps = part.direct_dep
+            detail.append(f"{_value_str(part)} is not visible: depends on "
+                          f"[{TRI_TO_STR[expr_value(cdeps)]}] {expr_str(cdeps, _value_str)}")
     for t in blocking:
         if len(t.symbols) != 1 or t.text != t.symbols[0]:
             continue
@@ -169,9 +176,11 @@ def explain_symbol(
         if any(n.prompt for n in blocker.nodes):
             continue
         selectors = [term(s) for s in split_expr(blocker.rev_dep, OR) if s is not kconf.n]
-        detail.append(f"{blocker.name} has no prompt; " + (
-            "selected by " + ", ".join(str(s) for s in selectors) if selectors
-            else "nothing selects it"))
+        how = [f"selected by {', '.join(str(s) for s in selectors)}"] if selectors else []
+        how += [f"default {term(value)}" + ("" if cond is kconf.y else f" if {term(cond)}")
+                for value, cond in blocker.defaults]
+        detail.append(f"{blocker.name} has no prompt; "
+                      + ("; ".join(how) if how else "nothing selects it"))
     prompt_nodes = [node for node in sym.nodes if node.prompt is not None]
     hidden: list[Term] = []
     if wanted != "n" and prompt_nodes and not sym.visibility:
@@ -224,9 +233,17 @@ def judge(tree: KconfigTree, evaluation: Evaluation, req: Requirement) -> Requir
     defined = [n for n in req.symbols if n in kconf.syms and kconf.syms[n].nodes]
     name = defined[0] if defined else req.symbol
     status = Status.UNMET if defined else Status.ABSENT
+    explanation = explain_symbol(tree, evaluation, name, req.value)
+    related = []
+    for other, value in req.set:  # what the fragment writes instead (a choice member)
+        if other != name and not satisfied(final_value(tree, evaluation, other), value):
+            lines = explain_symbol(tree, evaluation, other, value).lines()
+            related += [f"via {other}: {line}" for line in lines if "defined at" not in line]
+    if related:
+        explanation = dataclasses.replace(explanation, related=tuple(related))
     return RequirementResult(
         req, status, name, req.value, finals.get(name), _requested(evaluation, name),
-        explain_symbol(tree, evaluation, name, req.value),
+        explanation,
     )
 
 

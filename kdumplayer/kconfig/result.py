@@ -65,10 +65,11 @@ class Explanation:
     closest: tuple[str, ...] = ()  # for absent symbols
     renamed: tuple[str, ...] = ()  # known successors, for absent symbols
     overridden: tuple[tuple[Assignment, Assignment], ...] = ()  # (earlier, later) in fragments
+    related: tuple[str, ...] = ()  # why what the fragment writes instead did not take
 
     def lines(self) -> tuple[str, ...]:
         """The explanation as text lines, most useful first."""
-        out = [self.summary]
+        out = [self.summary, *self.related]
         if self.blocking:
             out.append("blocked by " + ", ".join(str(t) for t in self.blocking))
             out.extend(self.blocking_detail)
@@ -112,6 +113,7 @@ class Explanation:
             "defined_at": [str(loc) for loc in self.defined_at],
             "closest": list(self.closest),
             "renamed": list(self.renamed),
+            "related": list(self.related),
             "overridden": [
                 {"earlier": e.where, "earlier_value": e.value, "later": la.where,
                  "later_value": la.value}
@@ -255,6 +257,7 @@ RESULT_SCHEMA: dict[str, Any] = {
                         "defined_at": {"type": "array", "items": {"type": "string"}},
                         "closest": {"type": "array", "items": {"type": "string"}},
                         "renamed": {"type": "array", "items": {"type": "string"}},
+                        "related": {"type": "array", "items": {"type": "string"}},
                         "overridden": {"type": "array"},
                     },
                 }]},
