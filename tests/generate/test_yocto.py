@@ -340,3 +340,24 @@ def test_check_reads_the_fragment(path: Path, tmp_path: Path) -> None:
     assert [p.relative_to(tmp_path).as_posix() for p in kernel.fragments] == [
         f"{kdir(board)}/files/kdump.cfg"]
     assert kernel.fragments[0].read_text() == fragment_for_board(board)
+
+
+def test_same_layout_as_the_qemu_proof(case: tuple[Board, dict[str, str]]) -> None:
+    """What `kdumplayer verify` installs in the guest root is what kdump-init installs:
+    all of it for BusyBox and SysV boards; the hook and its conf for the others (the
+    proof boots BusyBox init, the layer the board's systemd or OpenRC)."""
+    from kdumplayer.verify.rootfs import booted_init
+
+    board, files = case
+    recipe = files["recipes-kernel/kdump-init/kdump-init_1.0.bb"]
+    booted = {f.install_path: f.text for f in runtime_files(board, booted_init(board))}
+    layer = {f.install_path: files[f"recipes-kernel/kdump-init/files/{f.name}"]
+             for f in runtime_files(board)
+             if f"${{D}}{yocto.bitbake_path(f.install_path)}" in recipe}
+    if board.init in ("busybox", "sysv"):
+        assert layer == booted
+    else:
+        shared = {"/usr/sbin/kdump", "/etc/kdump.conf"}
+        assert {p: t for p, t in layer.items() if p in shared} == {
+            p: t for p, t in booted.items() if p in shared}
+        assert len(shared & set(layer)) == 2
