@@ -169,3 +169,12 @@ def test_choice_resolution_follows_the_version(
     tree = load(tree_dir)
     values = tree.evaluate(Base.config(fragment(tmp_path, config or "\n")), []).values
     assert [name for name in ("GZIP", "XZ", "ZSTD") if values[name] == "y"] == [chosen]
+
+
+def test_env_symbols_and_srcarch_in_source_paths() -> None:
+    """2.6.36-4.17: `option env="SRCARCH"` symbols and $SRCARCH in source statements."""
+    tree = load("compat/env-2.6.36")
+    assert tree.source.entry == "Kconfig"
+    assert tree.kconfig.mainmenu_text == "Linux/x86_64 2.6.36 Kernel Configuration"
+    values = tree.evaluate(Base.allnoconfig()).values
+    assert values == {"X86": "y", "KEXEC": "n"}
