@@ -11,7 +11,8 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -124,6 +125,16 @@ class Board:
     kexec_tools: str | None
     buildroot: BuildrootSpec
     yocto: YoctoSpec
+    # line of each dotted key in the board file, so later stages can point at it
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def error(self, key: str, message: str) -> UserError:
+        """A UserError located at `key` (dotted, e.g. "dump.collector") of the board file."""
+        parts = key.split(".")
+        while parts and ".".join(parts) not in self.lines:
+            parts.pop()
+        line = self.lines.get(".".join(parts)) if parts else None
+        return UserError(message, file=self.path, line=line, key=key)
 
     @property
     def capture_image(self) -> str:
@@ -436,6 +447,11 @@ def from_document(doc: LocatedYaml) -> Board:
             ("bootloader", "config"), "must not contain quotes, '$', backticks or newlines"
         )
     return Board(
+        lines={
+            ".".join(str(p) for p in path): line
+            for path, line in doc.lines.items()
+            if path and all(isinstance(p, str) for p in path)
+        },
         path=Path(doc.file),
         name=name,
         description=r.text("description", default=""),

@@ -60,8 +60,10 @@ def default_dirname(board: Board, *, name: str | None = None) -> str:
 def external_name(board: Board, name: str | None = None) -> str:
     value = name or board.buildroot.external_name
     if not _NAME.match(value):
-        raise UserError(f"{value!r} is not a BR2_EXTERNAL name (letters, digits and _ only)",
-                        key="buildroot.external_name")
+        message = f"{value!r} is not a BR2_EXTERNAL name (letters, digits and _ only)"
+        if name:
+            raise UserError(message, key="--name")
+        raise board.error("buildroot.external_name", message)
     return value
 
 
@@ -129,14 +131,14 @@ class KexecRelease:
     provenance: str
 
 
-def kexec_release(version: str) -> KexecRelease:
+def kexec_release(board: Board, version: str) -> KexecRelease:
     known = facts()["kexec_tools_releases"]
     entry = known.get(version)
     if entry is None:
-        raise UserError(
+        raise board.error(
+            "kexec_tools",
             f"no download hash known for kexec-tools {version}; Buildroot checks every "
-            f"download (known: {', '.join(known)}); add it to {FACTS_FILE.name}",
-            key="kexec_tools")
+            f"download (known: {', '.join(known)}); add it to {FACTS_FILE.name}")
     tarball = f"kexec-tools-{version}.tar.xz"
     if "tarball" in entry:
         hashes = [("sha256", entry["tarball"], tarball)]
@@ -171,10 +173,11 @@ def _dependencies(board: Board, pinned: str | None) -> tuple[list[tuple[str, str
     selects = ["BR2_PACKAGE_KDUMP_KEXEC_TOOLS" if pinned else "BR2_PACKAGE_KEXEC"]
     if board.dump.collector == "makedumpfile":
         if board.arch.name not in facts()["makedumpfile_arches"]:
-            raise UserError(
+            raise board.error(
+                "dump.collector",
                 f"Buildroot's makedumpfile package does not build for {board.arch.name} "
                 f"(it does for {', '.join(facts()['makedumpfile_arches'])}); "
-                "use dump.collector: cp for this board", key="dump.collector")
+                "use dump.collector: cp for this board")
         parts.append("makedumpfile")
         selects.append("BR2_PACKAGE_MAKEDUMPFILE")
         library = facts()["compression_packages"][board.dump.compression]
@@ -223,8 +226,10 @@ def _post_script(board: Board, name: str, board_dir: str) -> dict[str, Any]:
     """What the crashkernel= script needs, and how the defconfig wires it."""
     fmt = board.bootloader.type
     if board.bootloader.entry is not None:
-        raise UserError("the Buildroot post script patches every entry; bootloader.entry is "
-                        "not supported for Buildroot", key="bootloader.entry")
+        raise board.error(
+            "bootloader.entry",
+            "the Buildroot post script patches every entry; bootloader.entry is "
+                        "not supported for Buildroot")
     boot_script = None
     if fmt == "u-boot":
         config = board.bootloader.config or ""
@@ -233,15 +238,16 @@ def _post_script(board: Board, name: str, board_dir: str) -> dict[str, Any]:
         elif config:
             boot_script = config
         else:
-            raise UserError("a U-Boot board needs bootloader.config: its boot.cmd source "
-                            "(relative to Buildroot's top directory) or uEnv.txt",
-                            key="bootloader.config")
+            raise board.error(
+                "bootloader.config",
+                "a U-Boot board needs bootloader.config: its boot.cmd source "
+                            "(relative to Buildroot's top directory) or uEnv.txt")
     spec = facts()["bootloaders"][fmt]
     stage = spec["stage"]
     script = f"post-{'image' if stage == 'image' else 'fakeroot'}.sh"
     value = board.crashkernel.cmdline
     if not _CMDLINE_SAFE.match(value):
-        raise UserError(f"{value!r} cannot be written by the post script", key="crashkernel")
+        raise board.error("crashkernel", f"{value!r} cannot be written by the post script")
     path = f"$(BR2_EXTERNAL_{name}_PATH)/{board_dir}/{script}"
     if stage == "image":
         setting = ("BR2_ROOTFS_POST_IMAGE_SCRIPT", f"{spec['base_post_image']} {path}")
@@ -339,7 +345,7 @@ def generate(board: Board, *, name: str | None = None) -> dict[str, GeneratedFil
         # kdump-init.mk installs them with their mode.
         tree[f"{pkg}/{f.name}"] = GeneratedFile.text(f.text)
     if ctx["pinned"]:
-        release = kexec_release(ctx["pinned"])
+        release = kexec_release(board, ctx["pinned"])
         sub = f"package/{PINNED_PACKAGE}"
         extra = {"version": ctx["pinned"], "release": release}
         tree[f"{sub}/Config.in"] = tpl(f"{sub}/Config.in", **extra)

@@ -169,8 +169,14 @@ def test_compression_library_is_selected(compression: str, symbol: str | None) -
 
 # --- refusals ------------------------------------------------------------------------------
 
+def _with_makedumpfile(path: Path):
+    board = load_board(path)
+    dump = dataclasses.replace(board.dump, collector="makedumpfile", compression="zstd")
+    return dataclasses.replace(board, dump=dump)
+
+
 REFUSALS = [
-    ("makedumpfile-riscv64", lambda: load_board(REPO / "board-configs" / "visionfive2.yaml"),
+    ("makedumpfile-riscv64", lambda: _with_makedumpfile(REPO / "board-configs" / "visionfive2.yaml"),
      "dump.collector", "does not build for riscv64"),
     ("unknown-kexec-tools", lambda: variant(kexec_tools="2.0.2"), "kexec_tools",
      "no download hash known for kexec-tools 2.0.2"),
@@ -188,6 +194,7 @@ def test_refusals(make, key: str, message: str) -> None:
     with pytest.raises(UserError) as err:
         buildroot.generate(make())
     assert err.value.key == key and message in err.value.message
+    assert err.value.file  # points into the board file
 
 
 def test_bad_external_name_is_a_user_error(tmp_path: Path) -> None:
