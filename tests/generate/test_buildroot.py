@@ -176,7 +176,8 @@ def _with_makedumpfile(path: Path):
 
 
 REFUSALS = [
-    ("makedumpfile-riscv64", lambda: _with_makedumpfile(REPO / "board-configs" / "visionfive2.yaml"),
+    ("makedumpfile-riscv64",
+     lambda: _with_makedumpfile(REPO / "board-configs" / "visionfive2.yaml"),
      "dump.collector", "does not build for riscv64"),
     ("unknown-kexec-tools", lambda: variant(kexec_tools="2.0.2"), "kexec_tools",
      "no download hash known for kexec-tools 2.0.2"),
