@@ -299,3 +299,25 @@ def test_chunks_put_each_key_first_once() -> None:
     assert [jobs[part[0]].arch for part in parts[:4]] == ["arm", "arm64", "i386", "x86_64"]
     assert sum(jobs[part[0]].arch == "arm" for part in parts) == 4  # 2 x workers
     assert chunks(jobs, 1)[0] == list(range(3, 13))  # one worker: one chunk per key
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_bad_fragment_line_in_a_worker_exits_2(jobs: str) -> None:
+    """A UserError raised while checking (here in the Kconfig library, possibly in a worker
+    process) comes back as the one located error line."""
+    bad = DATA / "bad-fragment.cfg"
+    result = run_cli(
+        "check",
+        "--kernel-src",
+        KERNEL_612,
+        "--jobs",
+        jobs,
+        "--fragment",
+        bad,
+        "arch/arm64/configs/defconfig",
+        "arch/arm/configs/sama5_defconfig",
+    )
+    assert result.code == 2
+    assert result.out == ""
+    (line,) = result.err.splitlines()
+    assert line.startswith(f"kdumplayer: error: {bad}:3: not an assignment")
