@@ -195,13 +195,15 @@ def main() -> int:
         print()
         tree = c_tree(tmp)
         c_times, c_cpus = [], []
+        evaluated = {Path(r["name"]).name: r["seconds"] for r in results}
+        print("  per config: C merge_config.sh -m + make olddefconfig | kdumplayer evaluation")
         for arch, defconfig in SAMPLE[: args.sample]:
             seconds, cpu = run_c(tree, arch, defconfig, fragment)
             c_times.append(seconds)
             c_cpus.append(cpu)
             print(
-                f"  C: merge_config.sh -m + make olddefconfig  {arch:7} {defconfig:24} "
-                f"{seconds:.2f} s (CPU {cpu:.2f} s)"
+                f"  {arch:7} {defconfig:24} C {seconds:5.2f} s (CPU {cpu:.2f} s) | "
+                f"kdumplayer {evaluated.get(defconfig, float('nan')):.3f} s"
             )
         c_mean, c_cpu = statistics.mean(c_times), statistics.mean(c_cpus)
         print(f"C kconfig: {c_mean:.2f} s per config, CPU {c_cpu:.2f} s (mean of {len(c_times)})")
