@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shlex
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -87,3 +89,39 @@ def test_hook_command_parses(hook: dict) -> None:
     args = build_parser().parse_args(words[1:])
     assert args.inputs == ["a_defconfig"]  # pre-commit appends the changed files
     assert args.buildroot is (hook["id"] == "kdumplayer-check-buildroot")
+
+
+def _readme_blocks() -> list[str]:
+    text = (REPO / "README.md").read_text()
+    section = text[text.index("<!-- section: ci -->") :]
+    section = section[: section.index("<!-- section: ", 5)]
+    return re.findall(r"```yaml\n(.*?)```", section, re.S)
+
+
+def test_readme_copies_are_valid(tmp_path: Path) -> None:
+    """The ready-to-copy definitions in the README validate like the files."""
+    github, gitlab, precommit = _readme_blocks()
+    for name, text, schema in (
+        ("github.yml", github, "vendor.github-workflows"),
+        ("gitlab.yml", gitlab, "vendor.gitlab-ci"),
+    ):
+        path = tmp_path / name
+        path.write_text(text)
+        done = subprocess.run(
+            [sys.executable, "-m", "check_jsonschema", "--builtin-schema", schema, str(path)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+    job = yaml.safe_load(gitlab)["kdump-check"]
+    (script,) = [s for s in job["script"] if "kdumplayer check" in s]
+    env = {
+        **{k: str(v) for k, v in job["variables"].items()},
+        "CI_NODE_INDEX": "1",
+        "CI_NODE_TOTAL": "2",
+    }
+    assert _parse(script, env).format == "junit"
+    hooks = {h["id"] for h in yaml.safe_load(HOOKS.read_text())}
+    config = yaml.safe_load(precommit)
+    assert {h["id"] for h in config["repos"][0]["hooks"]} == hooks
