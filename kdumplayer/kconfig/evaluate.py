@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from kdumplayer.kconfig.tree import KconfigTree
 
 NEW_CHOICE_SINCE = (6, 11)
-_BASE_FORMAT = "b1"  # bump when evaluation semantics change: invalidates cached bases
+_BASE_FORMAT = "b2"  # bump when evaluation semantics change: invalidates cached bases
 
 
 @dataclass(frozen=True)
@@ -197,15 +197,20 @@ def _apply(tree: KconfigTree, assignments: Sequence[Assignment]) -> None:
     """Give the assignments as user values, in order, as conf_read_simple does."""
     kconf = tree.kconfig
     state: ChoiceState = kconf.choice_state
-    # One line per symbol, at its last position: the value that wins, in the order
-    # the C reader would have ended up with (kconfiglib trips on some repeats).
-    last = {a.symbol: i for i, a in enumerate(assignments)}
-    lines = [a.config_line() for i, a in enumerate(assignments) if last[a.symbol] == i]
-    kconf.pending_config = "\n".join(lines) + "\n"
+    # Every line counts, repeats included: before 6.11 a choice member once set to y
+    # stays the choice's selection even if a later line sets it to n (C and kconfiglib
+    # agree). kconfiglib's duplicate-assignment warning crashes on such a member, so
+    # the lines go in as runs without repeats, each run read like a further file.
     warn = kconf.warn
     kconf.warn = False
     try:
-        kconf.load_config(MEMORY_CONFIG, replace=True)  # always after _reset
+        for index, run in enumerate(_runs(assignments)):
+            for a in run:
+                sym = kconf.syms.get(a.symbol)
+                if sym is not None:
+                    sym._was_set = False
+            kconf.pending_config = "\n".join(a.config_line() for a in run) + "\n"
+            kconf.load_config(MEMORY_CONFIG, replace=index == 0)  # always after _reset
     finally:
         kconf.warn = warn
         kconf.pending_config = ""
@@ -214,6 +219,19 @@ def _apply(tree: KconfigTree, assignments: Sequence[Assignment]) -> None:
         if sym is not None and sym.choice is not None and a.value[:1] in ("y", "n"):
             state.assign(sym, 2 if a.value[:1] == "y" else 0)
     kconf._invalidate_all()
+
+
+def _runs(assignments: Sequence[Assignment]) -> list[list[Assignment]]:
+    """Consecutive runs in which no symbol repeats."""
+    runs: list[list[Assignment]] = [[]]
+    seen: set[str] = set()
+    for a in assignments:
+        if a.symbol in seen:
+            runs.append([])
+            seen = set()
+        runs[-1].append(a)
+        seen.add(a.symbol)
+    return runs
 
 
 def written(tree: KconfigTree, file: str) -> list[Assignment]:

@@ -65,3 +65,25 @@ def c_kconfig(tree: KconfigTree, base: str, fragments: list[Path]) -> dict[str, 
              *map(str, fragments)], cwd=out)
         run([*make, "olddefconfig"])
     return {a.symbol: a.value if a.value == "n" else a.raw for a in read_config(out / ".config")}
+
+
+def c_conf(tree: KconfigTree) -> Path:
+    """The tree's own scripts/kconfig/conf binary (built by make on first use)."""
+    build = cache_dir() / "c-kconfig" / f"{tree.root.name}-{tree.arch.name}"
+    conf = build / "scripts" / "kconfig" / "conf"
+    if not conf.is_file():
+        c_kconfig(tree, "defconfig" if tree.arch.name != "x86_64" else "x86_64_defconfig", [])
+    return conf
+
+
+def c_olddefconfig(conf: Path, kconfig_dir: Path, config_text: str, work: Path) -> dict[str, str]:
+    """`conf --olddefconfig` of a synthetic Kconfig tree, started from config_text."""
+    work.mkdir(parents=True, exist_ok=True)
+    config = work / ".config"
+    config.write_text(config_text)
+    env = {"PATH": os.environ.get("PATH", ""), "srctree": str(kconfig_dir),
+           "KCONFIG_CONFIG": str(config)}
+    done = subprocess.run([str(conf), "--olddefconfig", "Kconfig"], cwd=kconfig_dir, env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return {a.symbol: a.value if a.value == "n" else a.raw for a in read_config(config)}

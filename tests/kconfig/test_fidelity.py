@@ -39,3 +39,33 @@ def test_same_config_as_c_kconfig(real_tree, tmp_path: Path, version: str, arch:
     assert len(ours) > 800  # a real .config, not an empty comparison
     # the fragment took effect on both sides
     assert ours["KEXEC"] == theirs["KEXEC"] == "y"
+
+
+# Synthetic trees evaluated by the C conf of a kernel with the same rules:
+# 6.1's conf (choices before 6.11) and 6.12's conf (the 6.11 priority rule).
+SYNTHETIC = [
+    ("6.1", "choice-6.10", "# CONFIG_GZIP is not set\n"),
+    ("6.12", "choice-6.12", "# CONFIG_GZIP is not set\n"),
+    ("6.12", "choice-6.12", "# CONFIG_GZIP is not set\n# CONFIG_XZ is not set\n"),
+    ("6.12", "choice-6.12", "CONFIG_XZ=y\nCONFIG_ZSTD=y\n"),
+    ("6.12", "choice-6.12", "CONFIG_ZSTD=y\n# CONFIG_ZSTD is not set\n"),
+    ("6.1", "choice-6.10", "CONFIG_XZ=y\n# CONFIG_XZ is not set\n"),
+    ("6.12", "compat/modules", "CONFIG_MODULES=y\nCONFIG_DRIVER=m\n"),
+    ("6.1", "compat/modules", "# CONFIG_MODULES is not set\nCONFIG_DRIVER=m\n"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("version", "tree_dir", "config"), SYNTHETIC)
+def test_synthetic_trees_match_c_conf(real_tree, tmp_path: Path, version: str, tree_dir: str,
+                                      config: str) -> None:
+    from kdumplayer.kconfig import KconfigTree
+    from tests.kconfig.conftest import DATA, c_conf, c_olddefconfig
+
+    conf = c_conf(real_tree(version, "x86_64"))
+    start = tmp_path / "start.config"
+    start.write_text(config)
+    ours = KconfigTree.load(DATA / tree_dir, "x86_64", cache=False).evaluate(
+        Base.config(start)).values
+    theirs = c_olddefconfig(conf, DATA / tree_dir, config, tmp_path / "c")
+    assert ours == theirs
