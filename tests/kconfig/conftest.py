@@ -76,14 +76,21 @@ def c_conf(tree: KconfigTree) -> Path:
     return conf
 
 
-def c_olddefconfig(conf: Path, kconfig_dir: Path, config_text: str, work: Path) -> dict[str, str]:
-    """`conf --olddefconfig` of a synthetic Kconfig tree, started from config_text."""
+def c_olddefconfig(conf: Path, kconfig_dir: Path, config_text: str, work: Path,
+                   mode: str = "olddefconfig") -> dict[str, str]:
+    """`conf --olddefconfig` (or --allnoconfig) of a synthetic Kconfig tree, started from
+    config_text (for allnoconfig: the KCONFIG_ALLCONFIG seed)."""
     work.mkdir(parents=True, exist_ok=True)
     config = work / ".config"
     config.write_text(config_text)
     env = {"PATH": os.environ.get("PATH", ""), "srctree": str(kconfig_dir),
            "KCONFIG_CONFIG": str(config)}
-    done = subprocess.run([str(conf), "--olddefconfig", "Kconfig"], cwd=kconfig_dir, env=env,
+    if mode == "allnoconfig":
+        seed = work / "seed.config"
+        seed.write_text(config_text)
+        config.write_text("")
+        env["KCONFIG_ALLCONFIG"] = str(seed)
+    done = subprocess.run([str(conf), f"--{mode}", "Kconfig"], cwd=kconfig_dir, env=env,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
     return {a.symbol: a.value if a.value == "n" else a.raw for a in read_config(config)}

@@ -69,3 +69,17 @@ def test_synthetic_trees_match_c_conf(real_tree, tmp_path: Path, version: str, t
         Base.config(start)).values
     theirs = c_olddefconfig(conf, DATA / tree_dir, config, tmp_path / "c")
     assert ours == theirs
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("tree_dir", ["choice-6.10", "choice-6.12", "compat/modules"])
+def test_synthetic_allnoconfig_matches_c_conf(real_tree, tmp_path: Path, version: str,
+                                              tree_dir: str) -> None:
+    from kdumplayer.kconfig import KconfigTree
+    from tests.kconfig.conftest import DATA, c_conf, c_olddefconfig
+
+    conf = c_conf(real_tree(version, "x86_64"))
+    tree = KconfigTree.load(DATA / tree_dir, "x86_64", cache=False)
+    ours = tree.evaluate(Base.allnoconfig()).values
+    assert ours == c_olddefconfig(conf, DATA / tree_dir, "", tmp_path / "c", "allnoconfig")
