@@ -33,6 +33,7 @@ sys.path.insert(0, str(REPO))
 
 from kdumplayer.fragment import fragment_for  # noqa: E402
 from kdumplayer.kconfig import Base, KconfigTree  # noqa: E402
+from kdumplayer.kconfig.configfile import read_config  # noqa: E402
 from kdumplayer.paths import cache_dir  # noqa: E402
 
 TARBALL = Path("/usr/src/linux-source-6.12.tar.xz")
@@ -115,7 +116,15 @@ def main() -> int:
         out = cache_dir() / "bench-c-kconfig" / f"{tree.root.name}-{ARCH}"
         out.mkdir(parents=True, exist_ok=True)
         c_path(tree, out, sample[0], frag)  # builds scripts/kconfig/conf, not timed
-        theirs = {name: c_path(tree, out, name, frag) for name in sample}
+        theirs = {}
+        differing = {}
+        for name in sample:
+            theirs[name] = c_path(tree, out, name, frag)
+            c_values = {a.symbol: a.value if a.value == "n" else a.raw
+                        for a in read_config(out / ".config")}
+            values = tree.evaluate(Base.defconfig(name), [frag]).values
+            differing[name] = sum(values.get(k) != c_values.get(k)
+                                  for k in set(values) | set(c_values))
 
         cold = child("cold", frag)
         warm = child("warm", frag)
@@ -147,6 +156,8 @@ def main() -> int:
     print(f"warm single check (fresh process, parsed tree from disk): load "
           f"{warm['load']:.2f} s + check {warm['check']:.2f} s = {warm['total']:.2f} s "
           f"(cpu {warm['cpu']:.2f}, process {warm['process']:.2f} s); target < 0.5 s")
+    print("same .config as the C kconfig on the sample: "
+          + ", ".join(f"{n} {d} differing" for n, d in differing.items()))
     failed = [n for n, v in ours.items() if not v[2]]
     print(f"defconfigs where the kdump fragment is not met: {len(failed)}"
           + (f" ({', '.join(failed[:8])}{' ...' if len(failed) > 8 else ''})" if failed else ""))
