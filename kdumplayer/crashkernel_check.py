@@ -30,7 +30,9 @@ REFERENCES_FILE = FRAGMENTS_DIR / "crashkernel-references.yaml"
 # crash_reserve.h): what ,high reserves below 4G when no ,low is given.
 _DEFAULT_LOW = {"x86_64": 256 << 20, "i386": 0}
 _GENERIC_LOW = 128 << 20
-_I386_LIMIT = 512 << 20  # CRASH_ADDR_LOW_MAX on 32-bit x86
+_I386_LIMIT = 512 << 20
+# arch/x86/Kconfig's default PHYSICAL_START: where a system kernel runs on x86.
+_X86_DEFAULT_PHYSICAL_START = 0x1000000  # CRASH_ADDR_LOW_MAX on 32-bit x86
 # ",cma" arrived in 6.17 (x86 first). An older kernel takes "64M,cma" for the plain value,
 # fails to parse it ("unrecognized char") and reserves nothing at all.
 _CMA_SINCE = (6, 17)
@@ -152,14 +154,29 @@ def physical_start_of(fragment_text: str) -> int | None:
 
 
 def check_board(board: Any) -> list[Finding]:
-    """The board's crashkernel= against its RAM, arch and its own fragment's PHYSICAL_START."""
+    """The board's crashkernel= against its RAM, arch and its own fragment's PHYSICAL_START.
+
+    A dedicated capture kernel must start where the reservation does; a kernel
+    that is also the system kernel runs at its (default) PHYSICAL_START, which
+    must then lie outside the reservation.
+    """
     physical = None
     if board.arch.srcarch == "x86":
         from kdumplayer.fragment import fragment_for_board
 
         physical = physical_start_of(fragment_for_board(board))
-    return check(board.crashkernel.params, board.memory, board.arch, physical,
-                 board.kernel.version)
+    out = check(board.crashkernel.params, board.memory, board.arch, physical,
+                board.kernel.version)
+    offset = board.crashkernel.offset
+    if board.arch.srcarch == "x86" and board.capture.kernel == "same" and offset is not None:
+        load = physical if physical is not None else _X86_DEFAULT_PHYSICAL_START
+        size = max(p.size_for(board.memory) for p in board.crashkernel.params)
+        if offset <= load < offset + size:
+            out.append(Finding(True, f"the running kernel is loaded at {fs(load)} "
+                                     "(CONFIG_PHYSICAL_START), inside the reservation "
+                                     f"{fs(offset)}..{fs(offset + size)}: the reservation "
+                                     "fails; move the offset above the kernel", "offset"))
+    return out
 
 
 @dataclass(frozen=True)

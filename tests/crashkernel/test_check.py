@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from kdumplayer import crashkernel as ck
 from kdumplayer.arch import get_arch
 from kdumplayer.board import load_board
 from kdumplayer.crashkernel_check import check_board, image_size, physical_start_of
@@ -102,13 +104,29 @@ def test_example_boards_pass(board: Path) -> None:
 
 
 def test_board_physical_start_comes_from_its_fragment() -> None:
-    board = load_board(REPO / "board-configs" / "legacy-x86_64-2.6.32.yaml")
     from kdumplayer.fragment import fragment_for_board
 
-    assert physical_start_of(fragment_for_board(board)) == 32 << 20  # the board's @32M
+    # One kernel for both: it keeps the default load address, below the @32M region.
+    board = load_board(REPO / "board-configs" / "legacy-x86_64-2.6.32.yaml")
+    assert physical_start_of(fragment_for_board(board)) is None
     assert check_board(board) == []
+    # A capture kernel of its own is linked where the reservation starts.
+    capture = dataclasses.replace(board.capture, kernel="/boot/bzImage-capture")
+    dedicated = dataclasses.replace(board, capture=capture)
+    assert physical_start_of(fragment_for_board(dedicated)) == 32 << 20
+    assert check_board(dedicated) == []
     assert physical_start_of("CONFIG_PHYSICAL_START=0x1000000\n") == 16 << 20
     assert physical_start_of("# CONFIG_PHYSICAL_START is not set\n") is None
+
+
+def test_same_kernel_inside_its_own_reservation() -> None:
+    board = load_board(REPO / "board-configs" / "legacy-x86_64-2.6.32.yaml")
+    params = ck.parse_params("128M@16M")
+    crash = dataclasses.replace(board.crashkernel, params=params)
+    findings = check_board(dataclasses.replace(board, crashkernel=crash))
+    assert [f.message for f in findings if f.problem] == [
+        "the running kernel is loaded at 16M (CONFIG_PHYSICAL_START), inside the reservation "
+        "16M..144M: the reservation fails; move the offset above the kernel"]
 
 
 def test_recommend_shows_arithmetic_and_references() -> None:
