@@ -15,9 +15,8 @@ from __future__ import annotations
 import glob
 import os
 import re
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -141,39 +140,8 @@ def _tree(job: Job) -> Any:
     if job.key not in _TREES:
         from kdumplayer import outcome
 
-        _TREES[job.key] = _with_big_stack(outcome.load_tree, job.source, job.arch, job.toolchain)
+        _TREES[job.key] = outcome.load_tree(job.source, job.arch, job.toolchain)
     return _TREES[job.key]
-
-
-_BIG_STACK = 512 << 20  # address space only; pages are used as the recursion needs them
-
-
-def _with_big_stack(function: Callable[..., T], *args: Any) -> T:
-    """Run `function` in a thread with a large C stack, and return its result.
-
-    Pickling and unpickling a parsed Kconfig tree (the library's disk cache)
-    recurses deeply; with the 8 MiB main-thread stack the arm tree of 6.12
-    overflows it and the process dies with SIGSEGV when the call starts from a
-    deep frame, as in a pool worker.
-    """
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = function(*args)
-        except BaseException as exc:  # re-raised in the caller's thread
-            box["error"] = exc
-
-    previous = threading.stack_size(_BIG_STACK)
-    try:
-        thread = threading.Thread(target=target, name="kconfig-load")
-        thread.start()
-    finally:
-        threading.stack_size(previous)
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["value"]  # type: ignore[no-any-return]
 
 
 def check_job(job: Job) -> ConfigOutcome | _Failure:
