@@ -48,15 +48,31 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed
 
+# The main job on the default board, step by step; each step that passes adds
+# a line to the summary printed at the end (a failing step stops the demo).
 demo: deps venv
-	@echo "== 1. validate the default board: $(BOARD)"
+	@mkdir -p $(DEMO_OUT) && : > $(DEMO_OUT)/summary.txt
+	@echo "== 1/6 validate the board: $(BOARD)"
 	$(KDUMPLAYER) validate $(BOARD)
-	@echo "== the Yocto layer for the default board: $(DEMO_OUT)/yocto (add it with bitbake-layers add-layer)"
-	$(KDUMPLAYER) generate yocto $(BOARD) -o $(DEMO_OUT)/yocto
-	@echo "== the Buildroot BR2_EXTERNAL tree for the default board: $(DEMO_OUT)/buildroot (see its README.md)"
+	@echo "validated $(BOARD)" >> $(DEMO_OUT)/summary.txt
+	@echo "== 2/6 write the kdump kernel fragment: $(DEMO_OUT)/kdump.cfg"
+	$(KDUMPLAYER) fragment $(BOARD) -o $(DEMO_OUT)/kdump.cfg
+	@echo "wrote the fragment $(DEMO_OUT)/kdump.cfg ($$(grep -c '^CONFIG_' $(DEMO_OUT)/kdump.cfg) options)" >> $(DEMO_OUT)/summary.txt
+	@echo "== 3/6 check it against the real kernel Kconfig (the board's kernel source)"
+	$(KDUMPLAYER) check $(BOARD)
+	@echo "checked every kdump requirement against the kernel's own Kconfig: all met" >> $(DEMO_OUT)/summary.txt
+	@echo "== 4/6 generate the Buildroot BR2_EXTERNAL tree: $(DEMO_OUT)/buildroot"
 	$(KDUMPLAYER) generate buildroot $(BOARD) -o $(DEMO_OUT)/buildroot
-	@echo "== the proof: boot the hook in QEMU, crash, capture, read the dump back"
+	@echo "generated the Buildroot tree $(DEMO_OUT)/buildroot (use: make BR2_EXTERNAL=$(DEMO_OUT)/buildroot ...)" >> $(DEMO_OUT)/summary.txt
+	@echo "== 5/6 generate the Yocto layer: $(DEMO_OUT)/yocto"
+	$(KDUMPLAYER) generate yocto $(BOARD) -o $(DEMO_OUT)/yocto
+	@echo "generated the Yocto layer $(DEMO_OUT)/yocto (use: bitbake-layers add-layer)" >> $(DEMO_OUT)/summary.txt
+	@echo "== 6/6 prove the hook in QEMU: boot, crash, capture, read the dump back"
 	$(KDUMPLAYER) verify $(BOARD) --workdir $(DEMO_OUT)/verify
+	@echo "proved in QEMU: the crash produced a dump (vmcore signature, kernel log, summary ok)" >> $(DEMO_OUT)/summary.txt
+	@echo
+	@echo "== kdumplayer demo: what it proved for $(BOARD)"
+	@sed 's/^/  - /' $(DEMO_OUT)/summary.txt
 
 test: deps venv
 	$(PY) -m pytest
