@@ -9,12 +9,14 @@ cached under cache_dir()/gold/<hash of tarball, fragment, machine needs>.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import re
 import shutil
 import subprocess
-import tarfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,17 +90,35 @@ def gold_config(board: Board) -> GoldConfig:
                       cross="" if arches.is_host(board.arch) else board.arch.cross_prefix)
 
 
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `path` (several test runs may share the cache)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _source_tree(tarball: Path) -> Path:
-    """The tarball unpacked once into the cache."""
+    """The tarball unpacked once into the cache (by tar: faster than tarfile on the
+    kernel's 80 000 files)."""
     stat = tarball.stat()
     dest = cache_dir() / "linux-source" / f"{tarball.name}-{stat.st_size}"
-    if (dest / ".done").exists():
-        return next(p for p in dest.iterdir() if p.is_dir())
-    shutil.rmtree(dest, ignore_errors=True)
-    dest.mkdir(parents=True)
-    with tarfile.open(tarball) as archive:
-        archive.extractall(dest, filter="data")
-    (dest / ".done").write_text("")
+    with _locked(dest.with_name(dest.name + ".lock")):
+        if not (dest / ".done").exists():
+            shutil.rmtree(dest, ignore_errors=True)
+            tmp = dest.with_name(dest.name + ".tmp")
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir(parents=True)
+            done = subprocess.run(["tar", "-xf", str(tarball), "-C", str(tmp)],
+                                  capture_output=True, text=True, check=False)
+            if done.returncode:
+                raise UserError(f"cannot unpack {tarball}: {done.stderr.strip()[-300:]}")
+            (tmp / ".done").write_text("")
+            tmp.rename(dest)
     return next(p for p in dest.iterdir() if p.is_dir())
 
 
@@ -129,23 +149,10 @@ def build_gold(board: Board, jobs: int = 2) -> GoldBuild:
     cfg = gold_config(board)
     out = cache_dir() / "gold" / cfg.key
     image = out / cfg.image
-    cached = (out / ".done").exists()
-    if not cached:
-        src = _source_tree(cfg.tarball)
-        build = out / "build"
-        shutil.rmtree(out, ignore_errors=True)
-        build.mkdir(parents=True)
-        _make(src, build, cfg.arch, "tinyconfig", cross=cfg.cross)
-        base = (build / ".config").read_text()
-        # Later lines win in kconfig: tinyconfig, then the fragment, then the machine.
-        (build / ".config").write_text(base + "\n" + cfg.fragment + "\n" + cfg.machine)
-        _make(src, build, cfg.arch, "olddefconfig", cross=cfg.cross)
-        _make(src, build, cfg.arch, cfg.image, jobs=jobs, cross=cfg.cross)
-        shutil.copy2(build / _IMAGE_PATH[cfg.image].format(arch=cfg.arch), image)
-        shutil.copy2(build / ".config", out / "config")
-        shutil.copy2(build / "make.log", out / "make.log")
-        shutil.rmtree(build)
-        (out / ".done").write_text("")
+    with _locked(out.with_name(out.name + ".lock")):
+        cached = (out / ".done").exists()
+        if not cached:
+            _build(cfg, out, jobs)
     final = parse_config((out / "config").read_text())
     release = f"gold-{cfg.key}"
     return GoldBuild(
@@ -154,3 +161,22 @@ def build_gold(board: Board, jobs: int = 2) -> GoldBuild:
         unmet=unmet(parse_config(cfg.fragment), final),
         cached=cached,
     )
+
+
+def _build(cfg: GoldConfig, out: Path, jobs: int) -> None:
+    """tinyconfig, then the fragment and the machine needs, olddefconfig, the image."""
+    src = _source_tree(cfg.tarball)
+    build = out / "build"
+    shutil.rmtree(out, ignore_errors=True)
+    build.mkdir(parents=True)
+    _make(src, build, cfg.arch, "tinyconfig", cross=cfg.cross)
+    base = (build / ".config").read_text()
+    # Later lines win in kconfig: tinyconfig, then the fragment, then the machine.
+    (build / ".config").write_text(base + "\n" + cfg.fragment + "\n" + cfg.machine)
+    _make(src, build, cfg.arch, "olddefconfig", cross=cfg.cross)
+    _make(src, build, cfg.arch, cfg.image, jobs=jobs, cross=cfg.cross)
+    shutil.copy2(build / _IMAGE_PATH[cfg.image].format(arch=cfg.arch), out / cfg.image)
+    shutil.copy2(build / ".config", out / "config")
+    shutil.copy2(build / "make.log", out / "make.log")
+    shutil.rmtree(build)
+    (out / ".done").write_text("")
