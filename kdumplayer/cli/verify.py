@@ -92,7 +92,7 @@ class VerifyCommand(Command):
 def _as_dict(o: scenarios.Outcome) -> dict[str, object]:
     return {
         "scenario": o.scenario, "board": o.board, "kernel": o.kernel, "accel": o.accel,
-        "ok": o.ok, "crash_to_saved": o.crash_to_saved,
+        "ok": o.ok, "crash_to_saved": o.crash_to_saved, "retried": o.retried,
         "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in o.checks],
         "dumps": [{"name": d.name, "files": d.files, "status": d.status} for d in o.dumps],
     }
@@ -102,7 +102,8 @@ def _print_outcome(o: scenarios.Outcome) -> None:
     verdict = paint("PASS", "green") if o.ok else paint("FAIL", "red")
     timing = ", ".join(f"{t:.1f}s" for t in o.crash_to_saved)
     out(f"{verdict} {o.scenario}: {o.board}, {o.kernel}, QEMU {o.accel}"
-        + (f", crash to dump saved {timing}" if timing else ""))
+        + (f", crash to dump saved {timing}" if timing else "")
+        + (f", {o.retried} boot(s) repeated (kernel died before userspace)" if o.retried else ""))
     for check in o.checks:
         mark = "ok  " if check.ok else paint("FAIL", "red")
         out(f"  {mark} {check.name}")

@@ -121,6 +121,8 @@ def run(m: Machine, timeout: float, log: Path | None = None) -> BootRun:
         proc.wait()
     finally:
         thread.join(timeout=5)
+        if proc.stdout is not None:
+            proc.stdout.close()
         if sink:
             sink.close()
     result.seconds = time.monotonic() - start

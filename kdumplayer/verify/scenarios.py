@@ -46,6 +46,7 @@ class Outcome:
     dumps: list[inspect.Dump] = field(default_factory=list)
     crash_to_saved: list[float] = field(default_factory=list)  # seconds, one per capture
     workdir: Path | None = None
+    retried: int = 0  # boots repeated because the kernel died before userspace
 
     @property
     def ok(self) -> bool:
@@ -113,7 +114,7 @@ def capture(board: Board, kernel: Kernel, workdir: Path) -> Outcome:
     out.check("next boot: status exit 0 (capture kernel loaded)",
               status.has("KDUMPLAYER: status-exit 0"), _tail(status))
     out.check("next boot: status reports the test passed", status.has("last test: passed"))
-    out.runs = guest.runs
+    out.runs, out.retried = guest.runs, guest.retried
     return out
 
 
@@ -146,7 +147,7 @@ def rotation(board: Board, kernel: Kernel, workdir: Path, keep: int = 2,
               any(d.name == unexamined.name for d in dumps))
     for dump in complete:
         _check_dump(out, dump, dump.name)
-    out.runs = guest.runs
+    out.runs, out.retried = guest.runs, guest.retried
     return out
 
 
@@ -176,7 +177,7 @@ def small_disk(board: Board, kernel: Kernel, workdir: Path, size: int = 8 << 20)
         out.check("the vmcore stays marked incomplete", "vmcore-incomplete" in dump.files
                   and "vmcore" not in dump.files, str(dump.files))
         out.check("the summary says failed", dump.status.startswith("failed"), dump.status)
-    out.runs = guest.runs
+    out.runs, out.retried = guest.runs, guest.retried
     return out
 
 
@@ -194,7 +195,7 @@ def no_reservation(board: Board, kernel: Kernel, workdir: Path) -> Outcome:
               run.has("state: not ready: no memory reserved"))
     out.check("the guest powered off normally",
               not run.timed_out and run.has("KDUMPLAYER: powering off"))
-    out.runs = guest.runs
+    out.runs, out.retried = guest.runs, guest.retried
     return out
 
 
@@ -211,7 +212,7 @@ def missing_dir(board: Board, kernel: Kernel, workdir: Path,
     dumps = _dumps(out, guest)
     if out.check("one dump saved", len(dumps) == 1, str([d.name for d in dumps])):
         _check_dump(out, dumps[0], "dump")
-    out.runs = guest.runs
+    out.runs, out.retried = guest.runs, guest.retried
     return out
 
 
