@@ -100,6 +100,8 @@ class DumpSpec:
 class BuildrootSpec:
     defconfig: str | None
     external_name: str
+    # a copy of the base defconfig, as written in the board file (relative to it)
+    base_defconfig: str | None = None
 
 
 @dataclass(frozen=True)
@@ -467,6 +469,7 @@ def from_document(doc: LocatedYaml) -> Board:
         buildroot=BuildrootSpec(
             defconfig=r.get("buildroot", "defconfig"),
             external_name=r.get("buildroot", "external_name", default=f"KDUMP_{ident}"),
+            base_defconfig=r.get("buildroot", "base_defconfig"),
         ),
         yocto=YoctoSpec(
             machine=r.get("yocto", "machine"),
