@@ -7,6 +7,7 @@ from pathlib import Path
 
 from kdumplayer.board import load_board
 from kdumplayer.cli.base import Command, note, out
+from kdumplayer.errors import UserError
 from kdumplayer.generate import TARGETS, generator
 from kdumplayer.output import check_tree, write_tree
 
@@ -24,6 +25,8 @@ class GenerateCommand(Command):
         "kdumplayer generate yocto board-configs/raspberrypi4-64.yaml -o meta-kdump-rpi4",
         "kdumplayer generate all board-configs/qemu-x86_64.yaml -o out/",
         "kdumplayer generate buildroot board-configs/qemu-x86_64.yaml -o br-external --check",
+        "kdumplayer generate buildroot board-configs/qemu-x86_64.yaml -o br-external "
+        "--buildroot-dir ~/buildroot",
     )
 
     def setup(self, parser: argparse.ArgumentParser) -> None:
@@ -34,6 +37,12 @@ class GenerateCommand(Command):
         )
         parser.add_argument("--name", help="override the tree's name (external name / layer name)")
         parser.add_argument(
+            "--buildroot-dir",
+            metavar="PATH",
+            type=Path,
+            help="Buildroot tree: merge the defconfig over its configs/<buildroot.defconfig>",
+        )
+        parser.add_argument(
             "--check",
             action="store_true",
             help="compare with DIR instead of writing; exit 1 when it differs",
@@ -42,11 +51,20 @@ class GenerateCommand(Command):
     def run(self, args: argparse.Namespace) -> int:
         board = load_board(args.board)
         targets = list(TARGETS) if args.target == "all" else [args.target]
+        # Generator-specific options, given to the generators that take them
+        # (a module's OPTIONS); --check passes them too, to compare like with like.
+        given = {"buildroot_dir": args.buildroot_dir}
+        modules = {target: generator(target) for target in targets}
+        for option, value in given.items():
+            if value is not None and not any(option in getattr(m, "OPTIONS", ())
+                                             for m in modules.values()):
+                flag = "--" + option.replace("_", "-")
+                raise UserError(f"{flag} is not used by the {args.target} generator", key=flag)
         # Render everything first: a bad value fails before any file is written.
         plans = []
-        for target in targets:
-            module = generator(target)
-            tree = module.generate(board, name=args.name)
+        for target, module in modules.items():
+            options = {k: v for k, v in given.items() if k in getattr(module, "OPTIONS", ())}
+            tree = module.generate(board, name=args.name, **options)
             outdir = args.output
             if args.target == "all":
                 outdir = outdir / module.default_dirname(board, name=args.name)

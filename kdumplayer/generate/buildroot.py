@@ -6,9 +6,11 @@ runtime files of kdumplayer.runtime, installed where the QEMU proof boots
 them, and the kernel options as LINUX_CONFIG_FIXUPS); a kdump-kexec-tools
 package when the board pins a kexec-tools release other than Buildroot's;
 board/<board>/ with the kernel fragment of kdumplayer.fragment and the script
-that puts crashkernel= into the bootloader's file; configs/<ident>_kdump_defconfig;
-a README. Every file is a template under recipes/buildroot/; the Buildroot
-facts it relies on are data in recipes/buildroot/buildroot.yaml.
+that puts crashkernel= into the bootloader's file; configs/<ident>_kdump_defconfig
+(the kdump settings only or, given the base defconfig, merged over it by
+kdumplayer.generate.br_merge); a README. Every file is a template under
+recipes/buildroot/; the Buildroot facts it relies on are data in
+recipes/buildroot/buildroot.yaml.
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ import re
 import textwrap
 from dataclasses import dataclass
 from functools import cache
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
 
 from kdumplayer.board import Board
 from kdumplayer.errors import UserError
+from kdumplayer.generate import br_merge
 from kdumplayer.output import GeneratedFile
 from kdumplayer.paths import RECIPES_DIR
 from kdumplayer.render import render
@@ -43,6 +46,8 @@ _FRAGMENT_UNSET = re.compile(r"^# CONFIG_([A-Za-z0-9_]+) is not set$")
 # What a crashkernel= value may hold once it is in a sed replacement and a shell word.
 _CMDLINE_SAFE = re.compile(r"^crashkernel=[A-Za-z0-9@:,.-]+( crashkernel=[A-Za-z0-9@:,.-]+)*$")
 _INIT_MACROS = (("SYSV", ("busybox", "sysv")), ("SYSTEMD", ("systemd",)), ("OPENRC", ("openrc",)))
+# The generate CLI's options this generator takes, as keywords of generate().
+OPTIONS = ("buildroot_dir",)
 
 
 @cache
@@ -222,7 +227,7 @@ def _help(board: Board, pinned: str | None) -> list[str]:
     return [*lines, "", "https://www.kernel.org/doc/html/latest/admin-guide/kdump/kdump.html"]
 
 
-def _post_script(board: Board, name: str, board_dir: str) -> dict[str, Any]:
+def _post_script(board: Board, name: str, board_dir: str, merged: bool) -> dict[str, Any]:
     """What the crashkernel= script needs, and how the defconfig wires it."""
     fmt = board.bootloader.type
     if board.bootloader.entry is not None:
@@ -243,8 +248,8 @@ def _post_script(board: Board, name: str, board_dir: str) -> dict[str, Any]:
                 "a U-Boot board needs bootloader.config: its boot.cmd source "
                             "(relative to Buildroot's top directory) or uEnv.txt")
     spec = facts()["bootloaders"][fmt]
-    stage = spec["stage"]
-    script = f"post-{'image' if stage == 'image' else 'fakeroot'}.sh"
+    stage = spec["with_base" if merged else "stage"]
+    script = f"post-{stage}.sh"
     value = board.crashkernel.cmdline
     if not _CMDLINE_SAFE.match(value):
         raise board.error("crashkernel", f"{value!r} cannot be written by the post script")
@@ -252,10 +257,10 @@ def _post_script(board: Board, name: str, board_dir: str) -> dict[str, Any]:
     if stage == "image":
         setting = ("BR2_ROOTFS_POST_IMAGE_SCRIPT", f"{spec['base_post_image']} {path}")
     else:
-        setting = ("BR2_ROOTFS_POST_FAKEROOT_SCRIPT", path)
+        setting = (f"BR2_ROOTFS_POST_{stage.upper()}_SCRIPT", path)
     return {
         "format": fmt,
-        "stage": "image" if stage == "image" else "fakeroot",
+        "stage": stage,
         "script": script,
         "files": spec["files"],
         "crashkernel": value,
@@ -278,7 +283,33 @@ def _group(files: list[Any]) -> tuple[list[Any], list[tuple[str, list[Any]]]]:
     return common, macros
 
 
-def context(board: Board, name: str | None = None) -> dict[str, Any]:
+def _settings(board: Board, fragment_setting: str, selects: list[str],
+              post: dict[str, Any]) -> list[tuple[str, str, bool]]:
+    """The defconfig's kdump settings: (symbol, unquoted value, is a string)."""
+    return [
+        ("BR2_DOWNLOAD_FORCE_CHECK_HASHES", "y", False),
+        (facts()["init_symbols"][board.init], "y", False),
+        ("BR2_LINUX_KERNEL_CONFIG_FRAGMENT_FILES", fragment_setting, True),
+        ("BR2_LINUX_KERNEL_INSTALL_TARGET", "y", False),
+        ("BR2_PACKAGE_KDUMP_INIT", "y", False),
+        *((symbol, "y", False) for symbol in selects),
+        (post["setting"][0], post["setting"][1], True),
+    ]
+
+
+def _defconfig(board: Board, base: br_merge.Base | None,
+               ours: list[tuple[str, str, bool]]) -> br_merge.Merged:
+    if base is None:
+        return br_merge.Merged((), tuple((s, br_merge.written(v, q)) for s, v, q in ours), ())
+    return br_merge.merge(
+        board, base, ours, list_options=frozenset(facts()["list_options"]),
+        init_symbols=frozenset(facts()["init_symbols"].values()),
+        init_symbol=facts()["init_symbols"][board.init],
+        init_default=facts()["init_default"])
+
+
+def context(board: Board, name: str | None = None,
+            base: br_merge.Base | None = None) -> dict[str, Any]:
     """Everything the templates are rendered with."""
     name = external_name(board, name)
     board_dir = f"board/{board.name}"
@@ -287,7 +318,9 @@ def context(board: Board, name: str | None = None) -> dict[str, Any]:
     files = runtime_files(board)
     target_files, init_macros = _group(files)
     depends, selects, needs, comment_depends = _dependencies(board, pinned)
-    post = _post_script(board, name, board_dir)
+    post = _post_script(board, name, board_dir, merged=base is not None)
+    fragment_setting = f"$(BR2_EXTERNAL_{name}_PATH)/{board_dir}/{FRAGMENT_NAME}"
+    defconfig = _defconfig(board, base, _settings(board, fragment_setting, selects, post))
     return {
         "board": board,
         "name": name,
@@ -296,7 +329,7 @@ def context(board: Board, name: str | None = None) -> dict[str, Any]:
         "base_defconfig": board.buildroot.defconfig or "<board>_defconfig",
         "fragment": fragment,
         "fragment_path": f"{board_dir}/{FRAGMENT_NAME}",
-        "fragment_setting": f"$(BR2_EXTERNAL_{name}_PATH)/{board_dir}/{FRAGMENT_NAME}",
+        "fragment_setting": fragment_setting,
         "fixups": config_fixups(fragment),
         "runtime": files,
         "target_files": target_files,
@@ -314,15 +347,22 @@ def context(board: Board, name: str | None = None) -> dict[str, Any]:
         "init_symbol": facts()["init_symbols"][board.init],
         "post": post,
         "post_scripts": [post["setting"]],
+        "base": base,
+        "defconfig": defconfig,
         "buildroot_release": facts()["release"],
         **{k: post[k] for k in ("format", "stage", "files", "crashkernel", "qemu_memory",
                                 "boot_script", "mkimage_arch")},
     }
 
 
-def generate(board: Board, *, name: str | None = None) -> dict[str, GeneratedFile]:
-    """The BR2_EXTERNAL tree for `board`, in memory."""
-    ctx = context(board, name)
+def generate(board: Board, *, name: str | None = None,
+             buildroot_dir: Path | None = None) -> dict[str, GeneratedFile]:
+    """The BR2_EXTERNAL tree for `board`, in memory.
+
+    With `buildroot_dir` (or the board's buildroot.base_defconfig) the defconfig
+    is merged over the board's base defconfig, which is read here.
+    """
+    ctx = context(board, name, br_merge.read_base(board, buildroot_dir))
 
     def tpl(template: str, **extra: Any) -> GeneratedFile:
         return GeneratedFile.text(render(f"buildroot/{template}", **ctx, **extra))
