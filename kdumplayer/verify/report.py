@@ -121,7 +121,7 @@ def measure(board: Board, kernel: Kernel, workdir: Path, *,
                                   compression, accel)
         report.sizes.append(cap)
         log(f"level {level:2d} {compression:5s}: {'ok' if cap.ok else 'FAILED'} "
-            f"vmcore {format_size(cap.vmcore_size or 0)} in {cap.crash_to_saved or 0:.1f}s")
+            f"vmcore {_mib(cap.vmcore_size or 0)} in {cap.crash_to_saved or 0:.1f}s")
     report.accel = accel
 
     def works(candidate: int) -> bool:
@@ -133,6 +133,10 @@ def measure(board: Board, kernel: Kernel, workdir: Path, *,
 
     report.smallest = bisect_smallest(works, low, size, step)
     return report
+
+
+def _mib(size: int) -> str:
+    return f"{size / MIB:.1f}M"
 
 
 def format_report(report: Report) -> str:
@@ -148,7 +152,7 @@ def format_report(report: Report) -> str:
             lines.append(f"  {cap.level:>5}  {cap.compression:<11}  {'FAILED':>9}")
             continue
         ratio = 100.0 * cap.vmcore_size / report.memory
-        lines.append(f"  {cap.level:>5}  {cap.compression:<11}  {format_size(cap.vmcore_size):>9}"
+        lines.append(f"  {cap.level:>5}  {cap.compression:<11}  {_mib(cap.vmcore_size):>9}"
                      f"  {ratio:6.2f}%  {cap.crash_to_saved or 0:11.1f}s")
     lines += ["", "smallest crashkernel= that still captures (bisection, 8M steps):"]
     for cap in sorted(report.probes, key=lambda c: c.crashkernel):

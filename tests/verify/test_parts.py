@@ -13,6 +13,7 @@ import pytest
 
 from kdumplayer.arch import get_arch
 from kdumplayer.board import load_board
+from kdumplayer.render import render
 from kdumplayer.runtime import runtime_files
 from kdumplayer.verify import cpio, disk, gold, inspect, machine, report, rootfs
 from kdumplayer.verify.assets import GUEST_TOOLS, Kernel, library_closure
@@ -214,8 +215,22 @@ def test_format_report() -> None:
                      for s in (256, 144, 96, 88)]
     result.smallest = 96 << 20
     text = report.format_report(result)
-    assert "     31  zlib               17M    1.66%         12.5s" in text
+    assert "     31  zlib             17.0M    1.66%         12.5s" in text
     assert "      0  none            FAILED" in text
     assert "smallest: 96M" in text
     assert "Fedora default: 256M (2.7x the smallest)" in text
     assert "Debian default: 192M (2.0x the smallest)" in text
+
+
+def test_guest_scripts_pass_shellcheck(tmp_path: Path) -> None:
+    _tool("shellcheck")
+    scripts = {
+        "init": render("runtime/qemu/init", modules=["virtio_ring", "virtio_blk"]),
+        "rcS": render("runtime/qemu/rcS"),
+        "S99verify": render("runtime/qemu/S99verify"),
+    }
+    for name, text in scripts.items():
+        (tmp_path / name).write_text(text)
+    done = subprocess.run(["shellcheck", "-s", "sh", *(str(tmp_path / n) for n in scripts)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout
