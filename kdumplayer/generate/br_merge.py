@@ -146,8 +146,11 @@ def _check_base(board: Board, base: Base, values: dict[str, Line]) -> list[str]:
 
 def merge(board: Board, base: Base, ours: list[tuple[str, str, bool]], *,
           list_options: frozenset[str], init_symbols: frozenset[str],
-          init_symbol: str, init_default: str) -> Merged:
-    """The base with our (symbol, unquoted value, is a string) settings merged over it."""
+          init_symbol: str, init_default: str, off: dict[str, str] | None = None) -> Merged:
+    """The base with our (symbol, unquoted value, is a string) settings merged over it.
+
+    `off`: symbol -> why it must not stay enabled (one of ours conflicts with it).
+    """
     lines = parse(base)
     values = {line.key: line for line in lines if line.key}
     notes = _check_base(board, base, values)
@@ -173,6 +176,13 @@ def merge(board: Board, base: Base, ours: list[tuple[str, str, bool]], *,
             notes.append(f"{symbol} was {was} in the base.")
         settings.append((symbol, written(value, string)))
         taken.add(symbol)
+
+    for symbol, why in (off or {}).items():
+        line = values.get(symbol)
+        if line is not None and line.value == "y":
+            settings.append((symbol, "n"))
+            taken.add(symbol)
+            notes.append(f"{symbol}=y of the base is turned off: {why}.")
 
     args = values.get("BR2_ROOTFS_POST_SCRIPT_ARGS")
     if args is not None and DEFCONFIG_ARG in args.value.split():

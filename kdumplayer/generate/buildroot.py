@@ -297,15 +297,17 @@ def _settings(board: Board, fragment_setting: str, selects: list[str],
     ]
 
 
-def _defconfig(board: Board, base: br_merge.Base | None,
-               ours: list[tuple[str, str, bool]]) -> br_merge.Merged:
+def _defconfig(board: Board, base: br_merge.Base | None, ours: list[tuple[str, str, bool]],
+               pinned: str | None) -> br_merge.Merged:
     if base is None:
         return br_merge.Merged((), tuple((s, br_merge.written(v, q)) for s, v, q in ours), ())
     return br_merge.merge(
         board, base, ours, list_options=frozenset(facts()["list_options"]),
         init_symbols=frozenset(facts()["init_symbols"].values()),
         init_symbol=facts()["init_symbols"][board.init],
-        init_default=facts()["init_default"])
+        init_default=facts()["init_default"],
+        off={"BR2_PACKAGE_KEXEC": f"{PINNED_PACKAGE} (kexec-tools {pinned}) replaces "
+             "Buildroot's kexec package"} if pinned else None)
 
 
 def context(board: Board, name: str | None = None,
@@ -320,7 +322,7 @@ def context(board: Board, name: str | None = None,
     depends, selects, needs, comment_depends = _dependencies(board, pinned)
     post = _post_script(board, name, board_dir, merged=base is not None)
     fragment_setting = f"$(BR2_EXTERNAL_{name}_PATH)/{board_dir}/{FRAGMENT_NAME}"
-    defconfig = _defconfig(board, base, _settings(board, fragment_setting, selects, post))
+    defconfig = _defconfig(board, base, _settings(board, fragment_setting, selects, post), pinned)
     return {
         "board": board,
         "name": name,

@@ -358,3 +358,29 @@ def test_refused_options(tmp_path: Path) -> None:
     gone = run_cli("generate", "buildroot", path, "-o", tmp_path / "o")
     assert gone.code == 2 and ": buildroot.base_defconfig: " in gone.err
     assert "gone_defconfig: no such file" in gone.err
+
+
+def test_pinned_kexec_turns_the_bases_kexec_off(tmp_path: Path) -> None:
+    text = (BASE / "configs" / "qemu_x86_64_defconfig").read_text() + "BR2_PACKAGE_KEXEC=y\n"
+    board = load_board(board_with(tmp_path, "legacy-x86_64-2.6.32", "kexec_defconfig", text))
+    tree = buildroot.generate(board)
+    merged = defconfig_of(board.name, tree)
+    assert "\n# BR2_PACKAGE_KEXEC is not set\n" in merged
+    assert "BR2_PACKAGE_KEXEC=y of the base is turned off: kdump-kexec-tools" in merged
+    # kdump-kexec-tools depends on !BR2_PACKAGE_KEXEC: with the base's kexec
+    # left on, Kconfig would drop it (and kdump-init with it).
+    kconf = _stub_kconfig(tmp_path, tree, merged, board.buildroot.external_name)
+    path = tmp_path / "defconfig"
+    path.write_text(merged)
+    kconf.load_config(str(path))
+    assert kconf.warnings == []
+    assert kconf.syms["BR2_PACKAGE_KDUMP_KEXEC_TOOLS"].str_value == "y"
+    assert kconf.syms["BR2_PACKAGE_KDUMP_INIT"].str_value == "y"
+
+
+def test_generate_all_gives_the_base_to_buildroot_only(tmp_path: Path) -> None:
+    result = run_cli("generate", "all", BOARDS / "qemu-x86_64.yaml", "-o", tmp_path,
+                     "--buildroot-dir", BASE)
+    assert result.code == 0, result.err
+    text = (tmp_path / "buildroot/configs/qemu_x86_64_kdump_defconfig").read_text()
+    assert text == defconfig_of("qemu-x86_64")
