@@ -234,3 +234,18 @@ def test_guest_scripts_pass_shellcheck(tmp_path: Path) -> None:
     done = subprocess.run(["shellcheck", "-s", "sh", *(str(tmp_path / n) for n in scripts)],
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout
+
+
+def test_outcome_printing(capsys: pytest.CaptureFixture[str]) -> None:
+    from kdumplayer.cli.verify import _print_outcome
+    from kdumplayer.verify.scenarios import Outcome
+
+    outcome = Outcome("capture", "b", "k", accel="tcg", crash_to_saved=[12.25])
+    outcome.check("saved", True)
+    outcome.check("summary says ok", False, "status: failed: vmcore")
+    assert not outcome.ok and [c.name for c in outcome.failed()] == ["summary says ok"]
+    _print_outcome(outcome)
+    text = capsys.readouterr().out
+    assert text.startswith("FAIL capture: b, k, QEMU tcg, crash to dump saved 12.2s")
+    assert "  ok   saved" in text
+    assert "  FAIL summary says ok\n         status: failed: vmcore" in text
