@@ -12,6 +12,7 @@ parsed tree.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import gc
 import hashlib
 import io
@@ -28,6 +29,7 @@ import kconfiglib
 
 from kdumplayer.arch import Arch, get_arch
 from kdumplayer.errors import UserError
+from kdumplayer.kconfig import prefetch
 from kdumplayer.kconfig.compat import CompatKconfig
 from kdumplayer.kconfig.source import KernelSource, Probes, open_source, probe_env
 from kdumplayer.paths import cache_dir
@@ -106,10 +108,18 @@ class KconfigTree:
         key = _cache_key(source, arch_obj, probes)
         path = cache_dir() / "parsed" / f"{key}.pickle"
         tree = _load_pickle(path, source) if cache else None
-        if tree is None:
-            tree = cls._parse(source, arch_obj, probes)
-            if cache:
-                _save_pickle(path, tree)
+        if tree is None and not cache:
+            tree = cls._parse(source, arch_obj, probes, None)
+        elif tree is None:
+            # Workers of one `check --jobs N` may want the same tree at once: one parses
+            # and writes it, the others wait and load it (~0.3 s) instead of parsing
+            # it again (~2.5 s of CPU).
+            with _locked(path):
+                tree = _load_pickle(path, source)
+                if tree is None:
+                    record = prefetch.record_path(path.parent, source.root)
+                    tree = cls._parse(source, arch_obj, probes, record)
+                    _save_pickle(path, tree)
         if cache:
             tree.cache_path = path
         # A parsed tree is a million long-lived objects: move them out of the cyclic
@@ -119,8 +129,11 @@ class KconfigTree:
         return tree
 
     @classmethod
-    def _parse(cls, source: KernelSource, arch: Arch, probes: Probes) -> KconfigTree:
-        with _environment(probes.env), contextlib.redirect_stderr(io.StringIO()):
+    def _parse(
+        cls, source: KernelSource, arch: Arch, probes: Probes, record: Path | None
+    ) -> KconfigTree:
+        with (_environment(probes.env), prefetch.prefetched(record),
+              contextlib.redirect_stderr(io.StringIO())):
             try:
                 kconf = CompatKconfig(
                     source.entry, str(source.root), warn=False, warn_to_stderr=False,
@@ -174,6 +187,21 @@ def _cache_key(source: KernelSource, arch: Arch, probes: Probes) -> str:
         repr(sorted(probes.env.items())),
     ]
     return hashlib.sha256("\n".join(map(str, parts)).encode()).hexdigest()[:32]
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive lock beside the pickle, held until the block ends (none if the
+    cache directory is not writable: the parse then simply goes ahead)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = path.with_suffix(".lock").open("a")
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 def _fresh(tree: KconfigTree, source: KernelSource) -> bool:
