@@ -384,3 +384,24 @@ def test_generate_all_gives_the_base_to_buildroot_only(tmp_path: Path) -> None:
     assert result.code == 0, result.err
     text = (tmp_path / "buildroot/configs/qemu_x86_64_kdump_defconfig").read_text()
     assert text == defconfig_of("qemu-x86_64")
+
+
+# A board value that would add a line to the defconfig is refused at generation.
+INJECTED = [
+    ("base-newline", "  base_defconfig: \"bases/x\\nBR2_EVIL=y\"\n", "buildroot.base_defconfig"),
+    ("name-newline", "  defconfig: \"qemu_x86_64_defconfig\\nBR2_EVIL=y\"\n",
+     "buildroot.defconfig"),
+    ("name-quote", "  defconfig: 'qemu\"_defconfig'\n", "buildroot.defconfig"),
+]
+
+
+@pytest.mark.parametrize(("line", "key"), [c[1:] for c in INJECTED], ids=[c[0] for c in INJECTED])
+def test_injection_through_the_base_is_refused(line: str, key: str, tmp_path: Path) -> None:
+    text = (BOARDS / "qemu-x86_64.yaml").read_text().replace(
+        "  defconfig: qemu_x86_64_defconfig\n", line)
+    board = tmp_path / "board.yaml"
+    board.write_text(text)
+    result = run_cli("generate", "buildroot", board, "-o", tmp_path / "out")
+    assert result.code == 2, result.err
+    assert f": {key}: " in result.err
+    assert not (tmp_path / "out").exists()
