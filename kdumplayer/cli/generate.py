@@ -18,7 +18,9 @@ class GenerateCommand(Command):
     description = (
         "Generate build-system integration for a board. `buildroot` and `yocto`\n"
         "write one tree into -o DIR; `all` writes DIR/buildroot and DIR/<layer>.\n"
-        "With --check nothing is written: exit 1 and a diff when DIR is stale."
+        "With --check nothing is written: exit 1 and a diff when DIR is stale.\n"
+        "--buildroot-dir PATH (or the board's buildroot.base_defconfig) makes the\n"
+        "Buildroot defconfig complete: merged over the board's base defconfig."
     )
     examples = (
         "kdumplayer generate buildroot board-configs/qemu-x86_64.yaml -o br-external",

@@ -62,7 +62,7 @@ class Merged:
 
 
 def read_base(board: Board, buildroot_dir: Path | None) -> Base | None:
-    """The base defconfig the options or the board name, or None (settings only)."""
+    """The base given by --buildroot-dir or the board's buildroot.base_defconfig, else None."""
     name = board.buildroot.defconfig
     if name and not _DEFCONFIG_NAME.match(name):
         raise board.error("buildroot.defconfig", f"{name!r} is not a defconfig name "
@@ -132,23 +132,22 @@ def written(value: str, string: bool) -> str:
 
 def _check_base(board: Board, base: Base, values: dict[str, Line]) -> list[str]:
     """Refuse a base for another arch or without Buildroot's kernel; notes on the rest."""
-    where = {"file": base.file}
     for arch in all_arches().values():
         line = values.get(arch.buildroot_arch_symbol)
         if line and line.value == "y" and arch.name != board.arch.name:
             raise UserError(f"the base is for {arch.name} ({arch.buildroot_arch_symbol}=y); "
-                            f"the board is {board.arch.name}", line=line.number, **where)
+                            f"the board is {board.arch.name}", file=base.file, line=line.number)
     kernel = values.get("BR2_LINUX_KERNEL")
     if kernel is None or kernel.value != "y":
         raise UserError("the base builds no kernel (no BR2_LINUX_KERNEL=y): the kdump fragment "
                         "and BR2_LINUX_KERNEL_INSTALL_TARGET need Buildroot's linux package",
-                        line=kernel.number if kernel else None, **where)
+                        file=base.file, line=kernel.number if kernel else None)
     notes = []
     version = values.get("BR2_LINUX_KERNEL_CUSTOM_VERSION_VALUE")
-    built = _MAJOR_MINOR.match(version.value) if version else None
+    built = version.value if version else ""
     wanted = _MAJOR_MINOR.match(board.kernel.version or "")
-    if built and wanted and built[1] != wanted[1]:
-        notes.append(f"The base builds Linux {version.value}; the fragment is for the "  # type: ignore[union-attr]
+    if (match := _MAJOR_MINOR.match(built)) and wanted and match[1] != wanted[1]:
+        notes.append(f"The base builds Linux {built}; the fragment is for the "
                      f"board's {board.kernel.version}: check the result with "
                      "`kdumplayer check --buildroot`.")
     return notes
@@ -195,12 +194,12 @@ def merge(board: Board, base: Base, ours: list[tuple[str, str, bool]], *,
             notes.append(f"{symbol}=y of the base is turned off: {why}.")
 
     args = values.get("BR2_ROOTFS_POST_SCRIPT_ARGS")
-    if args is not None and DEFCONFIG_ARG in args.value.split():
+    if args is not None and args.key and DEFCONFIG_ARG in args.value.split():
         # Scripts such as board/qemu/post-image.sh find the board by the
         # defconfig's name, which is now ours: give them the base's.
         own = f"$(TOPDIR)/configs/{base.name}"
         value = " ".join(own if w == DEFCONFIG_ARG else w for w in args.value.split())
-        settings.append((args.key, quote(value)))  # type: ignore[arg-type]
+        settings.append((args.key, quote(value)))
         taken.add("BR2_ROOTFS_POST_SCRIPT_ARGS")
         notes.append(f"BR2_ROOTFS_POST_SCRIPT_ARGS passes {own} where the base passes "
                      f"{DEFCONFIG_ARG}.")
