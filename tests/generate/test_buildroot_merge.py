@@ -161,6 +161,12 @@ def test_merged_tree_follows_conventions_and_is_deterministic(board: str) -> Non
     changed = {p for p in set(tree) | set(plain) if tree.get(p) != plain.get(p)}
     assert {p for p in changed if not re.match(r"board/[^/]+/post-\w+\.sh$", p)} == {
         "README.md", next(p for p in tree if p.startswith("configs/"))}
+    # The tree's README: build as it is, or merge over the base.
+    defconfig = next(p for p in tree if p.startswith("configs/")).split("/")[1]
+    readme = tree["README.md"].content.decode()
+    assert f"    make BR2_EXTERNAL=/path/to/this/tree {defconfig}\n    make\n" in readme
+    assert "merge_config.sh" not in readme
+    assert "merge_config.sh" in plain["README.md"].content.decode()
 
 
 def test_scripts_pass_shellcheck(tmp_path: Path) -> None:
