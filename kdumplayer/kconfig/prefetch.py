@@ -2,9 +2,11 @@
 
 A Kconfig parse of a recent kernel runs about ninety `$(shell,...)` probes
 (cc-option and friends), one after another, each a shell, a compiler stand-in
-and a cleanup: on a busy machine they are most of a cold parse's wall time.
+and a cleanup: on a busy machine they are a large part of a cold parse's
+wall time (1.4-3.4 s of 6-8 s for arm64 at load 9; 0.5-0.7 s prefetched).
 The probes of a tree hardly change from one arch to the next, so every parse
-records the commands it ran (beside the parsed trees, per kernel tree), and
+records the commands it ran (beside the parsed trees, per kernel tree and
+kind of probes: dummy tools, host tools or a given toolchain), and
 the next parse of that tree, for whatever arch, starts all recorded commands
 at once in a few threads. kconfiglib's `shell` function then takes the
 output of a command that was prefetched and runs any other command itself.
@@ -39,8 +41,10 @@ def _run(command: str) -> tuple[bytes, bytes]:
     return done.stdout, done.stderr
 
 
-def record_path(cache: Path, root: Path) -> Path:
-    return cache / f"probes-{hashlib.sha256(str(root).encode()).hexdigest()[:16]}.json"
+def record_path(cache: Path, root: Path, probes: str) -> Path:
+    """Per tree and kind of probes (one toolchain's probes are no use for another)."""
+    key = hashlib.sha256(f"{root}\n{probes}".encode()).hexdigest()[:16]
+    return cache / f"probes-{key}.json"
 
 
 def _recorded(path: Path) -> list[str]:

@@ -117,7 +117,7 @@ class KconfigTree:
             with _locked(path):
                 tree = _load_pickle(path, source)
                 if tree is None:
-                    record = prefetch.record_path(path.parent, source.root)
+                    record = prefetch.record_path(path.parent, source.root, probes.description)
                     tree = cls._parse(source, arch_obj, probes, record)
                     _save_pickle(path, tree)
         if cache:
