@@ -26,5 +26,5 @@ def test_capture(tmp_path: Path) -> None:
     failed = "\n".join(f"FAILED {c.name}\n{c.detail}" for c in outcome.failed())
     assert outcome.ok, f"in {outcome.workdir}:\n{failed}"
     console = "\n".join(run.console for run in outcome.runs)
-    assert "--type zImage" in console and "--dtb=/sys/firmware/fdt" in console
+    assert "--type=zImage" in console and "--dtb=/sys/firmware/fdt" in console
     assert "maxcpus=1 reset_devices" in console
