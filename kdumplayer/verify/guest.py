@@ -14,7 +14,7 @@ from kdumplayer.paths import cache_dir
 from kdumplayer.verify import arches, disk, machine, rootfs
 from kdumplayer.verify.assets import Kernel
 
-ROOT_HEADROOM = 128 << 20  # room for a dump when the dump directory is on the root
+ROOT_HEADROOM = 128 << 20  # free space on the root disk
 # What the emulated machine needs on every command line: under TCG on a busy host
 # the x86 kernel's IO-APIC timer check can fail ("IO-APIC + timer doesn't work!").
 MACHINE_APPEND = {"x86_64": ("no_timer_check",), "i386": ("no_timer_check",)}
@@ -106,7 +106,10 @@ class Guest:
         staging.mkdir()
         rootfs.assemble_root(staging, self.board, self.kernel, initrd,
                              dump_disk=self.dump_disk_size is not None)
-        disk.make_ext4(self.root_image, rootfs.tree_size(staging) + ROOT_HEADROOM, staging, "root")
+        headroom = ROOT_HEADROOM
+        if self.dump_disk_size is None:  # the dumps go to the root: room for an unfiltered one
+            headroom += self.board.memory + self.board.dump.min_free
+        disk.make_ext4(self.root_image, rootfs.tree_size(staging) + headroom, staging, "root")
         shutil.rmtree(staging)
         if self.dump_disk_size is not None:
             seeds = self.workdir / "seeds"

@@ -16,7 +16,7 @@ from kdumplayer.verify import guest as guest_mod
 from kdumplayer.verify import inspect
 from kdumplayer.verify.assets import Kernel
 from kdumplayer.verify.rootfs import verify_board
-from kdumplayer.verify.scenarios import CRASH_LINE, DUMP_DISK, SAVED_LINE
+from kdumplayer.verify.scenarios import CRASH_LINE, SAVED_LINE, dump_disk_size
 
 MIB = 1 << 20
 LEVELS = (0, 1, 31)
@@ -72,9 +72,7 @@ def capture_once(board: Board, kernel: Kernel, workdir: Path, size: int, level: 
                  timeout: float = PROBE_TIMEOUT) -> tuple[Capture, str]:
     """Boot, crash, capture with one setting; read the dump back."""
     setting = with_setting(verify_board(board), size, level, compression)
-    # Room for an unfiltered, uncompressed vmcore (level 0, none): all of RAM.
-    guest = guest_mod.Guest(setting, kernel, workdir, max(DUMP_DISK, 2 * board.memory),
-                            accel=accel)
+    guest = guest_mod.Guest(setting, kernel, workdir, dump_disk_size(setting), accel=accel)
     guest.build()
     run = guest.boot("crash", timeout=timeout)
     dumps = inspect.read_dumps(guest.dump_image, "/", workdir / "scratch") or []

@@ -24,6 +24,12 @@ from kdumplayer.verify.machine import BootRun
 from kdumplayer.verify.rootfs import verify_board
 
 DUMP_DISK = 512 << 20
+
+
+def dump_disk_size(board: Board, dumps: int = 1) -> int:
+    """A (sparse) dump disk with room for `dumps` unfiltered vmcores (collector cp,
+    level 0) plus the board's min_free: the board's settings, not the disk, decide."""
+    return max(DUMP_DISK, dumps * board.memory + board.dump.min_free + (128 << 20))
 CRASH_LINE = "sysrq: Trigger a crash"
 SAVED_LINE = "kdump: dump ok:"
 
@@ -103,7 +109,7 @@ def _dumps(out: Outcome, guest: Guest) -> list[inspect.Dump]:
 def capture(board: Board, kernel: Kernel, workdir: Path) -> Outcome:
     board = verify_board(board)
     out = Outcome("capture", board.name, kernel.name, workdir=workdir)
-    guest = Guest(board, kernel, workdir, DUMP_DISK)
+    guest = Guest(board, kernel, workdir, dump_disk_size(board))
     guest.build()
     out.accel = guest.accel
     _crash_run(out, guest, "crash")
@@ -132,7 +138,7 @@ def rotation(board: Board, kernel: Kernel, workdir: Path, keep: int = 2,
     out = Outcome(f"rotation (keep: {keep}, {crashes} crashes)", board.name, kernel.name,
                   workdir=workdir)
     unexamined = Seed("20200101-000000", complete=False)
-    guest = Guest(board, kernel, workdir, DUMP_DISK, seeds=(unexamined,))
+    guest = Guest(board, kernel, workdir, dump_disk_size(board, keep + 1), seeds=(unexamined,))
     guest.build()
     out.accel = guest.accel
     saved = []

@@ -254,3 +254,30 @@ def test_save_refuses_outside_a_capture_kernel(hook: Hook) -> None:
 def test_conf_value_keeps_every_equals_sign(hook: Hook) -> None:
     hook.conf.write_text("cmdline_append=a=b foo= c==d\n")
     assert _show(hook)["cmdline_append"] == "a=b foo= c==d"
+
+
+# Debian 12's makedumpfile 1.7.2: lzo built in, snappy and zstd not (makedumpfile -v).
+COMPRESSIONS = [("zlib", "zlib"), ("lzo", "lzo"), ("zstd", "zlib"), ("snappy", "zlib"),
+                ("none", "none")]
+
+
+@pytest.mark.parametrize(("wanted", "used"), COMPRESSIONS)
+def test_usable_compression_asks_the_real_makedumpfile(hook: Hook, wanted: str,
+                                                       used: str) -> None:
+    done = hook.lib(f"usable_compression {wanted}")
+    assert done.stdout == used + "\n"
+    assert ("built without" in done.stderr) == (wanted != used)
+
+
+ADVICE = [
+    ("console=ttyS0 root=/dev/vda", "boot with crashkernel= on the kernel command line"),
+    ("root=/dev/vda crashkernel=128M@32M", "crashkernel reservation failed"),
+]
+
+
+@pytest.mark.parametrize(("cmdline", "advice"), ADVICE)
+def test_load_says_why_nothing_is_reserved(hook: Hook, cmdline: str, advice: str) -> None:
+    (hook.proc / "cmdline").write_text(cmdline + "\n")
+    load, status = hook.command("load"), hook.command("status")
+    assert load.returncode == 1 and advice in load.stderr
+    assert status.returncode == 3 and advice in status.stdout
