@@ -74,7 +74,8 @@ demo: deps venv
 	@echo "== kdumplayer demo: what it proved for $(BOARD)"
 	@sed 's/^/  - /' $(DEMO_OUT)/summary.txt
 
-test: deps venv
+# The style checks run first: a change that breaks them fails CI like a test.
+test: deps venv lint
 	$(PY) -m pytest
 
 lint: venv
