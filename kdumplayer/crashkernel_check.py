@@ -32,7 +32,9 @@ _DEFAULT_LOW = {"x86_64": 256 << 20, "i386": 0}
 _GENERIC_LOW = 128 << 20
 _I386_LIMIT = 512 << 20
 # arch/x86/Kconfig's default PHYSICAL_START: where a system kernel runs on x86.
-_X86_DEFAULT_PHYSICAL_START = 0x1000000  # CRASH_ADDR_LOW_MAX on 32-bit x86
+_X86_DEFAULT_PHYSICAL_START = 0x1000000
+# RANDOMIZE_BASE defaults to y on x86 from 4.12: the kernel's load address varies per boot.
+_KASLR_DEFAULT_SINCE = (4, 12)  # CRASH_ADDR_LOW_MAX on 32-bit x86
 # ",cma" arrived in 6.17 (x86 first). An older kernel takes "64M,cma" for the plain value,
 # fails to parse it ("unrecognized char") and reserves nothing at all.
 _CMA_SINCE = (6, 17)
@@ -119,6 +121,11 @@ def check(params: tuple[ck.Crashkernel, ...], memory: int, arch: Arch,
     size = next((p.size_for(memory) for p in params if p.offset is not None), 0)
     if offset is not None:
         out += _offset_findings(offset, size, memory, arch, physical_start)
+        if arch.srcarch == "x86" and (version is None or version >= _KASLR_DEFAULT_SINCE):
+            out.append(Finding(False, "x86 kernels randomize where they run (KASLR, on by "
+                                      "default since 4.12): with a fixed @offset the "
+                                      "reservation fails when the kernel lands in it; prefer "
+                                      "no offset, or boot with nokaslr", "offset"))
     return out
 
 

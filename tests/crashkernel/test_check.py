@@ -20,6 +20,8 @@ CASES = [
     ("256M", "1G", "x86_64", None, 0, "ok: crashkernel=256M reserves 256M of 1G"),
     ("128M@16M", "1G", "x86_64", "16M", 0, "ok: crashkernel=128M@16M"),
     ("128M@16M", "1G", "x86_64", "0x1000000", 0, "ok:"),
+    ("128M@32M", "1G", "x86_64", "k6.1", 0,
+     "advice: x86 kernels randomize where they run (KASLR, on by default since 4.12)"),
     ("128M@32M", "1G", "x86_64", "16M", 1,
      "problem: CONFIG_PHYSICAL_START is 16M (0x1000000) but the reservation starts at 32M"),
     ("128M@24M", "1G", "x86_64", None, 1, "offset 24M is not aligned to 16M as x86_64 requires"),
