@@ -39,6 +39,16 @@ def note(text: str) -> None:
     print(text, file=sys.stderr)
 
 
+def board_advice(path: str, board: Board) -> None:
+    """The kexec-tools compatibility findings for a board, on stderr (advice only)."""
+    from kdumplayer.kexec_compat import assess
+    from kdumplayer.term import paint
+
+    for finding in assess(board):
+        label = paint(f"{finding.severity}:", "yellow", sys.stderr)
+        note(f"kdumplayer: {label} {path}: {finding.line()}")
+
+
 def add_board_argument(parser: argparse.ArgumentParser, nargs: str | None = None) -> None:
     parser.add_argument(
         "board",

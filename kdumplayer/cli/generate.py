@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from kdumplayer.board import load_board
-from kdumplayer.cli.base import Command, note, out
+from kdumplayer.cli.base import Command, board_advice, note, out
 from kdumplayer.errors import UserError
 from kdumplayer.generate import TARGETS, generator
 from kdumplayer.output import check_tree, write_tree
@@ -52,6 +52,7 @@ class GenerateCommand(Command):
 
     def run(self, args: argparse.Namespace) -> int:
         board = load_board(args.board)
+        board_advice(args.board, board)  # e.g. a kexec-tools pin older than the kernel needs
         targets = list(TARGETS) if args.target == "all" else [args.target]
         # Generator-specific options, given to the generators that take them
         # (a module's OPTIONS); --check passes them too, to compare like with like.

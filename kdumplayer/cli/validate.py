@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 
 import yaml
 
 from kdumplayer.board import load_board
-from kdumplayer.cli.base import Command, note, out
+from kdumplayer.cli.base import Command, board_advice, out
 from kdumplayer.errors import UserError
-from kdumplayer.kexec_compat import assess
-from kdumplayer.term import paint
 
 
 class ValidateCommand(Command):
@@ -46,9 +43,7 @@ class ValidateCommand(Command):
             boards.append(load_board(path))  # the first bad one stops with its error line
         for path, board in zip(args.boards, boards, strict=True):
             # Advice, not errors: the exit code stays 0 (`check` decides failures).
-            for finding in assess(board):
-                label = paint(f"{finding.severity}:", "yellow", sys.stderr)
-                note(f"kdumplayer: {label} {path}: {finding.line()}")
+            board_advice(path, board)
         if args.format == "json":
             data = [b.summary() for b in boards]
             out(json.dumps(data if len(data) > 1 else data[0], indent=2))

@@ -122,3 +122,13 @@ def test_validate_prints_the_warning_on_stderr_and_exits_0(tmp_path: Path) -> No
         in result.err
     assert "[riscv64-needs-2.0.32]" in result.err
     assert "warning" not in run_cli("validate", "-q", REPO / "board-configs/visionfive2.yaml").err
+
+
+def test_generate_gives_the_same_advice_as_validate(tmp_path: Path) -> None:
+    board = REPO / "board-configs" / "legacy-x86_64-2.6.32.yaml"
+    generated = run_cli("generate", "buildroot", board, "-o", tmp_path)
+    validated = run_cli("validate", "-q", board)
+    assert generated.code == 0 and validated.code == 0
+    advice = [line for line in validated.err.splitlines() if "kexec_tools:" in line]
+    assert advice and "pinned 2.0.1" in advice[0] and advice[0].endswith("[age]")
+    assert all(line in generated.err.splitlines() for line in advice)
