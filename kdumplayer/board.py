@@ -21,7 +21,7 @@ import jsonschema
 
 from kdumplayer import crashkernel as ck
 from kdumplayer import crashkernel_check
-from kdumplayer.arch import Arch, all_arches, get_arch
+from kdumplayer.arch import Arch, get_arch
 from kdumplayer.errors import UserError
 from kdumplayer.paths import SCHEMA_FILE
 from kdumplayer.sizes import format_size, parse_size
@@ -502,7 +502,3 @@ def _command(r: _Reader, which: str, index: int, command: str) -> str:
 def load_board(path: str | Path) -> Board:
     """Read and validate a board description file."""
     return from_document(load(path))
-
-
-def known_arches() -> list[str]:
-    return list(all_arches())

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import IO
 
-from kdumplayer.board import Board, load_board
+from kdumplayer.board import Board
 
 
 class Command:
@@ -56,7 +56,3 @@ def add_board_argument(parser: argparse.ArgumentParser, nargs: str | None = None
         nargs=nargs,
         help="board description (YAML), e.g. board-configs/qemu-x86_64.yaml",
     )
-
-
-def board_from(path: str) -> Board:
-    return load_board(path)

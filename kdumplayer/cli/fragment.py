@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from kdumplayer.cli.base import Command, add_board_argument, board_from, note, out
+from kdumplayer.board import load_board
+from kdumplayer.cli.base import Command, add_board_argument, note, out
 from kdumplayer.fragment import fragment_for
 from kdumplayer.output import atomic_write
 from kdumplayer.requirements import choices_of, parse_version
@@ -34,7 +35,7 @@ class FragmentCommand(Command):
                             help="kernel version to write for (default: the board's)")
 
     def run(self, args: argparse.Namespace) -> int:
-        board = board_from(args.board)
+        board = load_board(args.board)
         version = args.kernel_version or board.kernel.version
         if version is not None:
             parse_version(version)  # a UserError for a bad --kernel-version

@@ -9,7 +9,6 @@ import yaml
 
 from kdumplayer.board import load_board
 from kdumplayer.cli.base import Command, board_advice, out
-from kdumplayer.errors import UserError
 
 
 class ValidateCommand(Command):
@@ -56,5 +55,3 @@ class ValidateCommand(Command):
             out(yaml.safe_dump(board.summary(), sort_keys=False, default_flow_style=False).rstrip())
         return 0
 
-
-__all__ = ["UserError", "ValidateCommand"]

@@ -7,8 +7,8 @@ import json
 import tempfile
 from pathlib import Path
 
-from kdumplayer.board import Board
-from kdumplayer.cli.base import Command, add_board_argument, board_from, note, out
+from kdumplayer.board import Board, load_board
+from kdumplayer.cli.base import Command, add_board_argument, note, out
 from kdumplayer.errors import UserError
 from kdumplayer.term import paint
 from kdumplayer.verify import arches, assets, gold, report, scenarios
@@ -53,7 +53,7 @@ class VerifyCommand(Command):
                             help="keep images and console logs here (default: a temporary dir)")
 
     def run(self, args: argparse.Namespace) -> int:
-        board = board_from(args.board)
+        board = load_board(args.board)
         try:
             arches.check_supported(board.arch)
         except UserError as exc:
