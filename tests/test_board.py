@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from kdumplayer.board import load_board
+from kdumplayer.fragment import fragment_for_board
 from kdumplayer.paths import SCHEMA_FILE
 from tests.conftest import BOARDS, REPO, run_cli
 
@@ -99,3 +101,16 @@ def test_json_output() -> None:
     result = run_cli("validate", "--format", "json", REPO / "board-configs" / "visionfive2.yaml")
     assert result.code == 0
     assert json.loads(result.out)["arch"] == "riscv64"
+
+
+def test_legacy_board_keeps_its_comment_about_physical_start() -> None:
+    # legacy-x86_64-2.6.32.yaml says: one kernel for both, so PHYSICAL_START stays
+    # at its default below the 32M reservation; a capture kernel of its own would
+    # be linked at the offset.
+    board = load_board(REPO / "board-configs" / "legacy-x86_64-2.6.32.yaml")
+    same = fragment_for_board(board)
+    assert "CONFIG_RELOCATABLE=y\n" in same
+    assert "PHYSICAL_START" not in same
+    dedicated = dataclasses.replace(
+        board, capture=dataclasses.replace(board.capture, kernel="/boot/capture-bzImage"))
+    assert "CONFIG_PHYSICAL_START=0x2000000\n" in fragment_for_board(dedicated)
