@@ -6,7 +6,7 @@ the outcome of every kdump requirement and the Buildroot-side findings. The
 data comes from the Kconfig library (kdumplayer.kconfig) through
 kdumplayer.batch; this module only formats it. Every format is a pure
 function returning a string; the JSON layout is documented in docs/ci.md
-(section ci) and versioned by SCHEMA_ID.
+(Reports) and versioned by SCHEMA_ID.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from kdumplayer import cli, docs_gen
+from kdumplayer.arch import get_arch, supported
 from kdumplayer.paths import SCHEMA_FILE
 from tests.conftest import BOARDS, REPO, run_cli
 
@@ -171,3 +172,30 @@ def test_index_links_every_page() -> None:
 
 def test_readme_is_short() -> None:
     assert len(README.read_text().splitlines()) < 250
+
+
+def test_architectures_table_is_arches_yaml() -> None:
+    text = (REPO / "docs" / "architectures.md").read_text().split("\n## ")[0]
+    rows = {cells[0]: cells[1:4] for cells in
+            ([c.strip() for c in r.strip("|").split("|")] for r in text.splitlines()
+             if re.match(r"^\| (x86_64|i386|arm64|arm|riscv64) \|", r))}
+    for name, (images, align, append) in rows.items():
+        arch = get_arch(name)
+        assert images == ", ".join(arch.images), name
+        assert align.startswith(f"{arch.offset_align >> 20}M"), name
+        assert append == f"`{arch.capture_append}`", name
+    assert set(rows) == set(supported())
+
+
+def test_library_examples_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The ```python blocks of docs/library-api.md, in order, in one namespace:
+    # the page's promise that they work as written.
+    monkeypatch.chdir(REPO)
+    text = (REPO / "docs" / "library-api.md").read_text()
+    blocks = list(re.finditer(r"```python\n(.*?)```", text, re.S))
+    assert len(blocks) >= 5
+    namespace: dict[str, object] = {}
+    for block in blocks:
+        # Pad with the lines above the block, so a failure names the page's line.
+        padding = "\n" * text.count("\n", 0, block.start(1))
+        exec(compile(padding + block.group(1), "docs/library-api.md", "exec"), namespace)
