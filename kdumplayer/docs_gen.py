@@ -124,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.writelines(difflib.unified_diff(
             old.splitlines(keepends=True), new.splitlines(keepends=True),
             str(DOC_FILE), f"{DOC_FILE} (from the schema)"))
-        print(f"{DOC_FILE.relative_to(ROOT)} is stale: run `make docs`", file=sys.stderr)
+        print(f"{DOC_FILE} is stale: run `make docs`", file=sys.stderr)
         return 1
     if old != new:
         atomic_write(DOC_FILE, new.encode())

@@ -47,6 +47,19 @@ def test_a_schema_change_makes_the_table_stale() -> None:
     assert "`dump.keep`" not in docs_gen.render(doc, changed)
 
 
+def test_check_fails_on_a_stale_page_and_make_docs_repairs_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    page = tmp_path / "board-keys.md"
+    good = docs_gen.DOC_FILE.read_text()
+    page.write_text(good.replace("| `dump.level` |", "| `dump.lvl` |"))
+    monkeypatch.setattr(docs_gen, "DOC_FILE", page)
+    assert docs_gen.main(["--check"]) == 1
+    assert "-| `dump.lvl` |" in capsys.readouterr().out
+    assert docs_gen.main([]) == 0
+    assert page.read_text() == good
+
+
 def test_every_schema_key_has_a_row_and_a_meaning() -> None:
     doc = docs_gen.DOC_FILE.read_text()
     keys = list(docs_gen.keys(_schema()))
