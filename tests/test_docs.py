@@ -11,6 +11,7 @@ import re
 import shlex
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from kdumplayer import cli, docs_gen
@@ -67,6 +68,16 @@ def test_every_schema_key_has_a_row_and_a_meaning() -> None:
     for key in keys:
         assert f"| `{key.path}` |" in doc
         assert key.description, f"{key.path} has no description in the schema"
+
+
+def test_schema_is_valid_and_its_defaults_fit_their_keys() -> None:
+    schema = _schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    for path, default in _defaults(schema):
+        node = schema
+        for part in path.split("."):
+            node = node["properties"][part]
+        jsonschema.validate(default, node)
 
 
 def _at(data: dict, path: str) -> object:
