@@ -223,3 +223,12 @@ def test_library_examples_run(monkeypatch: pytest.MonkeyPatch) -> None:
         # Pad with the lines above the block, so a failure names the page's line.
         padding = "\n" * text.count("\n", 0, block.start(1))
         exec(compile(padding + block.group(1), "docs/library-api.md", "exec"), namespace)
+
+
+def test_hook_page_lists_every_kdump_conf_key() -> None:
+    template = (REPO / "recipes" / "runtime" / "kdump.conf").read_text()
+    keys = set(re.findall(r"^([a-z_]+)=", template, re.M))
+    page = (REPO / "docs" / "hook.md").read_text()
+    section = page[page.index("## /etc/kdump.conf"):]
+    listed = set(re.findall(r"`([a-z_]+)`", section.split("\n## ")[0]))
+    assert keys <= listed, sorted(keys - listed)
