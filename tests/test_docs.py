@@ -232,3 +232,13 @@ def test_hook_page_lists_every_kdump_conf_key() -> None:
     section = page[page.index("## /etc/kdump.conf"):]
     listed = set(re.findall(r"`([a-z_]+)`", section.split("\n## ")[0]))
     assert keys <= listed, sorted(keys - listed)
+
+
+def test_hook_page_lists_every_hook_command() -> None:
+    script = (REPO / "recipes" / "runtime" / "kdump").read_text()
+    dispatch = script[script.index("main() {"):]
+    commands = set(re.findall(r"^\t([a-z]+)\)", dispatch, re.M))
+    assert commands >= {"start", "load", "save", "status"}
+    page = (REPO / "docs" / "hook.md").read_text()
+    listed = set(re.findall(r"^\| `kdump ([a-z]+)", page, re.M))
+    assert listed == commands
