@@ -242,3 +242,11 @@ def test_hook_page_lists_every_hook_command() -> None:
     page = (REPO / "docs" / "hook.md").read_text()
     listed = set(re.findall(r"^\| `kdump ([a-z]+)", page, re.M))
     assert listed == commands
+
+
+def test_readme_command_table_is_the_registry() -> None:
+    text = README.read_text()
+    section = text[text.index("## Commands"):]
+    section = section[: section.index("\n## ")]
+    listed = re.findall(r"^\| `([a-z]+)", section, re.M)
+    assert listed == [command.name for command in cli.REGISTRY]
