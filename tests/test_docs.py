@@ -9,6 +9,7 @@ import copy
 import json
 import re
 import shlex
+import tempfile
 from pathlib import Path
 
 import jsonschema
@@ -211,10 +212,11 @@ def test_architectures_table_is_arches_yaml() -> None:
     assert set(rows) == set(supported())
 
 
-def test_library_examples_run(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_library_examples_run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # The ```python blocks of docs/library-api.md, in order, in one namespace:
     # the page's promise that they work as written.
     monkeypatch.chdir(REPO)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the examples' scratch files
     text = (REPO / "docs" / "library-api.md").read_text()
     blocks = list(re.finditer(r"```python\n(.*?)```", text, re.S))
     assert len(blocks) >= 5
