@@ -31,12 +31,13 @@ from kdumplayer.yamlsrc import LocatedYaml, Pointer, load
 # (shell, Make, BitBake, Kconfig strings) except the space, which templates quote.
 _SAFE_PATH = re.compile(r"/[A-Za-z0-9._/+@%, -]*")
 _UNSAFE_TEXT = re.compile(r"[\n\r\"'`$\\]")
-# No board value has a use for control characters (C0, DEL, C1) or Unicode line
-# separators; refused everywhere, a value stays on the line of every file it reaches.
-# This also makes `$` in a schema pattern mean the end of the value: Python's `$`
-# would otherwise accept a trailing newline, which JSON Schema's (ECMA) `$` does not.
+# No board value has a use for control characters (C0, DEL, C1), Unicode line
+# separators or lone surrogates (YAML's "\ud800", which no file can encode): refused
+# everywhere, a value stays on the line of every file it reaches. This also makes `$`
+# in a schema pattern mean the end of the value: Python's `$` would otherwise accept
+# a trailing newline, which JSON Schema's (ECMA) `$` does not.
 _DEFCONFIG_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 COMPRESSION_FLAGS = {"none": None, "zlib": "-c", "lzo": "-l", "snappy": "-p", "zstd": "-z"}
 
 
@@ -265,7 +266,7 @@ def _control_characters(doc: LocatedYaml) -> None:
         elif isinstance(node, str) and (found := _CONTROL.search(node)):
             raise doc.error(
                 path,
-                f"contains {found.group()!r} (a control or line-separator character) at "
+                f"contains {found.group()!r} (a control, line-separator or surrogate character) at "
                 f"offset {found.start()}: board values are one line of printable text",
             )
 
@@ -473,14 +474,17 @@ def from_document(doc: LocatedYaml) -> Board:
             )
 
     base_defconfig = r.get("buildroot", "base_defconfig")
-    if base_defconfig is not None and r.get("buildroot", "defconfig") is None:
-        # The generated defconfig is then named after the copy's file name.
-        if not _DEFCONFIG_NAME.fullmatch(Path(base_defconfig).name):
-            raise doc.error(
-                ("buildroot", "base_defconfig"),
-                f"{base_defconfig!r}: without buildroot.defconfig, its file name must be a "
-                "defconfig name (letters, digits, '.', '_', '+', '-')",
-            )
+    # Without buildroot.defconfig, the generated defconfig is named after the copy's file.
+    if (
+        base_defconfig is not None
+        and r.get("buildroot", "defconfig") is None
+        and not _DEFCONFIG_NAME.fullmatch(Path(base_defconfig).name)
+    ):
+        raise doc.error(
+            ("buildroot", "base_defconfig"),
+            f"{base_defconfig!r}: without buildroot.defconfig, its file name must be a "
+            "defconfig name (letters, digits, '.', '_', '+', '-')",
+        )
 
     name = str(r.get("name"))
     ident = re.sub(r"[^A-Za-z0-9_]", "_", name).upper()

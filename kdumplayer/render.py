@@ -35,7 +35,9 @@ def _printable(text: str, target: str) -> str:
 
 def sh_quote(value: Any) -> str:
     """POSIX shell word: bare when safe, otherwise single-quoted."""
-    return shlex.quote(_printable(str(value), "a shell word"))
+    text = _printable(str(value), "a shell word")
+    # `X==a` assigns "=a", but reads as a comparison typo (shellcheck SC1097): quote it.
+    return f"'{text}'" if text.startswith("=") and "'" not in text else shlex.quote(text)
 
 
 def make_escape(value: Any) -> str:
