@@ -570,3 +570,15 @@ def test_accepted_machine_is_quoted_for_bitbake_and_yaml(tmp_path: Path) -> None
     assert yaml.safe_load(_text(tree, kas))["machine"] == "1234"
     recipe = _text(tree, "yocto:recipes-kernel/kdump-init/kdump-init_1.0.bb")
     assert 'COMPATIBLE_MACHINE = "^1234$"\n' in recipe
+
+
+@pytest.mark.parametrize(("generator", "name"), [("buildroot", "KDUMP_X\n"),
+                                                  ("yocto", "meta-kdump-x\n")])
+def test_name_option_with_trailing_newline_is_refused(generator: str, name: str,
+                                                      tmp_path: Path) -> None:
+    # `$` in Python's re matches before a final newline: the check must not.
+    path = write_board(tmp_path, BASE)
+    result = run_cli("generate", generator, path, "--name", name, "-o", tmp_path / "out")
+    assert result.code == 2
+    assert result.err.startswith("kdumplayer: error: --name: ")
+    assert not (tmp_path / "out").exists()
