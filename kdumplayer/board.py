@@ -31,12 +31,13 @@ from kdumplayer.yamlsrc import LocatedYaml, Pointer, load
 # (shell, Make, BitBake, Kconfig strings) except the space, which templates quote.
 _SAFE_PATH = re.compile(r"/[A-Za-z0-9._/+@%, -]*")
 _UNSAFE_TEXT = re.compile(r"[\n\r\"'`$\\]")
+# A defconfig name: a make target and a file name, never an option or a path.
+_DEFCONFIG_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 # No board value has a use for control characters (C0, DEL, C1), Unicode line
 # separators or lone surrogates (YAML's "\ud800", which no file can encode): refused
 # everywhere, a value stays on the line of every file it reaches. This also makes `$`
 # in a schema pattern mean the end of the value: Python's `$` would otherwise accept
 # a trailing newline, which JSON Schema's (ECMA) `$` does not.
-_DEFCONFIG_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 COMPRESSION_FLAGS = {"none": None, "zlib": "-c", "lzo": "-l", "snappy": "-p", "zstd": "-z"}
 
