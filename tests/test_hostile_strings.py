@@ -98,10 +98,10 @@ class Case:
     context: dict[str, Any] = field(default_factory=dict)  # merged over BASE
     drop: tuple[str, ...] = ()  # dotted keys removed from BASE
     # The value is parsed and written in a normal form (a size, a version): no
-    # marker to follow; the files keep their lines and pass the tools.
+    # marker to follow; an accepted value holds nothing but [A-Za-z0-9.@:, _-].
     parsed: bool = False
     host_file: bool = False  # a host path generate reads: the test creates the file
-    # What a generator refuses whatever the value's characters (key, generator).
+    # Generators that refuse the key whatever its characters (not a character question).
     refused_by: tuple[str, ...] = ()
     takes_text: bool = False  # the key accepts some of the pieces (the sweep must show it)
 
@@ -321,6 +321,9 @@ def _same_but_value(mine: str, theirs: str, pairs: list[tuple[str, str]]) -> boo
                for subset in itertools.combinations(present, size))
 
 
+# How templates write a value: as is, with systemd's `%%`, as an identifier (the
+# board's ident, BR2_EXTERNAL-style upper case), as the layer's collection and
+# class names, and through each escaping filter of kdumplayer.render.
 FILTERS: list[Callable[[str], str]] = [
     lambda v: v, lambda v: v.replace("%", "%%"), lambda v: re.sub(r"[^a-z0-9_]", "_", v),
     lambda v: re.sub(r"[^A-Za-z0-9_]", "_", v).upper(),
