@@ -23,7 +23,7 @@ APT_PACKAGES := python3-venv make gcc libc6-dev flex bison bc libelf-dev libssl-
 	shellcheck grub-common u-boot-tools \
 	linux-source-6.1 linux-source-6.12
 
-.PHONY: all deps venv demo test lint docs bench e2e clean
+.PHONY: all deps venv demo test lint docs bench e2e hostile-sweep clean
 
 all: test
 
@@ -123,6 +123,11 @@ bench: deps venv
 
 e2e: deps venv
 	$(PY) -m pytest -m slow -v
+
+# A longer sweep of hostile board strings than `make test` runs (16 a key there).
+HOSTILE_EXAMPLES ?= 200
+hostile-sweep: deps venv
+	KDUMPLAYER_HOSTILE_EXAMPLES=$(HOSTILE_EXAMPLES) $(PY) -m pytest tests/test_hostile_strings.py
 
 clean:
 	rm -rf $(VENV) out build .pytest_cache .ruff_cache .mypy_cache
