@@ -11,7 +11,7 @@ from kdumplayer.board import Board, load_board
 from kdumplayer.cli.base import Command, add_board_argument, note, out
 from kdumplayer.errors import UserError
 from kdumplayer.term import paint
-from kdumplayer.verify import arches, assets, gold, report, scenarios
+from kdumplayer.verify import arches, assets, gold, initsys, report, scenarios
 from kdumplayer.verify.assets import Kernel
 
 
@@ -19,9 +19,13 @@ class VerifyCommand(Command):
     name = "verify"
     help = "prove the kdump hook in QEMU: crash, capture, check"
     description = (
-        "Boot the board's kdump hook in QEMU on a root made of Debian's busybox,\n"
-        "kexec-tools and makedumpfile and exactly the files the generated packages\n"
-        "install; crash it with `kdump test --yes`, let the capture kernel save the\n"
+        "Boot the board's kdump hook in QEMU under the board's own init system:\n"
+        "BusyBox init on a root made of Debian's busybox, kexec-tools and\n"
+        "makedumpfile; systemd, SysV init or OpenRC on a Debian bookworm root built\n"
+        "with mmdebstrap (cached); either way with exactly the files the generated\n"
+        "packages install. A board whose init system cannot boot here (systemd,\n"
+        "sysv or openrc on another arch than the host's) is reported NOT PROVEN.\n"
+        "Crash it with `kdump test --yes`, let the capture kernel save the\n"
         "dump to a virtio disk, and read the disk back without mounting it.\n"
         "Scenarios: " + ", ".join(scenarios.SCENARIOS) + " (default: capture).\n"
         "The kernel is Debian's cloud kernel for the board's arch (downloaded,\n"
@@ -58,6 +62,18 @@ class VerifyCommand(Command):
             arches.check_supported(board.arch)
         except UserError as exc:
             raise UserError(exc.message, file=args.board, key="arch") from None
+        names = list(scenarios.SCENARIOS) if args.all else (args.scenario or ["capture"])
+        reason = initsys.unproven_reason(board)
+        if reason:
+            # Said before anything is downloaded or booted: nothing stands in for the board's init.
+            unproven = [scenarios.Outcome(n, board.name, "-", init=board.init, unproven=reason)
+                        for n in names]
+            if args.format == "json":
+                out(json.dumps([_as_dict(o) for o in unproven], indent=2))
+            else:
+                for outcome in unproven:
+                    _print_outcome(outcome)
+            return 1
         with tempfile.TemporaryDirectory(prefix="kdumplayer-verify-") as tmp:
             workdir = args.workdir or Path(tmp)
             kernel = self._kernel(board, args.kernel)
@@ -66,7 +82,6 @@ class VerifyCommand(Command):
                 out(json.dumps(result.as_dict(), indent=2) if args.format == "json"
                     else report.format_report(result))
                 return 0 if result.smallest else 1
-            names = list(scenarios.SCENARIOS) if args.all else (args.scenario or ["capture"])
             outcomes = []
             for name in names:
                 note(f"verify: {name} on {board.name} ({kernel.name})")
@@ -92,16 +107,20 @@ class VerifyCommand(Command):
 def _as_dict(o: scenarios.Outcome) -> dict[str, object]:
     return {
         "scenario": o.scenario, "board": o.board, "kernel": o.kernel, "accel": o.accel,
-        "ok": o.ok, "crash_to_saved": o.crash_to_saved, "retried": o.retried,
+        "init": o.init, "ok": o.ok, "unproven": o.unproven or None,
+        "crash_to_saved": o.crash_to_saved, "retried": o.retried,
         "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in o.checks],
         "dumps": [{"name": d.name, "files": d.files, "status": d.status} for d in o.dumps],
     }
 
 
 def _print_outcome(o: scenarios.Outcome) -> None:
+    if o.unproven:
+        out(f"{paint('NOT PROVEN', 'red')} {o.scenario}: {o.board}: nothing booted: {o.unproven}")
+        return
     verdict = paint("PASS", "green") if o.ok else paint("FAIL", "red")
     timing = ", ".join(f"{t:.1f}s" for t in o.crash_to_saved)
-    out(f"{verdict} {o.scenario}: {o.board}, {o.kernel}, QEMU {o.accel}"
+    out(f"{verdict} {o.scenario}: {o.board}, init {o.init}, {o.kernel}, QEMU {o.accel}"
         + (f", crash to dump saved {timing}" if timing else "")
         + (f", {o.retried} boot(s) repeated (kernel died before userspace)" if o.retried else ""))
     for check in o.checks:

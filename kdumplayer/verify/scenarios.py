@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from kdumplayer.board import Board
-from kdumplayer.verify import arches, inspect
+from kdumplayer.verify import arches, initsys, inspect
 from kdumplayer.verify.assets import Kernel
 from kdumplayer.verify.guest import Guest, Seed
 from kdumplayer.verify.machine import BootRun
@@ -53,10 +53,12 @@ class Outcome:
     crash_to_saved: list[float] = field(default_factory=list)  # seconds, one per capture
     workdir: Path | None = None
     retried: int = 0  # boots repeated because the kernel died before userspace
+    init: str = ""  # the init system booted
+    unproven: str = ""  # why nothing was booted: the board's init system cannot run here
 
     @property
     def ok(self) -> bool:
-        return bool(self.checks) and all(c.ok for c in self.checks)
+        return not self.unproven and bool(self.checks) and all(c.ok for c in self.checks)
 
     def check(self, name: str, ok: bool, detail: str = "") -> bool:
         self.checks.append(Check(name, bool(ok), detail))
@@ -74,9 +76,25 @@ def _tail(run: BootRun, lines: int = 15) -> str:
     return "\n".join(line for _, line in run.lines[-lines:])
 
 
+def _init_checks(out: Outcome, guest: Guest, run: BootRun, label: str) -> None:
+    """The init system's own lines on the console before the crash (normal boot)
+    and after it (capture boot), with the hook run through its integration."""
+    init = initsys.INIT_SYSTEMS[guest.board.init]
+    crashed = run.first(CRASH_LINE)
+    normal = [line for t, line in run.lines if crashed is None or t <= crashed]
+    capture = [line for t, line in run.lines if crashed is not None and t > crashed]
+    for name, lines in (("normal boot", normal), ("capture boot", capture)):
+        seen = [m for m in init.markers if any(m in line for line in lines)]
+        out.check(f"{label}: {name} ran {init.name} (console shows {' and '.join(init.markers)})",
+                  len(seen) == len(init.markers), f"seen: {seen}")
+        out.check(f"{label}: {name} ran the hook through {init.name} ({init.hook_marker!r})",
+                  any(init.hook_marker in line for line in lines))
+
+
 def _crash_run(out: Outcome, guest: Guest, label: str) -> BootRun:
     """One QEMU run: boot, load, `kdump test --yes`, capture boot, save, action."""
     run = guest.boot("crash")
+    _init_checks(out, guest, run, label)
     out.check(f"{label}: capture kernel loaded at boot", run.has("kdump is ready"), _tail(run))
     out.check(f"{label}: crash triggered by kdump test --yes", run.has(CRASH_LINE))
     out.check(f"{label}: capture kernel booted",
@@ -222,10 +240,28 @@ def missing_dir(board: Board, kernel: Kernel, workdir: Path,
     return out
 
 
-SCENARIOS: dict[str, Callable[[Board, Kernel, Path], Outcome]] = {
-    "capture": capture,
-    "rotation": rotation,
-    "small-disk": small_disk,
-    "no-reservation": no_reservation,
-    "missing-dir": missing_dir,
+Scenario = Callable[[Board, Kernel, Path], Outcome]
+
+
+def _proven_only(name: str, scenario: Scenario) -> Scenario:
+    """Run `scenario` only when the board's own init system can boot; otherwise an
+    Outcome that says why and is never ok (nothing stands in for it)."""
+    def run(board: Board, kernel: Kernel, workdir: Path) -> Outcome:
+        reason = initsys.unproven_reason(board)
+        if reason:
+            return Outcome(name, board.name, kernel.name, init=board.init, unproven=reason)
+        out = scenario(board, kernel, workdir)
+        out.init = board.init
+        return out
+    return run
+
+
+SCENARIOS: dict[str, Scenario] = {
+    name: _proven_only(name, scenario) for name, scenario in (
+        ("capture", capture),
+        ("rotation", rotation),
+        ("small-disk", small_disk),
+        ("no-reservation", no_reservation),
+        ("missing-dir", missing_dir),
+    )
 }

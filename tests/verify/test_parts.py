@@ -15,7 +15,7 @@ from kdumplayer.arch import get_arch
 from kdumplayer.board import load_board
 from kdumplayer.render import render
 from kdumplayer.runtime import runtime_files
-from kdumplayer.verify import cpio, disk, gold, inspect, machine, report, rootfs
+from kdumplayer.verify import cpio, debroot, disk, gold, inspect, machine, report, rootfs, scenarios
 from kdumplayer.verify.assets import GUEST_TOOLS, Kernel, library_closure
 from kdumplayer.verify.guest import Seed, seed_tree
 from tests.conftest import BOARDS, DEFAULT_BOARD, run_cli
@@ -156,7 +156,8 @@ def test_verify_board_adds_a_capture_initrd(board_path: Path) -> None:
     board = load_board(board_path)
     booted = rootfs.verify_board(board)
     assert booted.capture.initrd == (board.capture.initrd or rootfs.INITRD_PATH)
-    assert rootfs.booted_init(board) in ("busybox", "sysv")
+    # Only the board's own init system, never BusyBox in its place.
+    assert rootfs.booted_init(board) in (board.init, None)
 
 
 CONFIGS = [
@@ -228,6 +229,8 @@ def test_guest_scripts_pass_shellcheck(tmp_path: Path) -> None:
         "init": render("runtime/qemu/init", modules=["virtio_ring", "virtio_blk"]),
         "rcS": render("runtime/qemu/rcS"),
         "S99verify": render("runtime/qemu/S99verify"),
+        "kdumplayer-verify.openrc": render("runtime/qemu/kdumplayer-verify.openrc",
+                                           driver="/usr/local/sbin/kdumplayer-verify"),
     }
     for name, text in scripts.items():
         (tmp_path / name).write_text(text)
@@ -240,12 +243,39 @@ def test_outcome_printing(capsys: pytest.CaptureFixture[str]) -> None:
     from kdumplayer.cli.verify import _print_outcome
     from kdumplayer.verify.scenarios import Outcome
 
-    outcome = Outcome("capture", "b", "k", accel="tcg", crash_to_saved=[12.25])
+    outcome = Outcome("capture", "b", "k", accel="tcg", crash_to_saved=[12.25], init="systemd")
     outcome.check("saved", True)
     outcome.check("summary says ok", False, "status: failed: vmcore")
     assert not outcome.ok and [c.name for c in outcome.failed()] == ["summary says ok"]
     _print_outcome(outcome)
     text = capsys.readouterr().out
-    assert text.startswith("FAIL capture: b, k, QEMU tcg, crash to dump saved 12.2s")
+    assert text.startswith("FAIL capture: b, init systemd, k, QEMU tcg, crash to dump saved 12.2s")
     assert "  ok   saved" in text
     assert "  FAIL summary says ok\n         status: failed: vmcore" in text
+
+
+def test_a_board_whose_init_cannot_boot_is_not_proven() -> None:
+    """BusyBox init never stands in for the board's: no PASS, exit 1, and why."""
+    result = run_cli("verify", "--all", DEFAULT_BOARD.parent / "beaglebone-black.yaml")
+    assert result.code == 1, result.out + result.err
+    assert "PASS" not in result.out
+    assert result.out.count("NOT PROVEN") == len(scenarios.SCENARIOS)
+    assert "init sysv runs on a Debian root built for the host only" in result.out
+
+
+def test_unproven_outcome_is_never_ok(tmp_path: Path) -> None:
+    board = load_board(DEFAULT_BOARD.parent / "beaglebone-black.yaml")
+    outcome = scenarios.SCENARIOS["capture"](board, Kernel("k", tmp_path, "r", ()), tmp_path)
+    assert outcome.unproven and not outcome.ok and not outcome.runs
+    assert not any(tmp_path.iterdir())  # nothing was built or booted
+
+
+@pytest.mark.parametrize("init", ["systemd", "sysv", "openrc"])
+def test_debian_root_is_keyed_by_its_package_list(init: str) -> None:
+    argv = debroot.mmdebstrap_argv(init, Path("/tmp/x.tar"))
+    assert "--variant=minbase" in argv and argv[-3:] == ["bookworm", "/tmp/x.tar", debroot.MIRROR]
+    included = next(a for a in argv if a.startswith("--include=")).split("=", 1)[1].split(",")
+    assert {"kexec-tools", "makedumpfile", *debroot.INIT_PACKAGES[init]} == set(included)
+    assert "--dpkgopt=path-exclude=/usr/share/doc/*" in argv
+    others = {debroot.cache_key(i) for i in debroot.INIT_PACKAGES if i != init}
+    assert debroot.cache_key(init) not in others

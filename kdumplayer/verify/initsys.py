@@ -1,0 +1,108 @@
+"""How the proof boots each init system, and what the console must show of it.
+
+BusyBox init runs on the root assembled from the host's busybox (rootfs.py);
+systemd, SysV init and OpenRC run on a Debian root (debroot.py) where the hook
+is installed at exactly the runtime_files(board) paths and enabled as the
+generated trees enable it: the systemd unit linked into multi-user.target.wants
+(SYSTEMD_SERVICE, systemctl enable), the OpenRC script into
+/etc/runlevels/default (the Yocto recipe's link), the S-script run by an rcS
+that starts /etc/init.d/S??* from sysvinit's inittab (Buildroot's layout).
+
+The proof's own driver (S99verify, kdumplayer.verify=ACTION) runs after the
+hook through the same init system.
+"""
+
+from __future__ import annotations
+
+import platform
+from dataclasses import dataclass
+from pathlib import Path
+
+from kdumplayer.board import Board
+from kdumplayer.render import render
+from kdumplayer.runtime import runtime_files
+
+DEBIAN_INITS = ("systemd", "sysv", "openrc")
+# Debian's packages for the root are the host's: the Debian root is built for it only.
+_HOST = {"x86_64": "x86_64", "aarch64": "arm64"}
+DRIVER_PATH = "/usr/local/sbin/kdumplayer-verify"
+
+
+@dataclass(frozen=True)
+class InitSystem:
+    name: str
+    # Lines the init system itself prints on the console (not ours): proof it ran.
+    markers: tuple[str, ...]
+    # A line showing the hook ran through the init integration.
+    hook_marker: str
+
+
+INIT_SYSTEMS = {
+    "busybox": InitSystem("busybox", ("KDUMPLAYER: initramfs",), "kdump: "),
+    "sysv": InitSystem("sysv", ("INIT: version",), "Starting kdump: "),
+    "openrc": InitSystem("openrc", ("OpenRC ", "is starting up"), "* Starting kdump"),
+    "systemd": InitSystem("systemd", ("Welcome to ", "systemd["), "kdump.service"),
+}
+
+
+def unproven_reason(board: Board) -> str | None:
+    """Why the proof cannot boot the board's own init system, or None when it can."""
+    if board.init == "busybox":
+        return None
+    if board.init not in DEBIAN_INITS:
+        return f"init {board.init!r} has no root filesystem in the proof"
+    if _HOST.get(platform.machine()) != board.arch.name:
+        return (f"init {board.init} runs on a Debian root built for the host only "
+                f"({platform.machine()}); {board.arch.name} boards are proven with BusyBox init "
+                "at best, which is not the board's init system")
+    return None
+
+
+def _install(root: Path, target: str, text: str, mode: int) -> None:
+    path = root / target.lstrip("/")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    path.write_text(text)
+    path.chmod(mode)
+
+
+def _link(root: Path, link: str, target: str) -> None:
+    path = root / link.lstrip("/")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_symlink() or path.exists():
+        path.unlink()
+    path.symlink_to(target)
+
+
+def integrate(root: Path, board: Board, *, dump_disk: bool) -> None:
+    """Install the hook, enable it, and add the proof's driver on the Debian root."""
+    context = {"dump_disk": dump_disk, "dump_dir": board.dump.dir}
+    items = runtime_files(board)
+    for item in items:
+        _install(root, item.install_path, item.text, item.mode)
+    _install(root, "/etc/fstab", render("runtime/qemu/fstab", **context), 0o644)
+    _install(root, "/etc/hostname", f"{board.name}\n", 0o644)
+    driver = render("runtime/qemu/S99verify", **context)
+    if board.init == "sysv":
+        _install(root, "/etc/inittab", render("runtime/qemu/sysv-inittab"), 0o644)
+        _install(root, "/etc/init.d/rcS", render("runtime/qemu/rcS"), 0o755)
+        _install(root, "/etc/init.d/S99verify", driver, 0o755)
+        return
+    _install(root, DRIVER_PATH, driver, 0o755)
+    if board.init == "systemd":
+        unit = next(i for i in items if i.name == "kdump.service")
+        _link(root, "/etc/systemd/system/multi-user.target.wants/kdump.service",
+              unit.install_path)
+        _install(root, "/etc/systemd/system/kdumplayer-verify.service",
+                 render("runtime/qemu/kdumplayer-verify.service", driver=DRIVER_PATH), 0o644)
+        _link(root, "/etc/systemd/system/multi-user.target.wants/kdumplayer-verify.service",
+              "/etc/systemd/system/kdumplayer-verify.service")
+        # A serial getty would only fight the driver for the console.
+        _link(root, "/etc/systemd/system/serial-getty@ttyS0.service", "/dev/null")
+    elif board.init == "openrc":
+        script = next(i for i in items if i.name == "kdump.openrc")
+        _link(root, f"/etc/runlevels/default/{script.install_path.rsplit('/', 1)[1]}",
+              script.install_path)
+        _install(root, "/etc/init.d/kdumplayer-verify",
+                 render("runtime/qemu/kdumplayer-verify.openrc", driver=DRIVER_PATH), 0o755)
+        _link(root, "/etc/runlevels/default/kdumplayer-verify", "/etc/init.d/kdumplayer-verify")
