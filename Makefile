@@ -16,10 +16,10 @@ APT_PACKAGES := python3-venv make gcc libc6-dev flex bison bc libelf-dev libssl-
 	qemu-system-x86 qemu-system-arm qemu-system-misc \
 	busybox-static kexec-tools makedumpfile \
 	gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf gcc-riscv64-linux-gnu \
-	shellcheck grub-common u-boot-tools \
+	shellcheck grub-common u-boot-tools mmdebstrap \
 	linux-source-6.1 linux-source-6.12
 
-.PHONY: all deps venv demo test lint bench e2e clean
+.PHONY: all deps venv demo test lint bench e2e verify-all clean
 
 all: test
 
@@ -89,6 +89,15 @@ bench: deps venv
 
 e2e: deps venv
 	$(PY) -m pytest -m slow -v
+
+# The long QEMU sweep (about an hour under TCG): every scenario on the default
+# board, no-rtc with 12 crashes, and the capture under each init system.
+verify-all: deps venv
+	$(KDUMPLAYER) verify --all --rtc-crashes 12 $(BOARD)
+	@for init in systemd sysv openrc; do \
+		echo "== capture under $$init"; \
+		$(KDUMPLAYER) verify --init $$init -s capture -s power-cut $(BOARD) || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) out build .pytest_cache .ruff_cache .mypy_cache

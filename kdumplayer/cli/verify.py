@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from kdumplayer.board import Board, load_board
 from kdumplayer.cli.base import Command, add_board_argument, note, out
 from kdumplayer.errors import UserError
+from kdumplayer.runtime import INITS
 from kdumplayer.term import paint
 from kdumplayer.verify import arches, assets, gold, initsys, report, scenarios
 from kdumplayer.verify.assets import Kernel
@@ -47,6 +49,10 @@ class VerifyCommand(Command):
         parser.add_argument("-s", "--scenario", action="append", choices=list(scenarios.SCENARIOS),
                             help="run this scenario (repeatable; default: capture)")
         parser.add_argument("--all", action="store_true", help="run every scenario")
+        parser.add_argument("--init", choices=INITS,
+                            help="boot this init system instead of the board's `init`")
+        parser.add_argument("--rtc-crashes", type=int, default=12, metavar="N",
+                            help="crashes in the no-rtc scenario (default 12, keep: 3)")
         parser.add_argument("--kernel", choices=("debian", "gold"), default="debian",
                             help="Debian's cloud kernel (default) or the gold tinyconfig build")
         parser.add_argument("--report", action="store_true",
@@ -58,6 +64,8 @@ class VerifyCommand(Command):
 
     def run(self, args: argparse.Namespace) -> int:
         board = load_board(args.board)
+        if args.init:
+            board = replace(board, init=args.init)
         try:
             arches.check_supported(board.arch)
         except UserError as exc:
@@ -85,6 +93,10 @@ class VerifyCommand(Command):
             outcomes = []
             for name in names:
                 note(f"verify: {name} on {board.name} ({kernel.name})")
+                if name == "no-rtc":
+                    outcomes.append(scenarios.SCENARIOS[name](
+                        board, kernel, workdir / name, crashes=max(args.rtc_crashes, 4)))
+                    continue
                 outcomes.append(scenarios.SCENARIOS[name](board, kernel, workdir / name))
             if args.format == "json":
                 out(json.dumps([_as_dict(o) for o in outcomes], indent=2))

@@ -27,7 +27,7 @@ SUITE = "bookworm"
 MIRROR = "http://deb.debian.org/debian"
 HOOK_PACKAGES = ("kexec-tools", "makedumpfile")
 INIT_PACKAGES = {
-    "systemd": ("systemd-sysv",),
+    "systemd": ("systemd-sysv", "udev"),  # udev: device units (the dump disk) need it
     "sysv": ("sysvinit-core",),
     "openrc": ("sysvinit-core", "openrc"),
 }

@@ -15,6 +15,7 @@ hook through the same init system.
 from __future__ import annotations
 
 import platform
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,14 +36,25 @@ class InitSystem:
     markers: tuple[str, ...]
     # A line showing the hook ran through the init integration.
     hook_marker: str
+    # Kernel parameters for it: systemd's status lines cut unit names to the console
+    # width ("kdum…"), its log lines on the console do not.
+    append: tuple[str, ...] = ()
 
 
 INIT_SYSTEMS = {
-    "busybox": InitSystem("busybox", ("KDUMPLAYER: initramfs",), "kdump: "),
+    "busybox": InitSystem("busybox", ("KDUMPLAYER: initramfs",), "Starting kdump: "),
     "sysv": InitSystem("sysv", ("INIT: version",), "Starting kdump: "),
     "openrc": InitSystem("openrc", ("OpenRC ", "is starting up"), "* Starting kdump"),
-    "systemd": InitSystem("systemd", ("Welcome to ", "systemd["), "kdump.service"),
+    "systemd": InitSystem("systemd", ("Welcome to ", "systemd[1]: "),
+                          "systemd[1]: Starting kdump.service",
+                          ("systemd.log_target=console",)),
 }
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def plain(line: str) -> str:
+    """A console line without its colour and cursor escapes."""
+    return _ANSI.sub("", line)
 
 
 def unproven_reason(board: Board) -> str | None:
@@ -81,7 +93,8 @@ def integrate(root: Path, board: Board, *, dump_disk: bool) -> None:
     for item in items:
         _install(root, item.install_path, item.text, item.mode)
     _install(root, "/etc/fstab", render("runtime/qemu/fstab", **context), 0o644)
-    _install(root, "/etc/hostname", f"{board.name}\n", 0o644)
+    # util-linux hostname refuses "_" (qemu-x86_64 is a valid board name, not a host name).
+    _install(root, "/etc/hostname", board.name.replace("_", "-") + "\n", 0o644)
     driver = render("runtime/qemu/S99verify", **context)
     if board.init == "sysv":
         _install(root, "/etc/inittab", render("runtime/qemu/sysv-inittab"), 0o644)
