@@ -136,8 +136,11 @@ class Guest:
         words.append(f"kdumplayer.verify={action}")
         return " ".join(words)
 
-    def boot(self, action: str, reserve: bool = True, timeout: float = BOOT_TIMEOUT,
+    def boot(self, action: str, reserve: bool = True, timeout: float | None = None,
              power_cut: machine.PowerCut | None = None) -> machine.BootRun:
+        if timeout is None:
+            init = initsys.INIT_SYSTEMS.get(self.board.init)
+            timeout = init.boot_timeout if init else BOOT_TIMEOUT
         disks = [self.root_image]
         if self.dump_disk_size is not None:
             disks.append(self.dump_image)

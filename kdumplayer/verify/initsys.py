@@ -39,16 +39,31 @@ class InitSystem:
     # Kernel parameters for it: systemd's status lines cut unit names to the console
     # width ("kdum…"), its log lines on the console do not.
     append: tuple[str, ...] = ()
+    # One QEMU run (normal boot, crash, capture boot) under TCG on a busy 2-core host.
+    boot_timeout: float = 300.0
 
 
 INIT_SYSTEMS = {
     "busybox": InitSystem("busybox", ("KDUMPLAYER: initramfs",), "Starting kdump: "),
-    "sysv": InitSystem("sysv", ("INIT: version",), "Starting kdump: "),
-    "openrc": InitSystem("openrc", ("OpenRC ", "is starting up"), "* Starting kdump"),
+    "sysv": InitSystem("sysv", ("INIT: version",), "Starting kdump: ", boot_timeout=450.0),
+    "openrc": InitSystem("openrc", ("OpenRC ", "is starting up"), "* Starting kdump",
+                         boot_timeout=450.0),
     "systemd": InitSystem("systemd", ("Welcome to ", "systemd[1]: "),
                           "systemd[1]: Starting kdump.service",
-                          ("systemd.log_target=console",)),
+                          ("systemd.log_target=console",), boot_timeout=900.0),
 }
+# Units that only slow the proof's boots under TCG and do nothing for kdump (masked
+# in the proof's root, not on a board): Debian's own kexec services, timers,
+# first-boot and bookkeeping units, the getty that would fight for the console.
+SYSTEMD_MASKED = (
+    "kexec.service", "kexec-load.service", "e2scrub_reap.service", "e2scrub_all.timer",
+    "systemd-journal-flush.service", "systemd-random-seed.service",
+    "systemd-sysusers.service", "systemd-update-utmp.service",
+    "systemd-update-utmp-runlevel.service", "systemd-tmpfiles-clean.timer",
+    "apt-daily.timer", "apt-daily-upgrade.timer", "dpkg-db-backup.timer", "fstrim.timer",
+    "modprobe@.service", "getty@tty1.service", "serial-getty@ttyS0.service",
+    "getty-static.service",
+)
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
@@ -92,7 +107,9 @@ def integrate(root: Path, board: Board, *, dump_disk: bool) -> None:
     items = runtime_files(board)
     for item in items:
         _install(root, item.install_path, item.text, item.mode)
-    _install(root, "/etc/fstab", render("runtime/qemu/fstab", **context), 0o644)
+    # Pass 0 for the root: Debian's checkroot.sh (OpenRC, SysV) would fsck the mounted
+    # root through /run/rootdev and stop in a maintenance shell.
+    _install(root, "/etc/fstab", render("runtime/qemu/fstab", root_pass=0, **context), 0o644)
     # util-linux hostname refuses "_" (qemu-x86_64 is a valid board name, not a host name).
     _install(root, "/etc/hostname", board.name.replace("_", "-") + "\n", 0o644)
     driver = render("runtime/qemu/S99verify", **context)
@@ -110,8 +127,8 @@ def integrate(root: Path, board: Board, *, dump_disk: bool) -> None:
                  render("runtime/qemu/kdumplayer-verify.service", driver=DRIVER_PATH), 0o644)
         _link(root, "/etc/systemd/system/multi-user.target.wants/kdumplayer-verify.service",
               "/etc/systemd/system/kdumplayer-verify.service")
-        # A serial getty would only fight the driver for the console.
-        _link(root, "/etc/systemd/system/serial-getty@ttyS0.service", "/dev/null")
+        for unit_name in SYSTEMD_MASKED:
+            _link(root, f"/etc/systemd/system/{unit_name}", "/dev/null")
     elif board.init == "openrc":
         script = next(i for i in items if i.name == "kdump.openrc")
         _link(root, f"/etc/runlevels/default/{script.install_path.rsplit('/', 1)[1]}",

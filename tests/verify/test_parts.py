@@ -231,6 +231,8 @@ def test_guest_scripts_pass_shellcheck(tmp_path: Path) -> None:
         "S99verify": render("runtime/qemu/S99verify"),
         "kdumplayer-verify.openrc": render("runtime/qemu/kdumplayer-verify.openrc",
                                            driver="/usr/local/sbin/kdumplayer-verify"),
+        "makedumpfile-fault": render("runtime/qemu/makedumpfile-fault",
+                                     real="/usr/bin/makedumpfile.real"),
     }
     for name, text in scripts.items():
         (tmp_path / name).write_text(text)
@@ -279,3 +281,20 @@ def test_debian_root_is_keyed_by_its_package_list(init: str) -> None:
     assert "--dpkgopt=path-exclude=/usr/share/doc/*" in argv
     others = {debroot.cache_key(i) for i in debroot.INIT_PACKAGES if i != init}
     assert debroot.cache_key(init) not in others
+
+
+def test_makedumpfile_fault_wrapper_fails_early_with_the_real_makedumpfile(
+        tmp_path: Path) -> None:
+    """The wrapper the makedumpfile-fails scenario installs: the dump call fails in the
+    real makedumpfile before any output exists; -v still answers."""
+    wrapper = tmp_path / "makedumpfile"
+    wrapper.write_text(render("runtime/qemu/makedumpfile-fault", real=_tool("makedumpfile")))
+    wrapper.chmod(0o755)
+    core = tmp_path / "vmcore"
+    core.write_bytes(b"\x7fELF" + bytes(4092))
+    done = subprocess.run([str(wrapper), "-d", "31", str(core), str(tmp_path / "out")],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 1 and "--kdumplayer-fault" in done.stderr
+    assert not (tmp_path / "out").exists()
+    version = subprocess.run([str(wrapper), "-v"], capture_output=True, text=True, check=False)
+    assert "makedumpfile" in version.stdout + version.stderr
