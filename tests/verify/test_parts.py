@@ -298,3 +298,28 @@ def test_makedumpfile_fault_wrapper_fails_early_with_the_real_makedumpfile(
     assert not (tmp_path / "out").exists()
     version = subprocess.run([str(wrapper), "-v"], capture_output=True, text=True, check=False)
     assert "makedumpfile" in version.stdout + version.stderr
+
+
+@pytest.mark.parametrize("init", ["systemd", "sysv", "openrc"])
+def test_debian_root_gets_the_runtime_files_enabled_as_the_trees_do(init: str,
+                                                                    tmp_path: Path) -> None:
+    from kdumplayer.verify import initsys
+
+    board = replace(load_board(DEFAULT_BOARD), init=init)
+    initsys.integrate(tmp_path, board, dump_disk=True)
+    for item in runtime_files(board):
+        path = tmp_path / item.install_path.lstrip("/")
+        assert path.read_text() == item.text
+        assert path.stat().st_mode & 0o777 == item.mode
+    enabled = {
+        "systemd": ("etc/systemd/system/multi-user.target.wants/kdump.service",
+                    "/usr/lib/systemd/system/kdump.service"),
+        "openrc": ("etc/runlevels/default/kdump", "/etc/init.d/kdump"),
+    }
+    if init in enabled:
+        link, target = enabled[init]
+        assert str((tmp_path / link).readlink()) == target
+    else:  # Buildroot's sysvinit inittab runs rcS, which runs /etc/init.d/S??*
+        assert "rcS:12345:wait:/etc/init.d/rcS" in (tmp_path / "etc/inittab").read_text()
+        assert (tmp_path / "etc/init.d/S95kdump").exists()
+    assert "/dev/vdb\t/var/crash\text4" in (tmp_path / "etc/fstab").read_text()
