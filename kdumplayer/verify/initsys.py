@@ -36,9 +36,7 @@ class InitSystem:
     markers: tuple[str, ...]
     # A line showing the hook ran through the init integration.
     hook_marker: str
-    # Kernel parameters for it: systemd's status lines cut unit names to the console
-    # width ("kdum…"), its log lines on the console do not.
-    append: tuple[str, ...] = ()
+    append: tuple[str, ...] = ()  # kernel parameters it needs in the proof
     # One QEMU run (normal boot, crash, capture boot) under TCG on a busy 2-core host.
     boot_timeout: float = 300.0
 
@@ -48,9 +46,10 @@ INIT_SYSTEMS = {
     "sysv": InitSystem("sysv", ("INIT: version",), "Starting kdump: ", boot_timeout=450.0),
     "openrc": InitSystem("openrc", ("OpenRC ", "is starting up"), "* Starting kdump",
                          boot_timeout=450.0),
+    # The status line keeps the unit name ("Starting kdump.service… kernel, or save
+    # the crash dump..."): the description is what gets cut to the console width.
     "systemd": InitSystem("systemd", ("Welcome to ", "systemd[1]: "),
-                          "systemd[1]: Starting kdump.service",
-                          ("systemd.log_target=console",), boot_timeout=900.0),
+                          "Starting kdump.service", boot_timeout=900.0),
 }
 # Units that only slow the proof's boots under TCG and do nothing for kdump (masked
 # in the proof's root, not on a board): Debian's own kexec services, timers,
