@@ -43,9 +43,9 @@ class InitSystem:
 
 INIT_SYSTEMS = {
     "busybox": InitSystem("busybox", ("KDUMPLAYER: initramfs",), "Starting kdump: "),
-    "sysv": InitSystem("sysv", ("INIT: version",), "Starting kdump: ", boot_timeout=450.0),
+    "sysv": InitSystem("sysv", ("INIT: version",), "Starting kdump: ", boot_timeout=900.0),
     "openrc": InitSystem("openrc", ("OpenRC ", "is starting up"), "* Starting kdump",
-                         boot_timeout=450.0),
+                         boot_timeout=900.0),
     # The status line keeps the unit name ("Starting kdump.service… kernel, or save
     # the crash dump..."): the description is what gets cut to the console width.
     "systemd": InitSystem("systemd", ("Welcome to ", "systemd[1]: "),
