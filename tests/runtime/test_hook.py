@@ -386,3 +386,16 @@ def test_arithmetic_error_in_the_capture_runs_the_failure_action(hook: Hook) -> 
     _capture_env(hook, collector="makedumpfile", failure_action="halt")
     done = hook.lib('size_kb() { echo "1 +"; }; ' + SAVE)
     assert "ACTION halt" in done.stdout, done.stdout + done.stderr
+
+
+def test_summary_is_rewritten_in_place_when_the_disk_is_full(hook: Hook) -> None:
+    # No room for summary.txt-incomplete: the summary written before the vmcore is
+    # rewritten where it is, so it does not keep saying "interrupted".
+    dump = hook.dir / "crash" / "20200101-000000"
+    dump.mkdir(parents=True)
+    (dump / "summary.txt").write_text("status: failed: interrupted while saving the vmcore\n")
+    (hook.proc / "vmcore").write_bytes(b"x")
+    done = hook.lib(f"mv() {{ return 1; }}; write_summary '{dump}' 'failed: no space'")
+    assert done.returncode == 0, done.stderr
+    assert "status: failed: no space" in (dump / "summary.txt").read_text()
+    assert not (dump / "summary.txt-incomplete").exists()
