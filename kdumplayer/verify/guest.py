@@ -22,7 +22,8 @@ MACHINE_APPEND = {"x86_64": ("no_timer_check",), "i386": ("no_timer_check",)}
 # The initramfs prints this first: a run without it died in the kernel, before
 # any of our code ran, and is booted once more (a host hiccup, not a finding).
 USERSPACE_MARK = "KDUMPLAYER: initramfs"
-BOOT_TIMEOUT = 300.0  # one QEMU run: boot, crash, capture boot, save (~20-45 s under TCG)
+BOOT_TIMEOUT = 600.0  # one QEMU run: boot, crash, capture boot, save (~20-45 s under idle TCG;
+# a cp of all RAM on a host shared by many QEMUs took 260-300 s)
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ class InitSystem:
     hook_marker: str
     append: tuple[str, ...] = ()  # kernel parameters it needs in the proof
     # One QEMU run (normal boot, crash, capture boot) under TCG on a busy 2-core host.
-    boot_timeout: float = 300.0
+    boot_timeout: float = 600.0
 
 
 INIT_SYSTEMS = {
