@@ -321,9 +321,11 @@ def no_rtc(board: Board, kernel: Kernel, workdir: Path, crashes: int = 12,
     for index in range(crashes):
         run = _crash_run(out, guest, f"crash {index + 1}")
         saved.append(_saved_name(run))
-    # Each boot starts at 00:00:00; the capture comes a boot's length later.
-    out.check("every capture ran on the reset clock (names from 20200101-00)",
-              all(n and n.startswith("20200101-00") for n in saved), str(saved))
+    # Each boot starts at the same time (BusyBox: 2020-01-01 00:00:00; systemd moves a
+    # clock older than its build time to that time); the capture comes a boot later.
+    first = (saved[0] or "")[:11]
+    out.check(f"every capture ran on the reset clock (names from {first or '?'})",
+              bool(first) and all(n and n.startswith(first) for n in saved), str(saved))
     dumps = _dumps(out, guest)
     complete = [d.name for d in dumps if d.complete]
     out.check(f"exactly the {keep} newest dumps by capture order remain",
