@@ -20,10 +20,10 @@ APT_PACKAGES := python3-venv make gcc libc6-dev flex bison bc libelf-dev libssl-
 	qemu-system-x86 qemu-system-arm qemu-system-misc \
 	busybox-static kexec-tools makedumpfile \
 	gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf gcc-riscv64-linux-gnu \
-	shellcheck grub-common u-boot-tools \
+	shellcheck grub-common u-boot-tools mmdebstrap \
 	linux-source-6.1 linux-source-6.12
 
-.PHONY: all deps venv demo test lint docs bench e2e hostile-sweep clean
+.PHONY: all deps venv demo test lint docs bench e2e hostile-sweep verify-all clean
 
 all: test
 
@@ -128,6 +128,14 @@ e2e: deps venv
 HOSTILE_EXAMPLES ?= 200
 hostile-sweep: deps venv
 	KDUMPLAYER_HOSTILE_EXAMPLES=$(HOSTILE_EXAMPLES) $(PY) -m pytest tests/test_hostile_strings.py
+
+# The long QEMU sweep (hours under TCG): every scenario, no-rtc with 12 crashes,
+# under BusyBox init and then under each Debian-root init system.
+verify-all: deps venv
+	@for init in busybox systemd sysv openrc; do \
+		echo "== verify --all under $$init"; \
+		$(KDUMPLAYER) verify --all --rtc-crashes 12 --init $$init $(BOARD) || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) out build .pytest_cache .ruff_cache .mypy_cache

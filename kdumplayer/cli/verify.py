@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from kdumplayer.board import Board, load_board
 from kdumplayer.cli.base import Command, add_board_argument, note, out
 from kdumplayer.errors import UserError
+from kdumplayer.runtime import INITS
 from kdumplayer.term import paint, status
-from kdumplayer.verify import arches, assets, gold, report, scenarios
+from kdumplayer.verify import arches, assets, gold, initsys, report, scenarios
 from kdumplayer.verify.assets import Kernel
 
 
@@ -19,9 +21,13 @@ class VerifyCommand(Command):
     name = "verify"
     help = "prove the kdump hook in QEMU: crash, capture, check"
     description = (
-        "Boot the board's kdump hook in QEMU on a root made of Debian's busybox,\n"
-        "kexec-tools and makedumpfile and exactly the files the generated packages\n"
-        "install; crash it with `kdump test --yes`, let the capture kernel save the\n"
+        "Boot the board's kdump hook in QEMU under the board's own init system:\n"
+        "BusyBox init on a root made of Debian's busybox, kexec-tools and\n"
+        "makedumpfile; systemd, SysV init or OpenRC on a Debian bookworm root built\n"
+        "with mmdebstrap (cached); either way with exactly the files the generated\n"
+        "packages install. A board whose init system cannot boot here (systemd,\n"
+        "sysv or openrc on another arch than the host's) is reported NOT PROVEN.\n"
+        "Crash it with `kdump test --yes`, let the capture kernel save the\n"
         "dump to a virtio disk, and read the disk back without mounting it.\n"
         "Scenarios: " + ", ".join(scenarios.SCENARIOS) + " (default: capture).\n"
         "The kernel is Debian's cloud kernel for the board's arch (downloaded,\n"
@@ -43,6 +49,10 @@ class VerifyCommand(Command):
         parser.add_argument("-s", "--scenario", action="append", choices=list(scenarios.SCENARIOS),
                             help="run this scenario (repeatable; default: capture)")
         parser.add_argument("--all", action="store_true", help="run every scenario")
+        parser.add_argument("--init", choices=INITS,
+                            help="boot this init system instead of the board's `init`")
+        parser.add_argument("--rtc-crashes", type=int, default=12, metavar="N",
+                            help="crashes in the no-rtc scenario (default 12, keep: 3)")
         parser.add_argument("--kernel", choices=("debian", "gold"), default="debian",
                             help="Debian's cloud kernel (default) or the gold tinyconfig build")
         parser.add_argument("--report", action="store_true",
@@ -54,10 +64,24 @@ class VerifyCommand(Command):
 
     def run(self, args: argparse.Namespace) -> int:
         board = load_board(args.board)
+        if args.init:
+            board = replace(board, init=args.init)
         try:
             arches.check_supported(board.arch)
         except UserError as exc:
             raise UserError(exc.message, file=args.board, key="arch") from None
+        names = list(scenarios.SCENARIOS) if args.all else (args.scenario or ["capture"])
+        reason = initsys.unproven_reason(board)
+        if reason:
+            # Said before anything is downloaded or booted: nothing stands in for the board's init.
+            unproven = [scenarios.Outcome(n, board.name, "-", init=board.init, unproven=reason)
+                        for n in names]
+            if args.format == "json":
+                out(json.dumps([_as_dict(o) for o in unproven], indent=2))
+            else:
+                for outcome in unproven:
+                    _print_outcome(outcome)
+            return 1
         with tempfile.TemporaryDirectory(prefix="kdumplayer-verify-") as tmp:
             workdir = args.workdir or Path(tmp)
             kernel = self._kernel(board, args.kernel)
@@ -66,10 +90,13 @@ class VerifyCommand(Command):
                 out(json.dumps(result.as_dict(), indent=2) if args.format == "json"
                     else report.format_report(result))
                 return 0 if result.smallest else 1
-            names = list(scenarios.SCENARIOS) if args.all else (args.scenario or ["capture"])
             outcomes = []
             for name in names:
                 note(f"verify: {name} on {board.name} ({kernel.name})")
+                if name == "no-rtc":
+                    outcomes.append(scenarios.SCENARIOS[name](
+                        board, kernel, workdir / name, crashes=max(args.rtc_crashes, 4)))
+                    continue
                 outcomes.append(scenarios.SCENARIOS[name](board, kernel, workdir / name))
             if args.format == "json":
                 out(json.dumps([_as_dict(o) for o in outcomes], indent=2))
@@ -94,16 +121,20 @@ class VerifyCommand(Command):
 def _as_dict(o: scenarios.Outcome) -> dict[str, object]:
     return {
         "scenario": o.scenario, "board": o.board, "kernel": o.kernel, "accel": o.accel,
-        "ok": o.ok, "crash_to_saved": o.crash_to_saved, "retried": o.retried,
+        "init": o.init, "ok": o.ok, "unproven": o.unproven or None,
+        "crash_to_saved": o.crash_to_saved, "retried": o.retried,
         "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in o.checks],
         "dumps": [{"name": d.name, "files": d.files, "status": d.status} for d in o.dumps],
     }
 
 
 def _print_outcome(o: scenarios.Outcome) -> None:
+    if o.unproven:
+        out(f"{paint('NOT PROVEN', 'red')} {o.scenario}: {o.board}: nothing booted: {o.unproven}")
+        return
     verdict = paint("PASS", "green") if o.ok else paint("FAIL", "red")
     timing = ", ".join(f"{t:.1f}s" for t in o.crash_to_saved)
-    out(f"{verdict} {o.scenario}: {o.board}, {o.kernel}, QEMU {o.accel}"
+    out(f"{verdict} {o.scenario}: {o.board}, init {o.init}, {o.kernel}, QEMU {o.accel}"
         + (f", crash to dump saved {timing}" if timing else "")
         + (f", {o.retried} boot(s) repeated (kernel died before userspace)" if o.retried else ""))
     for check in o.checks:

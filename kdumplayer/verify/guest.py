@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 from kdumplayer.board import Board
 from kdumplayer.paths import cache_dir
-from kdumplayer.verify import arches, disk, machine, rootfs
+from kdumplayer.verify import arches, disk, initsys, machine, rootfs
 from kdumplayer.verify.assets import Kernel
 
 ROOT_HEADROOM = 128 << 20  # free space on the root disk
@@ -21,7 +22,8 @@ MACHINE_APPEND = {"x86_64": ("no_timer_check",), "i386": ("no_timer_check",)}
 # The initramfs prints this first: a run without it died in the kernel, before
 # any of our code ran, and is booted once more (a host hiccup, not a finding).
 USERSPACE_MARK = "KDUMPLAYER: initramfs"
-BOOT_TIMEOUT = 300.0  # one QEMU run: boot, crash, capture boot, save (~20-45 s under TCG)
+BOOT_TIMEOUT = 600.0  # one QEMU run: boot, crash, capture boot, save (~20-45 s under idle TCG;
+# a cp of all RAM on a host shared by many QEMUs took 260-300 s)
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,8 @@ class Guest:
     dump_disk_size: int | None  # None: no dump disk (the dump directory is on the root)
     seeds: tuple[Seed, ...] = ()
     accel: str = ""
+    append_extra: tuple[str, ...] = ()  # more kernel parameters on every boot
+    customize: Callable[[Path], None] | None = None  # changes the staged root (faults)
     runs: list[machine.BootRun] = field(default_factory=list)
     retried: int = 0  # boots repeated because the kernel died before userspace
 
@@ -106,6 +110,8 @@ class Guest:
         staging.mkdir()
         rootfs.assemble_root(staging, self.board, self.kernel, initrd,
                              dump_disk=self.dump_disk_size is not None)
+        if self.customize is not None:
+            self.customize(staging)
         headroom = ROOT_HEADROOM
         if self.dump_disk_size is None:  # the dumps go to the root: room for an unfiltered one
             headroom += self.board.memory + self.board.dump.min_free
@@ -125,11 +131,17 @@ class Guest:
                  *MACHINE_APPEND.get(self.board.arch.name, ())]
         if reserve:
             words.append(self.board.crashkernel.cmdline)
+        if self.board.init in initsys.INIT_SYSTEMS:
+            words += initsys.INIT_SYSTEMS[self.board.init].append
+        words += self.append_extra
         words.append(f"kdumplayer.verify={action}")
         return " ".join(words)
 
-    def boot(self, action: str, reserve: bool = True,
-             timeout: float = BOOT_TIMEOUT) -> machine.BootRun:
+    def boot(self, action: str, reserve: bool = True, timeout: float | None = None,
+             power_cut: machine.PowerCut | None = None) -> machine.BootRun:
+        if timeout is None:
+            init = initsys.INIT_SYSTEMS.get(self.board.init)
+            timeout = init.boot_timeout if init else BOOT_TIMEOUT
         disks = [self.root_image]
         if self.dump_disk_size is not None:
             disks.append(self.dump_image)
@@ -140,7 +152,7 @@ class Guest:
         )
         for attempt in (1, 2):
             log = self.workdir / f"console-{len(self.runs) + 1}-{action}.log"
-            run = machine.run(m, timeout=timeout, log=log)
+            run = machine.run(m, timeout=timeout, log=log, power_cut=power_cut)
             self.runs.append(run)
             if run.has(USERSPACE_MARK) or attempt == 2:
                 return run

@@ -38,6 +38,7 @@ class BootRun:
     lines: list[tuple[float, str]] = field(default_factory=list)
     exit_code: int | None = None
     timed_out: bool = False
+    power_cut: bool = False  # killed on purpose mid-run
     seconds: float = 0.0
 
     @property
@@ -90,13 +91,25 @@ def qemu_argv(m: Machine) -> list[str]:
     return argv
 
 
-def run(m: Machine, timeout: float, log: Path | None = None) -> BootRun:
-    """Boot `m` until QEMU exits (the guest powered off or rebooted) or `timeout`."""
+@dataclass(frozen=True)
+class PowerCut:
+    """Kill QEMU `delay` seconds after the first console line containing `after`:
+    the guest loses what its page cache held, as on a power cut."""
+
+    after: str
+    delay: float
+
+
+def run(m: Machine, timeout: float, log: Path | None = None,
+        power_cut: PowerCut | None = None) -> BootRun:
+    """Boot `m` until QEMU exits (the guest powered off or rebooted), `timeout`, or
+    the power cut."""
     argv = qemu_argv(m)
     if shutil.which(argv[0]) is None:
         raise UserError(f"{argv[0]} is not installed (run `make deps`)")
     result = BootRun(argv=argv)
     start = time.monotonic()
+    seen = threading.Event()
     # nice: the machine is shared; QEMU is the heaviest thing the tests run.
     proc = subprocess.Popen(["nice", "-n", "10", *argv], stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -107,6 +120,8 @@ def run(m: Machine, timeout: float, log: Path | None = None) -> BootRun:
         for raw in proc.stdout:
             line = raw.decode("utf-8", "replace").rstrip("\r\n")
             result.lines.append((time.monotonic() - start, line))
+            if power_cut and power_cut.after in line:
+                seen.set()
             if sink:
                 sink.write(line + "\n")
                 sink.flush()
@@ -114,7 +129,20 @@ def run(m: Machine, timeout: float, log: Path | None = None) -> BootRun:
     thread = threading.Thread(target=reader, daemon=True)
     thread.start()
     try:
-        result.exit_code = proc.wait(timeout=timeout)
+        if power_cut is None:
+            result.exit_code = proc.wait(timeout=timeout)
+        else:
+            deadline = start + timeout
+            while proc.poll() is None and not seen.is_set():
+                if time.monotonic() > deadline:
+                    raise subprocess.TimeoutExpired(argv, timeout)
+                seen.wait(0.2)
+            if proc.poll() is None:
+                time.sleep(power_cut.delay)
+                if proc.poll() is None:
+                    result.power_cut = True
+                    proc.kill()
+            result.exit_code = proc.wait()
     except subprocess.TimeoutExpired:
         result.timed_out = True
         proc.kill()

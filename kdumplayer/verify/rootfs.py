@@ -19,7 +19,7 @@ from pathlib import Path
 from kdumplayer.board import Board
 from kdumplayer.render import render
 from kdumplayer.runtime import runtime_files
-from kdumplayer.verify import arches, cpio
+from kdumplayer.verify import arches, cpio, debroot, initsys
 from kdumplayer.verify.assets import BUSYBOX, Kernel
 
 INITRD_PATH = "/boot/initrd.img"
@@ -35,10 +35,10 @@ def verify_board(board: Board) -> Board:
     return replace(board, capture=replace(board.capture, initrd=INITRD_PATH))
 
 
-def booted_init(board: Board) -> str:
-    """The init system the proof boots: the board's when it runs S-scripts (BusyBox,
-    SysV); otherwise BusyBox init with the S-script (no systemd or OpenRC here)."""
-    return board.init if board.init in ("busybox", "sysv") else "busybox"
+def booted_init(board: Board) -> str | None:
+    """The init system the proof boots: always the board's own, or None when it
+    cannot (then the board is not proven: BusyBox init never stands in)."""
+    return None if initsys.unproven_reason(board) else board.init
 
 
 def initramfs(kernel: Kernel, busybox: Path = Path(BUSYBOX)) -> bytes:
@@ -81,7 +81,11 @@ def _busybox(root: Path, busybox: Path) -> None:
 
 def assemble_root(root: Path, board: Board, kernel: Kernel, initrd: bytes, *,
                   dump_disk: bool) -> None:
-    """Fill the empty directory `root` with the guest's root filesystem."""
+    """Fill the empty directory `root` with the guest's root filesystem: BusyBox's
+    for a BusyBox board, Debian's for systemd, SysV init and OpenRC."""
+    if board.init in initsys.DEBIAN_INITS:
+        assemble_debian_root(root, board, kernel, initrd, dump_disk=dump_disk)
+        return
     for rel in GUEST_DIRS:
         (root / rel).mkdir(parents=True, exist_ok=True)
     (root / "tmp").chmod(0o1777)
@@ -102,7 +106,7 @@ def assemble_root(root: Path, board: Board, kernel: Kernel, initrd: bytes, *,
     ):
         _install(root, target, render(f"runtime/qemu/{name}", **context).encode(), mode)
     _install(root, "/etc/hostname", f"{board.name}\n".encode(), 0o644)
-    for item in runtime_files(board, booted_init(board)):
+    for item in runtime_files(board):
         _install(root, item.install_path, item.text.encode(), item.mode)
     if dump_disk:
         (root / board.dump.dir.lstrip("/")).mkdir(parents=True, exist_ok=True)
@@ -110,3 +114,16 @@ def assemble_root(root: Path, board: Board, kernel: Kernel, initrd: bytes, *,
 
 def tree_size(root: Path) -> int:
     return sum(p.stat().st_size for p in root.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def assemble_debian_root(root: Path, board: Board, kernel: Kernel, initrd: bytes, *,
+                         dump_disk: bool) -> None:
+    """The cached Debian root for the board's init system, the kernel and initramfs at
+    the board's capture paths, the hook installed and enabled (initsys.integrate)."""
+    debroot.unpack(debroot.debian_root(board.init), root)
+    _install(root, board.capture_image, kernel.image.read_bytes(), 0o644)
+    if board.capture.initrd:
+        _install(root, board.capture.initrd, initrd, 0o644)
+    initsys.integrate(root, board, dump_disk=dump_disk)
+    if dump_disk:
+        (root / board.dump.dir.lstrip("/")).mkdir(parents=True, exist_ok=True)

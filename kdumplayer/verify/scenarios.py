@@ -7,6 +7,15 @@ small-disk: the vmcore does not fit; the log is kept, the vmcore stays
   -incomplete, the earlier dump survives, the failure action still runs.
 no-reservation: no crashkernel=; status says not ready and the boot goes on.
 missing-dir: the dump directory does not exist; the capture creates it.
+
+Faults (issue 14), each with what must hold afterwards:
+power-cut: QEMU killed while the vmcore is written; the next boot's status reports
+  the incomplete dump, the earlier dump is untouched, the next crash saves.
+makedumpfile-fails: the real makedumpfile refuses its options before creating
+  its output; cp saves the vmcore, the summary says failed and why, the guest reboots.
+small-disk (disk fills mid-write): as above, and the partial file stays -incomplete.
+no-rtc: the clock is reset to the same time every boot; keep: 3 over 12 crashes
+  leaves exactly the 3 newest dumps by capture order.
 """
 
 from __future__ import annotations
@@ -17,10 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from kdumplayer.board import Board
-from kdumplayer.verify import arches, inspect
+from kdumplayer.render import render
+from kdumplayer.verify import arches, initsys, inspect
 from kdumplayer.verify.assets import Kernel
 from kdumplayer.verify.guest import Guest, Seed
-from kdumplayer.verify.machine import BootRun
+from kdumplayer.verify.machine import BootRun, PowerCut
 from kdumplayer.verify.rootfs import verify_board
 
 DUMP_DISK = 512 << 20
@@ -53,10 +63,12 @@ class Outcome:
     crash_to_saved: list[float] = field(default_factory=list)  # seconds, one per capture
     workdir: Path | None = None
     retried: int = 0  # boots repeated because the kernel died before userspace
+    init: str = ""  # the init system booted
+    unproven: str = ""  # why nothing was booted: the board's init system cannot run here
 
     @property
     def ok(self) -> bool:
-        return bool(self.checks) and all(c.ok for c in self.checks)
+        return not self.unproven and bool(self.checks) and all(c.ok for c in self.checks)
 
     def check(self, name: str, ok: bool, detail: str = "") -> bool:
         self.checks.append(Check(name, bool(ok), detail))
@@ -74,9 +86,25 @@ def _tail(run: BootRun, lines: int = 15) -> str:
     return "\n".join(line for _, line in run.lines[-lines:])
 
 
+def _init_checks(out: Outcome, guest: Guest, run: BootRun, label: str) -> None:
+    """The init system's own lines on the console before the crash (normal boot)
+    and after it (capture boot), with the hook run through its integration."""
+    init = initsys.INIT_SYSTEMS[guest.board.init]
+    crashed = run.first(CRASH_LINE)
+    normal = [initsys.plain(line) for t, line in run.lines if crashed is None or t <= crashed]
+    capture = [initsys.plain(line) for t, line in run.lines if crashed is not None and t > crashed]
+    for name, lines in (("normal boot", normal), ("capture boot", capture)):
+        seen = [m for m in init.markers if any(m in line for line in lines)]
+        out.check(f"{label}: {name} ran {init.name} (console shows {' and '.join(init.markers)})",
+                  len(seen) == len(init.markers), f"seen: {seen}")
+        out.check(f"{label}: {name} ran the hook through {init.name} ({init.hook_marker!r})",
+                  any(init.hook_marker in line for line in lines))
+
+
 def _crash_run(out: Outcome, guest: Guest, label: str) -> BootRun:
     """One QEMU run: boot, load, `kdump test --yes`, capture boot, save, action."""
     run = guest.boot("crash")
+    _init_checks(out, guest, run, label)
     out.check(f"{label}: capture kernel loaded at boot", run.has("kdump is ready"), _tail(run))
     out.check(f"{label}: crash triggered by kdump test --yes", run.has(CRASH_LINE))
     out.check(f"{label}: capture kernel booted",
@@ -182,7 +210,137 @@ def small_disk(board: Board, kernel: Kernel, workdir: Path, size: int = 8 << 20)
                   and "vmcore-dmesg.txt" in dump.files, str(dump.files))
         out.check("the vmcore stays marked incomplete", "vmcore-incomplete" in dump.files
                   and "vmcore" not in dump.files, str(dump.files))
-        out.check("the summary says failed", dump.status.startswith("failed"), dump.status)
+        out.check("the summary says failed, and why",
+                  dump.status.startswith("failed: makedumpfile exited"), dump.status)
+    out.runs, out.retried = guest.runs, guest.retried
+    return out
+
+
+WRITING_LINE = "kdump: writing "
+# The fault scenarios write all of RAM; 512M halves that. With KASLR the kernel can
+# land mid-RAM and leave no 256M hole ("crashkernel reservation failed - No suitable
+# area found", seen once in four boots): nokaslr keeps it at 16M.
+SMALL_MEMORY = 512 << 20
+SMALL_MEMORY_APPEND = ("nokaslr",)
+INTERRUPTED = "failed: interrupted while saving the vmcore"
+
+
+def power_cut(board: Board, kernel: Kernel, workdir: Path, delay: float = 2.0) -> Outcome:
+    # Unfiltered and uncompressed: the write lasts long enough to be cut in the middle.
+    board = _with_dump(verify_board(board), level=0, compression="none", keep=3)
+    board = replace(board, memory=min(board.memory, SMALL_MEMORY))  # long enough a write
+    out = Outcome("power-cut", board.name, kernel.name, workdir=workdir)
+    earlier = Seed("20200101-000000", complete=True)
+    guest = Guest(board, kernel, workdir, dump_disk_size(board, 2), seeds=(earlier,),
+                  append_extra=SMALL_MEMORY_APPEND)
+    guest.build()
+    out.accel = guest.accel
+    cut = guest.boot("crash", power_cut=PowerCut(WRITING_LINE, delay))
+    out.check("QEMU killed while the vmcore was being written", cut.power_cut
+              and not cut.has(SAVED_LINE), _tail(cut))
+    interrupted = _saved_dir(cut)
+    # The next boot prints `kdump status` (S99verify) before it crashes again.
+    after = _crash_run(out, guest, "next crash")
+    crashed = after.first(CRASH_LINE) or after.seconds
+    out.check("next boot: status reports the incomplete dump",
+              any(f"{interrupted} ({INTERRUPTED})" in line
+                  for t, line in after.lines if t < crashed), _tail(after, 40))
+    dumps = _dumps(out, guest)
+    by_name = {d.name: d for d in dumps}
+    old = by_name.get(earlier.name)
+    out.check("the earlier dump is untouched", old is not None and old.complete
+              and old.status == "ok" and old.files.get("vmcore") == 4096,
+              str(old.files if old else dumps))
+    cut_dump = by_name.get(interrupted.rsplit("/", 1)[-1])
+    out.check("the interrupted dump is kept, marked incomplete", cut_dump is not None
+              and not cut_dump.complete and cut_dump.status == INTERRUPTED,
+              str(cut_dump and (cut_dump.files, cut_dump.status)))
+    new = [d for d in dumps if d.name not in (earlier.name, cut_dump and cut_dump.name)]
+    if out.check("the next crash saved a dump", len(new) == 1, str([d.name for d in dumps])):
+        _check_dump(out, new[0], "next dump")
+    out.runs, out.retried = guest.runs, guest.retried
+    return out
+
+
+def _saved_dir(run: BootRun) -> str:
+    """The dump directory the capture boot was writing (kdump: saving the dump to DIR)."""
+    for _, line in run.lines:
+        if "kdump: saving the dump to " in line:
+            return line.split("kdump: saving the dump to ", 1)[1].strip()
+    return "?"
+
+
+def _makedumpfile_fault(root: Path) -> None:
+    """Put the fault wrapper where makedumpfile is and the real one next to it."""
+    real = next(root / d / "makedumpfile" for d in ("usr/sbin", "usr/bin", "sbin", "bin")
+                if (root / d / "makedumpfile").is_file()
+                and not (root / d / "makedumpfile").is_symlink())
+    moved = real.with_name("makedumpfile.real")
+    real.rename(moved)
+    guest_path = "/" + moved.relative_to(root).as_posix()
+    real.write_text(render("runtime/qemu/makedumpfile-fault", real=guest_path))
+    real.chmod(0o755)
+
+
+def makedumpfile_fails(board: Board, kernel: Kernel, workdir: Path) -> Outcome:
+    board = _with_dump(verify_board(board), collector="makedumpfile", failure_action="reboot",
+                       final_action="poweroff")
+    # cp copies all of RAM: 512M halves the proof's longest write.
+    board = replace(board, memory=min(board.memory, SMALL_MEMORY))
+    out = Outcome("makedumpfile-fails", board.name, kernel.name, workdir=workdir)
+    guest = Guest(board, kernel, workdir, dump_disk_size(board), customize=_makedumpfile_fault,
+                  append_extra=SMALL_MEMORY_APPEND)
+    guest.build()
+    out.accel = guest.accel
+    run = _crash_run(out, guest, "crash")
+    out.check("makedumpfile refused its options (a real early failure)",
+              run.has("unrecognized option '--kdumplayer-fault'"), _tail(run))
+    out.check("the hook fell back to cp", run.has("falling back to cp"))
+    out.check("failure action (reboot) ran, not the final action (poweroff)",
+              run.has("kdump: failure action: reboot") and not run.has("final action"))
+    out.check("the guest restarted", run.has("reboot: Restarting system"))
+    dumps = _dumps(out, guest)
+    if out.check("one dump saved", len(dumps) == 1, str([d.name for d in dumps])):
+        dump = dumps[0]
+        out.check("the vmcore was copied whole by cp (ELF)", dump.complete
+                  and dump.vmcore_format == "ELF", f"{dump.files} {dump.vmcore_head[:8]!r}")
+        out.check("the summary says failed, and why",
+                  dump.status.startswith("failed: makedumpfile exited 1"), dump.status)
+        out.check("the summary names the collector that saved it (cp)",
+                  dump.summary.get("collector") == "cp", str(dump.summary))
+    out.runs, out.retried = guest.runs, guest.retried
+    return out
+
+
+CLOCK = 1577836800  # 2020-01-01 00:00:00 UTC, every boot
+
+
+def no_rtc(board: Board, kernel: Kernel, workdir: Path, crashes: int = 12,
+           keep: int = 3) -> Outcome:
+    board = _with_dump(verify_board(board), keep=keep)
+    out = Outcome(f"no-rtc (keep: {keep}, {crashes} crashes)", board.name, kernel.name,
+                  workdir=workdir)
+    guest = Guest(board, kernel, workdir, dump_disk_size(board, keep + 1),
+                  append_extra=(f"kdumplayer.clock={CLOCK}",))
+    guest.build()
+    out.accel = guest.accel
+    saved = []
+    for index in range(crashes):
+        run = _crash_run(out, guest, f"crash {index + 1}")
+        saved.append(_saved_name(run))
+    # Each boot starts at the same time (BusyBox: 2020-01-01 00:00:00; systemd moves a
+    # clock older than its build time to that time); the capture comes a boot later.
+    first = (saved[0] or "")[:11]
+    out.check(f"every capture ran on the reset clock (names from {first or '?'})",
+              bool(first) and all(n and n.startswith(first) for n in saved), str(saved))
+    dumps = _dumps(out, guest)
+    complete = [d.name for d in dumps if d.complete]
+    out.check(f"exactly the {keep} newest dumps by capture order remain",
+              sorted(complete) == sorted(n for n in saved[-keep:] if n) and len(dumps) == keep,
+              f"saved in order {saved}, on disk {[d.name for d in dumps]}")
+    status = guest.boot("status")
+    out.check("next boot: status names the newest dump",
+              status.has(f"last dump: {board.dump.dir}/{saved[-1]} (ok)"), _tail(status))
     out.runs, out.retried = guest.runs, guest.retried
     return out
 
@@ -222,10 +380,32 @@ def missing_dir(board: Board, kernel: Kernel, workdir: Path,
     return out
 
 
-SCENARIOS: dict[str, Callable[[Board, Kernel, Path], Outcome]] = {
-    "capture": capture,
-    "rotation": rotation,
-    "small-disk": small_disk,
-    "no-reservation": no_reservation,
-    "missing-dir": missing_dir,
+# (board, kernel, workdir, **options such as crashes=) -> Outcome
+Scenario = Callable[..., Outcome]
+
+
+def _proven_only(name: str, scenario: Scenario) -> Scenario:
+    """Run `scenario` only when the board's own init system can boot; otherwise an
+    Outcome that says why and is never ok (nothing stands in for it)."""
+    def run(board: Board, kernel: Kernel, workdir: Path, **options: Any) -> Outcome:
+        reason = initsys.unproven_reason(board)
+        if reason:
+            return Outcome(name, board.name, kernel.name, init=board.init, unproven=reason)
+        out = scenario(board, kernel, workdir, **options)
+        out.init = board.init
+        return out
+    return run
+
+
+SCENARIOS: dict[str, Scenario] = {
+    name: _proven_only(name, scenario) for name, scenario in (
+        ("capture", capture),
+        ("rotation", rotation),
+        ("small-disk", small_disk),
+        ("no-reservation", no_reservation),
+        ("missing-dir", missing_dir),
+        ("power-cut", power_cut),
+        ("makedumpfile-fails", makedumpfile_fails),
+        ("no-rtc", no_rtc),
+    )
 }

@@ -218,7 +218,8 @@ def test_save_writes_the_layout(hook: Hook) -> None:
     assert "ACTION reboot" in done.stdout and "EXIT 0" in done.stdout, done.stderr
     (dump,) = [p for p in crash.iterdir() if p.is_dir()]
     assert len(dump.name) == 15 and dump.name[8] == "-"
-    assert sorted(p.name for p in dump.iterdir()) == ["summary.txt", "vmcore"]
+    assert sorted(p.name for p in dump.iterdir()) == ["seq", "summary.txt", "vmcore"]
+    assert (dump / "seq").read_text() == "1\n"
     assert (dump / "vmcore").read_bytes() == (hook.proc / "vmcore").read_bytes()
     summary = (dump / "summary.txt").read_text()
     assert "status: ok" in summary and "collector: cp" in summary
@@ -281,3 +282,120 @@ def test_load_says_why_nothing_is_reserved(hook: Hook, cmdline: str, advice: str
     load, status = hook.command("load"), hook.command("status")
     assert load.returncode == 1 and advice in load.stderr
     assert status.returncode == 3 and advice in status.stdout
+
+
+# Regression tests for the faults of issue 14, each failing on the hook before its fix.
+
+def test_makedumpfile_failing_early_falls_back_to_cp_and_fails(hook: Hook) -> None:
+    # The real makedumpfile refuses the fake vmcore (no valid ELF header) before it
+    # creates its output file: the hook must go on with cp, say why, and reboot.
+    crash = _capture_env(hook, collector="makedumpfile", compression="zlib", level="31",
+                         failure_action="reboot", final_action="halt")
+    done = hook.lib(SAVE)
+    assert "ACTION reboot" in done.stdout and "EXIT 1" in done.stdout, done.stderr
+    assert "syntax error" not in done.stderr.lower() and "arithmetic" not in done.stderr
+    (dump,) = [p for p in crash.iterdir() if p.is_dir()]
+    assert (dump / "vmcore").read_bytes() == (hook.proc / "vmcore").read_bytes()
+    summary = (dump / "summary.txt").read_text()
+    assert "collector: cp" in summary
+    assert "status: failed: makedumpfile exited 1" in summary, summary
+
+
+def test_makedumpfile_failing_without_room_for_cp_keeps_the_reason(hook: Hook) -> None:
+    crash = _capture_env(hook, collector="makedumpfile", failure_action="poweroff")
+    # No room to copy: the fallback is refused, the failure action still runs.
+    done = hook.lib('free_kb() { echo 1; }; ' + SAVE)
+    assert "ACTION poweroff" in done.stdout and "EXIT 1" in done.stdout, done.stderr
+    (dump,) = [p for p in crash.iterdir() if p.is_dir()]
+    summary = (dump / "summary.txt").read_text()
+    assert "status: failed: makedumpfile exited 1" in summary, summary
+    assert "no room to fall back to cp" in done.stderr
+
+
+def test_conf_value_keeps_a_trailing_equals_sign(hook: Hook) -> None:
+    hook.conf.write_text("post=echo a=\npre=x==\ncmdline_append=foo= bar=\n")
+    done = hook.command("show")
+    assert "post=echo a=\n" in done.stdout
+    assert "pre=x==\n" in done.stdout
+    assert "cmdline_append=foo= bar=\n" in done.stdout
+
+
+def test_cmdline_append_is_not_glob_expanded(hook: Hook) -> None:
+    (hook.dir / "a.glob").touch()
+    (hook.dir / "b.glob").touch()
+    # Expanded, '*.glob' would name a.glob as a parameter the append overrides.
+    done = hook.lib(f"cd '{hook.dir}'; KDUMP_CMDLINE_APPEND='*.glob x=?'; "
+                    "capture_cmdline 'root=/dev/vda a.glob'")
+    assert done.stdout == "root=/dev/vda a.glob *.glob x=?\n", done.stderr
+
+
+def _seq_dump(root: Path, name: str, seq: int | None, complete: bool = True) -> None:
+    _dump(root, name, complete)
+    if seq is not None:
+        (root / name / "seq").write_text(f"{seq}\n")
+
+
+def test_rotation_orders_by_capture_not_by_name(hook: Hook) -> None:
+    # A clockless board: every capture starts at the same time, names get suffixes,
+    # and "-10" sorts before "-2" by name; capture order must decide.
+    crash = hook.dir / "crash"
+    names = [f"20200101-000000-{n}" for n in range(1, 12)]
+    for seq, name in enumerate(names, 1):
+        _seq_dump(crash, name, seq)
+    done = hook.lib(f"rotate '{crash}' 3 {names[-1]}")
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in crash.iterdir()) == sorted(names[-3:])
+
+
+def test_rotation_never_deletes_the_newest(hook: Hook) -> None:
+    crash = hook.dir / "crash"
+    _seq_dump(crash, "20200101-000000", 3)
+    _seq_dump(crash, "20200101-000000-1", 1)
+    _seq_dump(crash, "20200101-000000-2", 2)
+    # CURRENT is not the newest (a save run by hand on an old dump): keep both.
+    done = hook.lib(f"rotate '{crash}' 1 20200101-000000-1")
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in crash.iterdir()) == ["20200101-000000", "20200101-000000-1"]
+
+
+def test_clockless_saves_keep_the_newest_by_capture_order(hook: Hook) -> None:
+    # Twelve captures at the same wall-clock time, keep=3: the last three saved remain.
+    crash = _capture_env(hook, size=4096, keep="3")
+    saved = []
+    for _ in range(12):
+        done = hook.lib('date() { echo 20200101-000000; }; ' + SAVE)
+        assert "EXIT 0" in done.stdout, done.stderr
+        saved.append(done.stderr.split("dump ok: ")[1].split()[0].rsplit("/", 1)[1])
+    assert sorted(p.name for p in crash.iterdir() if p.is_dir()) == sorted(saved[-3:])
+    status = hook.command("status")
+    assert f"last dump: {crash}/{saved[-1]} (ok)" in status.stdout
+
+
+def test_unexpected_exit_in_the_capture_runs_the_failure_action(hook: Hook) -> None:
+    crash = _capture_env(hook, failure_action="poweroff")
+    done = hook.lib('save_vmcore() { exit 7; }; ' + SAVE)
+    assert "ACTION poweroff" in done.stdout, done.stdout + done.stderr
+    assert "EXIT" not in done.stdout
+    (dump,) = [p for p in crash.iterdir() if p.is_dir()]
+    summary = (dump / "summary.txt").read_text()
+    assert "status: failed: unexpected exit (7)" in summary, summary
+
+
+def test_arithmetic_error_in_the_capture_runs_the_failure_action(hook: Hook) -> None:
+    # An arithmetic syntax error exits dash, busybox sh and bash --posix at once.
+    _capture_env(hook, collector="makedumpfile", failure_action="halt")
+    done = hook.lib('size_kb() { echo "1 +"; }; ' + SAVE)
+    assert "ACTION halt" in done.stdout, done.stdout + done.stderr
+
+
+def test_summary_is_rewritten_in_place_when_the_disk_is_full(hook: Hook) -> None:
+    # No room for summary.txt-incomplete: the summary written before the vmcore is
+    # rewritten where it is, so it does not keep saying "interrupted".
+    dump = hook.dir / "crash" / "20200101-000000"
+    dump.mkdir(parents=True)
+    (dump / "summary.txt").write_text("status: failed: interrupted while saving the vmcore\n")
+    (hook.proc / "vmcore").write_bytes(b"x")
+    done = hook.lib(f"mv() {{ return 1; }}; write_summary '{dump}' 'failed: no space'")
+    assert done.returncode == 0, done.stderr
+    assert "status: failed: no space" in (dump / "summary.txt").read_text()
+    assert not (dump / "summary.txt-incomplete").exists()

@@ -15,7 +15,7 @@ from kdumplayer.arch import get_arch
 from kdumplayer.board import load_board
 from kdumplayer.render import render
 from kdumplayer.runtime import runtime_files
-from kdumplayer.verify import cpio, disk, gold, inspect, machine, report, rootfs
+from kdumplayer.verify import cpio, debroot, disk, gold, inspect, machine, report, rootfs, scenarios
 from kdumplayer.verify.assets import GUEST_TOOLS, Kernel, library_closure
 from kdumplayer.verify.guest import Seed, seed_tree
 from tests.conftest import BOARDS, DEFAULT_BOARD, run_cli
@@ -156,7 +156,8 @@ def test_verify_board_adds_a_capture_initrd(board_path: Path) -> None:
     board = load_board(board_path)
     booted = rootfs.verify_board(board)
     assert booted.capture.initrd == (board.capture.initrd or rootfs.INITRD_PATH)
-    assert rootfs.booted_init(board) in ("busybox", "sysv")
+    # Only the board's own init system, never BusyBox in its place.
+    assert rootfs.booted_init(board) in (board.init, None)
 
 
 CONFIGS = [
@@ -228,6 +229,10 @@ def test_guest_scripts_pass_shellcheck(tmp_path: Path) -> None:
         "init": render("runtime/qemu/init", modules=["virtio_ring", "virtio_blk"]),
         "rcS": render("runtime/qemu/rcS"),
         "S99verify": render("runtime/qemu/S99verify"),
+        "kdumplayer-verify.openrc": render("runtime/qemu/kdumplayer-verify.openrc",
+                                           driver="/usr/local/sbin/kdumplayer-verify"),
+        "makedumpfile-fault": render("runtime/qemu/makedumpfile-fault",
+                                     real="/usr/bin/makedumpfile.real"),
     }
     for name, text in scripts.items():
         (tmp_path / name).write_text(text)
@@ -240,12 +245,81 @@ def test_outcome_printing(capsys: pytest.CaptureFixture[str]) -> None:
     from kdumplayer.cli.verify import _print_outcome
     from kdumplayer.verify.scenarios import Outcome
 
-    outcome = Outcome("capture", "b", "k", accel="tcg", crash_to_saved=[12.25])
+    outcome = Outcome("capture", "b", "k", accel="tcg", crash_to_saved=[12.25], init="systemd")
     outcome.check("saved", True)
     outcome.check("summary says ok", False, "status: failed: vmcore")
     assert not outcome.ok and [c.name for c in outcome.failed()] == ["summary says ok"]
     _print_outcome(outcome)
     text = capsys.readouterr().out
-    assert text.startswith("FAIL capture: b, k, QEMU tcg, crash to dump saved 12.2s")
+    assert text.startswith("FAIL capture: b, init systemd, k, QEMU tcg, crash to dump saved 12.2s")
     assert "  ok   saved" in text
     assert "  FAIL summary says ok\n         status: failed: vmcore" in text
+
+
+def test_a_board_whose_init_cannot_boot_is_not_proven() -> None:
+    """BusyBox init never stands in for the board's: no PASS, exit 1, and why."""
+    result = run_cli("verify", "--all", DEFAULT_BOARD.parent / "beaglebone-black.yaml")
+    assert result.code == 1, result.out + result.err
+    assert "PASS" not in result.out
+    assert result.out.count("NOT PROVEN") == len(scenarios.SCENARIOS)
+    assert "init sysv runs on a Debian root built for the host only" in result.out
+
+
+def test_unproven_outcome_is_never_ok(tmp_path: Path) -> None:
+    board = load_board(DEFAULT_BOARD.parent / "beaglebone-black.yaml")
+    outcome = scenarios.SCENARIOS["capture"](board, Kernel("k", tmp_path, "r", ()), tmp_path)
+    assert outcome.unproven and not outcome.ok and not outcome.runs
+    assert not any(tmp_path.iterdir())  # nothing was built or booted
+
+
+@pytest.mark.parametrize("init", ["systemd", "sysv", "openrc"])
+def test_debian_root_is_keyed_by_its_package_list(init: str) -> None:
+    argv = debroot.mmdebstrap_argv(init, Path("/tmp/x.tar"))
+    assert "--variant=minbase" in argv and argv[-3:] == ["bookworm", "/tmp/x.tar", debroot.MIRROR]
+    included = next(a for a in argv if a.startswith("--include=")).split("=", 1)[1].split(",")
+    assert {"kexec-tools", "makedumpfile", *debroot.INIT_PACKAGES[init]} == set(included)
+    assert "--dpkgopt=path-exclude=/usr/share/doc/*" in argv
+    others = {debroot.cache_key(i) for i in debroot.INIT_PACKAGES if i != init}
+    assert debroot.cache_key(init) not in others
+
+
+def test_makedumpfile_fault_wrapper_fails_early_with_the_real_makedumpfile(
+        tmp_path: Path) -> None:
+    """The wrapper the makedumpfile-fails scenario installs: the dump call fails in the
+    real makedumpfile before any output exists; -v still answers."""
+    wrapper = tmp_path / "makedumpfile"
+    wrapper.write_text(render("runtime/qemu/makedumpfile-fault", real=_tool("makedumpfile")))
+    wrapper.chmod(0o755)
+    core = tmp_path / "vmcore"
+    core.write_bytes(b"\x7fELF" + bytes(4092))
+    done = subprocess.run([str(wrapper), "-d", "31", str(core), str(tmp_path / "out")],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 1 and "--kdumplayer-fault" in done.stderr
+    assert not (tmp_path / "out").exists()
+    version = subprocess.run([str(wrapper), "-v"], capture_output=True, text=True, check=False)
+    assert "makedumpfile" in version.stdout + version.stderr
+
+
+@pytest.mark.parametrize("init", ["systemd", "sysv", "openrc"])
+def test_debian_root_gets_the_runtime_files_enabled_as_the_trees_do(init: str,
+                                                                    tmp_path: Path) -> None:
+    from kdumplayer.verify import initsys
+
+    board = replace(load_board(DEFAULT_BOARD), init=init)
+    initsys.integrate(tmp_path, board, dump_disk=True)
+    for item in runtime_files(board):
+        path = tmp_path / item.install_path.lstrip("/")
+        assert path.read_text() == item.text
+        assert path.stat().st_mode & 0o777 == item.mode
+    enabled = {
+        "systemd": ("etc/systemd/system/multi-user.target.wants/kdump.service",
+                    "/usr/lib/systemd/system/kdump.service"),
+        "openrc": ("etc/runlevels/default/kdump", "/etc/init.d/kdump"),
+    }
+    if init in enabled:
+        link, target = enabled[init]
+        assert str((tmp_path / link).readlink()) == target
+    else:  # Buildroot's sysvinit inittab runs rcS, which runs /etc/init.d/S??*
+        assert "rcS:12345:wait:/etc/init.d/rcS" in (tmp_path / "etc/inittab").read_text()
+        assert (tmp_path / "etc/init.d/S95kdump").exists()
+    assert "/dev/vdb\t/var/crash\text4" in (tmp_path / "etc/fstab").read_text()
