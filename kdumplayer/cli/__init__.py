@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from kdumplayer import __version__
 from kdumplayer.cli import (
+    analyze,
     check,
     cmdline,
     crashkernel,
@@ -34,6 +35,7 @@ REGISTRY: tuple[Command, ...] = (
     crashkernel.CrashkernelCommand(),
     cmdline.CmdlineCommand(),
     verify.VerifyCommand(),
+    analyze.AnalyzeCommand(),
 )
 
 DESCRIPTION = """\
@@ -49,6 +51,7 @@ examples:
   kdumplayer check board-configs/qemu-x86_64.yaml
   kdumplayer generate all board-configs/qemu-x86_64.yaml -o out/
   kdumplayer verify board-configs/qemu-x86_64.yaml
+  kdumplayer analyze /var/crash/20261206-064512
 
 exit status: 0 ok, 1 a check found a problem, 2 bad input or usage.
 Run `kdumplayer COMMAND --help` for each command's options and examples."""
