@@ -8,7 +8,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import drgn
@@ -59,6 +59,32 @@ def open_program(vmcore: Path, vmlinux: Path | None) -> drgn.Program:
     return prog
 
 
+# The kernel tree's top-level directories: where a DWARF file name's source root ends.
+_TOP_DIRS = ("arch", "block", "certs", "crypto", "drivers", "fs", "include", "init",
+             "io_uring", "ipc", "kernel", "lib", "mm", "net", "rust", "security", "sound",
+             "virt")
+
+
+def _roots(file: str) -> set[str]:
+    parts = file.split("/")
+    return {"/".join(parts[:i]) + "/" for i, part in enumerate(parts[:-1])
+            if i and part in _TOP_DIRS}
+
+
+def source_root(files: list[str]) -> str | None:
+    """The kernel source tree the DWARF names files in (the build host's path): the
+    longest directory that every file is under and that is followed by a kernel
+    top-level directory; the shortest one when a single file cannot tell."""
+    absolute = [f for f in files if f.startswith("/")]
+    if not absolute:
+        return None
+    common = set.intersection(*(_roots(f) for f in absolute))
+    if not common:
+        return None
+    pick = max if len(set(absolute)) > 1 else min
+    return pick(common, key=len)
+
+
 def _frames(trace: drgn.StackTrace) -> tuple[Frame, ...]:
     frames = []
     for index, frame in enumerate(trace):
@@ -76,6 +102,10 @@ def _frames(trace: drgn.StackTrace) -> tuple[Frame, ...]:
                 name = "??"
         frames.append(Frame(index=index, function=name, pc=frame.pc, file=file, line=line,
                             inline=frame.is_inline))
+    root = source_root([f.file for f in frames if f.file])
+    if root:
+        frames = [replace(f, file=f.file[len(root):]) if f.file and f.file.startswith(root)
+                  else f for f in frames]
     return tuple(frames)
 
 

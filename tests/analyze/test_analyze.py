@@ -60,7 +60,8 @@ def test_verify_reads_the_crash_function_off_its_dump(
     assert (result.vmcore.format, result.vmcore.compression, result.vmcore.dump_level) == (
         "kdump-compressed", "zlib", 31)
     assert result.vmcore.complete
-    assert 0.8 * (1 << 30) < result.vmcore.memory <= 1 << 30  # the boards' 1G guests
+    # The boards' 1G guests, less the crashkernel reservation (not in the dump's memory map).
+    assert (1 << 29) < result.vmcore.memory <= (1 << 30) - (128 << 20), result.vmcore.memory
     assert result.uptime is not None and result.crash_time is not None
     assert result.dump.summary["status"] == "ok"
 
@@ -121,11 +122,11 @@ def test_bare_vmcore_without_debug_info_reads_the_log_from_vmcoreinfo(
 
 
 # The host's makedumpfile (Debian 1.7.2: zlib and lzo, no snappy or zstd) re-writes the
-# captured dump: every format drgn must read, each checked against the header facts.
+# captured dump, checked against the header facts. It cannot write ELF (-E) from a
+# kdump-compressed input: bench_analyze.py reads an ELF (cp) capture.
 @pytest.mark.parametrize(("flags", "fmt", "compression"), [
     (["-l"], "kdump-compressed", "lzo"),
     ([], "kdump-compressed", "none"),
-    (["-E"], "ELF", "none"),
 ])
 def test_other_formats(x86: GoldCapture, tmp_path: Path, flags: list[str], fmt: str,
                        compression: str) -> None:
