@@ -80,7 +80,7 @@ def analyze(path: Path, vmlinux: Path | None = None) -> Analysis:
     dump = locate(path)
     facts_ = read_facts(dump.vmcore)
     if facts_.truncated_at is not None:
-        raise UserError(f"truncated: {facts_.size} bytes where its page table needs "
+        raise UserError(f"truncated: {facts_.size} bytes where its page descriptors need "
                         f"{facts_.truncated_at}", file=dump.vmcore)
     if facts_.incomplete_flag:
         raise UserError("makedumpfile marked this vmcore incomplete (it ran out of space)",

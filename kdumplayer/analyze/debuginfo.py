@@ -149,7 +149,7 @@ def how_to_get(info: VmcoreInfo, arch: str) -> str:
     packages = ", ".join(f"{p.distribution}'s {p.package.format(release=release)}"
                          for p in facts().debug_packages)
     build = f" (build id {info.build_id})" if info.build_id else ""
-    return (f"no debug info for {arch} kernel {release}{build}: no stack trace, panic "
-            f"context or modules; pass --vmlinux FILE (the kernel's vmlinux built with "
+    return (f"no debug info for {arch} kernel {release}{build}: no stack trace, "
+            f"task or modules; pass --vmlinux FILE (the kernel's vmlinux built with "
             f"CONFIG_DEBUG_INFO; `kdumplayer verify --kernel gold` keeps it at "
             f"{cache_dir() / 'gold' / '<hash>' / 'vmlinux'}), or install {packages}")
