@@ -97,7 +97,7 @@ def as_text(a: Analysis) -> str:
     level = (f", dump level {v.dump_level} (excludes {', '.join(_level(v.dump_level))})"
              if v.dump_level else ", dump level 0 (nothing excluded)"
              if v.dump_level == 0 else "")
-    lines.append(f"dump      {v.format}, compression {v.compression}{level}")
+    lines.append(f"vmcore    {v.format}, compression {v.compression}{level}")
     ratio = 100.0 * v.size / v.memory if v.memory else 0.0
     lines.append(f"          {_size(v.size)} on disk for {_size(v.memory)} of memory "
                  f"({ratio:.1f}%), {v.cpus} CPU(s), "
