@@ -12,6 +12,7 @@ from kdumplayer.verify.inspect import parse_summary
 
 VMCORE, DMESG, SUMMARY = "vmcore", "vmcore-dmesg.txt", "summary.txt"
 INCOMPLETE = "-incomplete"
+VMCOREDESC = f"{VMCORE}, {DMESG} and {SUMMARY}"
 _DUMP_NAME = re.compile(r"^\d{8}-\d{6}(?:-\d+)?$")
 
 
@@ -58,6 +59,3 @@ def locate(path: Path) -> DumpInput:
         raise UserError(f"not a dump: no {VMCORE} here (a dump holds {VMCOREDESC})", file=path)
     return DumpInput(path=path, vmcore=path / VMCORE, dmesg=_text(path / DMESG),
                      summary=summary, directory=path)
-
-
-VMCOREDESC = f"{VMCORE}, {DMESG} and {SUMMARY}"
