@@ -56,16 +56,16 @@ venv: $(VENV)/.installed
 # a line to the summary printed at the end (a failing step stops the demo).
 demo: deps venv
 	@mkdir -p $(DEMO_OUT) && : > $(DEMO_OUT)/summary.txt
-	@echo "== 1/6 validate the board: $(BOARD)"
+	@echo "== 1/7 validate the board: $(BOARD)"
 	$(KDUMPLAYER) validate $(BOARD)
 	@echo "validated $(BOARD)" >> $(DEMO_OUT)/summary.txt
-	@echo "== 2/6 write the kdump kernel fragment: $(DEMO_OUT)/kdump.cfg"
+	@echo "== 2/7 write the kdump kernel fragment: $(DEMO_OUT)/kdump.cfg"
 	$(KDUMPLAYER) fragment $(BOARD) -o $(DEMO_OUT)/kdump.cfg
 	@echo "wrote the fragment $(DEMO_ABS)/kdump.cfg ($$(grep -c '^CONFIG_' $(DEMO_OUT)/kdump.cfg) options)" >> $(DEMO_OUT)/summary.txt
-	@echo "== 3/6 check it against the real kernel Kconfig (the board's kernel source)"
+	@echo "== 3/7 check it against the real kernel Kconfig (the board's kernel source)"
 	$(KDUMPLAYER) check $(BOARD)
 	@echo "checked every kdump requirement against the kernel's own Kconfig: all met" >> $(DEMO_OUT)/summary.txt
-	@echo "== 4/6 generate the Buildroot BR2_EXTERNAL tree: $(DEMO_OUT)/buildroot"
+	@echo "== 4/7 generate the Buildroot BR2_EXTERNAL tree: $(DEMO_OUT)/buildroot"
 	$(KDUMPLAYER) generate buildroot $(BOARD) -o $(DEMO_OUT)/buildroot \
 		$(if $(BUILDROOT_DIR),--buildroot-dir $(abspath $(BUILDROOT_DIR)))
 	@echo "generated the Buildroot tree $(DEMO_ABS)/buildroot" >> $(DEMO_OUT)/summary.txt
@@ -84,7 +84,7 @@ demo: deps venv
 		echo "    support/kconfig/merge_config.sh -m .config $$tree/configs/$$defconfig"; \
 		echo "    make olddefconfig && make"; \
 	fi > $(DEMO_OUT)/next-steps.txt
-	@echo "== 5/6 generate the Yocto layer: $(DEMO_OUT)/yocto"
+	@echo "== 5/7 generate the Yocto layer: $(DEMO_OUT)/yocto"
 	$(KDUMPLAYER) generate yocto $(BOARD) -o $(DEMO_OUT)/yocto
 	@echo "generated the Yocto layer $(DEMO_ABS)/yocto" >> $(DEMO_OUT)/summary.txt
 	@{ echo "Yocto, from your build directory (after 'source oe-init-build-env'):"; \
@@ -92,9 +92,12 @@ demo: deps venv
 		echo "    echo 'DISTRO_FEATURES:append = \" kdump\"' >> conf/local.conf"; \
 		echo "    bitbake core-image-minimal"; \
 	} >> $(DEMO_OUT)/next-steps.txt
-	@echo "== 6/6 prove the hook in QEMU: boot, crash, capture, read the dump back"
+	@echo "== 6/7 prove the hook in QEMU: boot, crash, capture, read the dump back"
 	$(KDUMPLAYER) verify $(BOARD) --workdir $(DEMO_OUT)/verify
 	@echo "proved in QEMU: the crash produced a dump (vmcore signature, kernel log, summary ok)" >> $(DEMO_OUT)/summary.txt
+	@echo "== 7/7 crash the gold kernel (tinyconfig + the fragment, DEBUG_INFO) and analyze its dump"
+	$(KDUMPLAYER) verify $(BOARD) --kernel gold --workdir $(DEMO_OUT)/gold
+	@echo "analyzed the gold kernel's dump: the crashed task's stack names sysrq_handle_crash (again: kdumplayer analyze $$(ls -d $(DEMO_OUT)/gold/capture/dumps/*/ | tail -n 1))" >> $(DEMO_OUT)/summary.txt
 	@echo
 	@echo "== kdumplayer demo: what it proved for $(BOARD)"
 	@sed 's/^/  - /' $(DEMO_OUT)/summary.txt

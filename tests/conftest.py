@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from kdumplayer.cli import main
 from kdumplayer.paths import cache_dir
+
+if TYPE_CHECKING:
+    from kdumplayer.analyze.analysis import Analysis
+    from kdumplayer.verify.gold import GoldBuild
+    from kdumplayer.verify.scenarios import Outcome
 
 REPO = Path(__file__).resolve().parent.parent
 BOARDS = sorted((REPO / "board-configs").glob("*.yaml"))
@@ -35,6 +42,42 @@ def run_cli(*args: str | Path) -> CliResult:
 @pytest.fixture
 def cli():
     return run_cli
+
+
+@dataclass
+class GoldCapture:
+    """One boot-crash-capture of a board's gold kernel, shared by the test session."""
+
+    build: GoldBuild
+    outcome: Outcome
+    analysis: Analysis | None  # verify's own analysis of the dump (kdumplayer.verify.analysis)
+
+    @property
+    def dump_dir(self) -> Path:
+        """The dump directory copied off the dump disk (analyze's input)."""
+        assert self.analysis is not None, "verify did not analyze the dump"
+        return self.analysis.dump.path
+
+
+@pytest.fixture(scope="session")
+def gold_capture(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], GoldCapture]:
+    """gold_capture("qemu-arm64"): the gold kernel built, booted, crashed, captured and
+    analyzed by verify once per board and session (QEMU boots and builds are slow)."""
+    from kdumplayer.board import load_board
+    from kdumplayer.verify import analysis, gold, scenarios
+
+    captures: dict[str, GoldCapture] = {}
+
+    def get(board_name: str) -> GoldCapture:
+        if board_name not in captures:
+            board = load_board(REPO / "board-configs" / f"{board_name}.yaml")
+            build = gold.build_gold(board)
+            outcome = scenarios.capture(board, build.kernel, tmp_path_factory.mktemp(board_name))
+            captures[board_name] = GoldCapture(
+                build, outcome, analysis.analyze_capture(outcome, build.kernel))
+        return captures[board_name]
+
+    return get
 
 
 # --- progress for the slow tests ------------------------------------------------------------

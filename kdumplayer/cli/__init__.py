@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from kdumplayer import __version__
 from kdumplayer.cli import (
+    analyze,
     check,
     cmdline,
     crashkernel,
@@ -35,6 +36,7 @@ REGISTRY: tuple[Command, ...] = (
     crashkernel.CrashkernelCommand(),
     cmdline.CmdlineCommand(),
     verify.VerifyCommand(),
+    analyze.AnalyzeCommand(),
 )
 
 DESCRIPTION = """\
@@ -50,6 +52,7 @@ examples:
   kdumplayer check board-configs/qemu-x86_64.yaml
   kdumplayer generate all board-configs/qemu-x86_64.yaml -o out/
   kdumplayer verify board-configs/qemu-x86_64.yaml
+  kdumplayer analyze /var/crash/20261206-064512
 
 exit status: 0 ok, 1 a check found a problem, 2 bad input or usage,
 3 internal error (please report it), 130 interrupted.

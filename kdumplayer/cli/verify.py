@@ -8,12 +8,13 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
+from kdumplayer.analyze import render
 from kdumplayer.board import Board, load_board
 from kdumplayer.cli.base import Command, add_board_argument, note, out
 from kdumplayer.errors import UserError
 from kdumplayer.runtime import INITS
 from kdumplayer.term import paint, status
-from kdumplayer.verify import arches, assets, gold, initsys, report, scenarios
+from kdumplayer.verify import analysis, arches, assets, gold, initsys, report, scenarios
 from kdumplayer.verify.assets import Kernel
 
 
@@ -90,19 +91,28 @@ class VerifyCommand(Command):
                 out(json.dumps(result.as_dict(), indent=2) if args.format == "json"
                     else report.format_report(result))
                 return 0 if result.smallest else 1
-            outcomes = []
+            outcomes, analyses = [], []
             for name in names:
                 note(f"verify: {name} on {board.name} ({kernel.name})")
                 if name == "no-rtc":
-                    outcomes.append(scenarios.SCENARIOS[name](
-                        board, kernel, workdir / name, crashes=max(args.rtc_crashes, 4)))
-                    continue
-                outcomes.append(scenarios.SCENARIOS[name](board, kernel, workdir / name))
+                    outcome = scenarios.SCENARIOS[name](
+                        board, kernel, workdir / name, crashes=max(args.rtc_crashes, 4))
+                else:
+                    outcome = scenarios.SCENARIOS[name](board, kernel, workdir / name)
+                outcomes.append(outcome)
+                # The gold kernel keeps its vmlinux: read the captured dump with it.
+                found = analysis.analyze_capture(outcome, kernel) if name == "capture" else None
+                analyses.append(found)
             if args.format == "json":
-                out(json.dumps([_as_dict(o) for o in outcomes], indent=2))
+                out(json.dumps([{**_as_dict(o), "analysis": render.as_dict(a) if a else None}
+                                for o, a in zip(outcomes, analyses, strict=True)], indent=2))
             else:
-                for outcome in outcomes:
+                for outcome, found in zip(outcomes, analyses, strict=True):
                     _print_outcome(outcome)
+                    if found is not None:
+                        out(f"  analysis of dump {found.dump.path.name} "
+                            "(kdumplayer analyze, drgn):")
+                        out("\n".join(f"    {line}" for line in render.as_text(found).splitlines()))
             return 0 if all(o.ok for o in outcomes) else 1
 
     def _kernel(self, board: Board, which: str) -> Kernel:

@@ -4,7 +4,8 @@ generated kdump fragment, and only what the QEMU machine needs
 proves the fragment alone is enough.
 
 Built with `make olddefconfig` and `make -j2 <image>` under nice; the image is
-cached under cache_dir()/gold/<hash of tarball, fragment, machine needs>.
+cached under cache_dir()/gold/<hash of tarball, fragment, machine needs>, with its
+vmlinux (debug info, for `kdumplayer analyze`) beside it.
 """
 
 from __future__ import annotations
@@ -136,6 +137,12 @@ def _make(src: Path, build: Path, arch: str, *targets: str, jobs: int = 1,
         raise UserError(f"`make {' '.join(targets)}` failed:\n" + "\n".join(tail))
 
 
+def vmlinux_of(kernel: Kernel) -> Path | None:
+    """The vmlinux kept beside a gold kernel's image; None for other kernels."""
+    path = kernel.image.parent / "vmlinux"
+    return path if path.exists() else None
+
+
 @dataclass(frozen=True)
 class GoldBuild:
     kernel: Kernel
@@ -150,7 +157,8 @@ def build_gold(board: Board, jobs: int = 2) -> GoldBuild:
     out = cache_dir() / "gold" / cfg.key
     image = out / cfg.image
     with _locked(out.with_name(out.name + ".lock")):
-        cached = (out / ".done").exists()
+        # A build from before vmlinux was kept counts as missing.
+        cached = (out / ".done").exists() and (out / "vmlinux").exists()
         if not cached:
             _build(cfg, out, jobs)
     final = parse_config((out / "config").read_text())
@@ -176,6 +184,8 @@ def _build(cfg: GoldConfig, out: Path, jobs: int) -> None:
     _make(src, build, cfg.arch, "olddefconfig", cross=cfg.cross)
     _make(src, build, cfg.arch, cfg.image, jobs=jobs, cross=cfg.cross)
     shutil.copy2(build / _IMAGE_PATH[cfg.image].format(arch=cfg.arch), out / cfg.image)
+    # The image's debug info, for `kdumplayer analyze` (the fragment asks for DEBUG_INFO).
+    shutil.copy2(build / "vmlinux", out / "vmlinux")
     shutil.copy2(build / ".config", out / "config")
     shutil.copy2(build / "make.log", out / "make.log")
     shutil.rmtree(build)

@@ -11,6 +11,7 @@ it, on Debian's arm64 busybox-static, kexec-tools 2.0.25 and makedumpfile.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import pytest
 from kdumplayer.board import Board, load_board
 from kdumplayer.verify import arches, assets, gold, inspect, scenarios
 from kdumplayer.verify.gold import GoldBuild
-from tests.conftest import REPO
+from tests.conftest import REPO, GoldCapture
 
 pytestmark = pytest.mark.slow
 
@@ -54,9 +55,9 @@ def test_gold_kernel_keeps_the_fragment(built: GoldBuild) -> None:
     assert built.kernel.image.read_bytes()[56:60] == b"ARM\x64"  # the arm64 Image header
 
 
-def test_capture(board: Board, built: GoldBuild, tmp_path: Path) -> None:
-    outcome = scenarios.capture(board, built.kernel, tmp_path)
-    assert outcome.ok, _explain(outcome)
+def test_capture(gold_capture: Callable[[str], GoldCapture]) -> None:
+    outcome = gold_capture("qemu-arm64").outcome  # shared with tests/analyze
+    assert outcome.ok, _explain(outcome)  # includes verify's analysis of the dump
     assert FALLBACK not in _console(outcome)  # kexec -s (kexec_file_load) did it
     assert outcome.dumps[0].vmcore_format == "kdump-compressed"
 

@@ -5,14 +5,15 @@ tinyconfig + the generated fragment."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from kdumplayer.board import load_board
-from kdumplayer.verify import assets, gold, scenarios
+from kdumplayer.verify import assets, scenarios
 from kdumplayer.verify.assets import Kernel
-from tests.conftest import DEFAULT_BOARD, run_cli
+from tests.conftest import DEFAULT_BOARD, GoldCapture, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -43,13 +44,13 @@ def test_rotation_keep_2_over_three_crashes(debian_kernel: Kernel, tmp_path: Pat
     assert len([d for d in outcome.dumps if d.complete]) == 2
 
 
-def test_gold_kernel_from_the_fragment_captures(tmp_path: Path) -> None:
-    board = load_board(DEFAULT_BOARD)
-    build = gold.build_gold(board)
+def test_gold_kernel_from_the_fragment_captures(
+        gold_capture: Callable[[str], GoldCapture]) -> None:
+    capture = gold_capture("qemu-x86_64")  # shared with tests/analyze
+    build, outcome = capture.build, capture.outcome
     assert build.unmet == {}, f"fragment values lost in the gold .config: {build.unmet}"
     assert build.config.get("MODULES", "n") == "n"  # nothing came from a module
-    outcome = scenarios.capture(board, build.kernel, tmp_path)
-    assert outcome.ok, _explain(outcome)
+    assert outcome.ok, _explain(outcome)  # includes verify's analysis of the dump
 
 
 def test_cli_verify_default_board(tmp_path: Path) -> None:

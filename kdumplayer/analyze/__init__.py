@@ -1,0 +1,2 @@
+"""`kdumplayer analyze`: from a dump to a diagnosis (dump facts without debug info,
+the crashed task's stack through drgn with it)."""
