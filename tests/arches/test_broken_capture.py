@@ -62,7 +62,7 @@ def test_absurd_vmcore_is_not_copied_and_the_summary_says_broken(hook: Hook) -> 
     done = hook.lib(SAVE)
     assert "ACTION poweroff" in done.stdout and "EXIT 1" in done.stdout, done.stderr
     (dump,) = [p for p in crash.iterdir() if p.is_dir()]
-    assert sorted(p.name for p in dump.iterdir()) == ["summary.txt"]
+    assert sorted(p.name for p in dump.iterdir()) == ["seq", "summary.txt"]
     summary = (dump / "summary.txt").read_text()
     assert (f"status: failed: broken capture: {hook.proc}/vmcore is {2 << 20} bytes, "
             "more than the machine's memory (1024 KiB)") in summary
@@ -75,7 +75,7 @@ def test_unreadable_log_keeps_the_vmcore_and_says_broken(hook: Hook) -> None:
     done = hook.lib(SAVE)
     assert "EXIT 1" in done.stdout, done.stderr
     (dump,) = [p for p in crash.iterdir() if p.is_dir()]
-    assert sorted(p.name for p in dump.iterdir()) == ["summary.txt", "vmcore"]
+    assert sorted(p.name for p in dump.iterdir()) == ["seq", "summary.txt", "vmcore"]
     assert (f"status: failed: broken capture: the kernel log cannot be read from "
             f"{hook.proc}/vmcore") in (dump / "summary.txt").read_text()
 
