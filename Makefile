@@ -19,7 +19,7 @@ APT_PACKAGES := python3-venv make gcc libc6-dev flex bison bc libelf-dev libssl-
 	shellcheck grub-common u-boot-tools \
 	linux-source-6.1 linux-source-6.12
 
-.PHONY: all deps venv demo test lint bench e2e clean
+.PHONY: all deps venv demo test lint bench e2e clean buildroot-check yocto-check-layer
 
 all: test
 
@@ -93,3 +93,11 @@ e2e: deps venv
 clean:
 	rm -rf $(VENV) out build .pytest_cache .ruff_cache .mypy_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# Round trip of every example board's generated defconfig through a real
+# Buildroot checkout (not fetched here; not part of `make test`): standalone,
+# merged at generation and merged over the base by the README's commands.
+buildroot-check: venv
+	@test -n "$(BUILDROOT)" || { echo "usage: make buildroot-check BUILDROOT=DIR"; exit 2; }
+	$(PY) -m kdumplayer.generate.br_roundtrip $(BUILDROOT) $(BOARDS)
+
