@@ -56,9 +56,7 @@ class Comparison:
 def _final(config: str) -> dict[str, str]:
     values = {}
     for raw in config.splitlines():
-        if match := _SET.match(raw):
-            values[match[1]] = raw
-        elif match := _UNSET.match(raw):
+        if (match := _SET.match(raw)) or (match := _UNSET.match(raw)):
             values[match[1]] = raw
     return values
 
