@@ -16,10 +16,15 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from kdumplayer.arch import all_arches
 from kdumplayer.errors import UserError
+from kdumplayer.paths import RECIPES_DIR
 from kdumplayer.requirements import BoardChoices
 
 _LINE = re.compile(r"^(BR2_[A-Za-z0-9_]+)=(.*)$")
@@ -244,7 +249,20 @@ class _Expander:
         return [self.path(word, setting) for word in setting.value.split()]
 
 
+@cache
+def _facts() -> dict[str, Any]:
+    with (RECIPES_DIR / "buildroot" / "buildroot.yaml").open(encoding="utf-8") as handle:
+        data: dict[str, Any] = yaml.safe_load(handle)
+    return data
+
+
 def _arch(settings: dict[str, Setting]) -> str | None:
+    symbols = [s for s in _facts()["arch_choice"] if _enabled(settings, s)]
+    if not symbols and _enabled(settings, "BR2_LINUX_KERNEL"):
+        # A complete defconfig that names no arch builds for the choice's default
+        # (configs/qemu_x86_defconfig: BR2_x86_pentiumpro alone is i386).
+        settings = {**settings, _facts()["arch_default"]: Setting(_facts()["arch_default"],
+                                                                   "y", 0)}
     for name, arch in all_arches().items():
         setting = settings.get(arch.buildroot_arch_symbol)
         if setting and setting.value == "y":

@@ -137,3 +137,20 @@ def test_yocto_missing_fragment_is_located(yocto_layer: Path) -> None:
 def test_yocto_not_a_layer(tmp_path: Path) -> None:
     with pytest.raises(UserError, match=r"no conf/layer\.conf"):
         yocto_config.kernel_fragments(tmp_path, None)
+
+
+@pytest.mark.parametrize(
+    ("lines", "arch"),
+    [
+        # Buildroot's "Target Architecture" default is BR2_i386 (qemu_x86_defconfig).
+        ("BR2_x86_pentiumpro=y\nBR2_LINUX_KERNEL=y\n", "i386"),
+        ("BR2_riscv=y\nBR2_RISCV_32=y\nBR2_LINUX_KERNEL=y\n", None),  # riscv32: not handled
+        ("BR2_riscv=y\nBR2_LINUX_KERNEL=y\n", "riscv64"),
+        ("BR2_mips64=y\nBR2_LINUX_KERNEL=y\n", None),
+        ("BR2_PACKAGE_KDUMP_INIT=y\n", None),  # kdump settings only: no default applies
+    ],
+)
+def test_arch_of_a_defconfig(tmp_path: Path, lines: str, arch: str | None) -> None:
+    defconfig = tmp_path / "x_defconfig"
+    defconfig.write_text(lines + 'BR2_LINUX_KERNEL_DEFCONFIG="x"\n')
+    assert buildroot_config.load(defconfig).arch == arch
