@@ -118,6 +118,8 @@ class BuildrootKernel:
     fragments: tuple[Path, ...]
     version: str | None
     settings: dict[str, Setting] = field(repr=False)
+    # BR2_LINUX_KERNEL_CUSTOM_TARBALL_LOCATION when it is a file here (file://)
+    tarball: Path | None = None
     findings: tuple[Finding, ...] = ()
     board: BoardMark = field(default_factory=BoardMark)
 
@@ -354,7 +356,13 @@ def load(
         mark = read_mark(defconfig, defconfig.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError):  # read_settings has read it already
         mark = BoardMark()
+    location = settings.get("BR2_LINUX_KERNEL_CUSTOM_TARBALL_LOCATION")
+    tarball = None
+    if _enabled(settings, "BR2_LINUX_KERNEL_CUSTOM_TARBALL") and location \
+            and location.value.startswith("file://"):
+        tarball = expander.path(location.value.removeprefix("file://"), location)
     return BuildrootKernel(
+        tarball=tarball,
         board=mark,
         defconfig=defconfig,
         arch=_arch(settings),

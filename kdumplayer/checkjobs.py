@@ -350,9 +350,16 @@ def buildroot_jobs(args: argparse.Namespace, sources: Sources) -> list[Job]:
             continue
         version_line = br.line_of("BR2_LINUX_KERNEL_CUSTOM_VERSION_VALUE")
         try:
-            source = sources.for_version(
-                br.version, get_arch(arch).srcarch, Location(str(path), version_line)
-            )
+            if br.tarball is not None:  # what Buildroot builds: the local tarball itself
+                if not br.tarball.is_file():
+                    raise UserError(f"kernel tarball {br.tarball} does not exist",
+                                    file=path, line=br.line_of(
+                                        "BR2_LINUX_KERNEL_CUSTOM_TARBALL_LOCATION"))
+                source = str(br.tarball)
+            else:
+                source = sources.for_version(
+                    br.version, get_arch(arch).srcarch, Location(str(path), version_line)
+                )
         except UserError as exc:  # no source for this kernel version: report it, go on
             jobs.append(_unevaluable(path, arch, exc.message, exc.line, br.findings))
             continue
