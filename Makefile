@@ -101,3 +101,12 @@ buildroot-check: venv
 	@test -n "$(BUILDROOT)" || { echo "usage: make buildroot-check BUILDROOT=DIR"; exit 2; }
 	$(PY) -m kdumplayer.generate.br_roundtrip $(BUILDROOT) $(BOARDS)
 
+# yocto-check-layer and `bitbake-layers add-layer`, offline, for every example
+# board's generated layer on oe-core alone (checkouts not fetched here; not part
+# of `make test`). YOCTO_WORK keeps the build directory and the logs.
+YOCTO_WORK ?= out/yocto-check-layer
+yocto-check-layer: venv
+	@test -n "$(OECORE)" -a -n "$(BITBAKE)" || \
+		{ echo "usage: make yocto-check-layer OECORE=DIR BITBAKE=DIR"; exit 2; }
+	sh ci/yocto-check-layer.sh $(OECORE) $(BITBAKE) $(YOCTO_WORK) $(BOARDS)
+
