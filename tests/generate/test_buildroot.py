@@ -452,3 +452,21 @@ def test_round_trip_comparison() -> None:
         (2, "BR2_TARGET_ROOTFS_TAR=y", False), (5, "(absent)", True)]
     assert [x.text for x in result.kdump_lost] == ["BR2_PACKAGE_KDUMP_INIT=y"]
     assert compare(defconfig, config, all_kdump=True).kdump_lines == 5
+
+
+def test_board_without_base_or_version_gets_kdump_only_and_advice() -> None:
+    """An arm64 U-Boot board naming neither a Buildroot defconfig nor a kernel version:
+    the kernel cannot be configured, generate and validate say to merge over a base."""
+    board = board_of(REPO / "board-configs" / "raspberrypi4-64.yaml")
+    board = dataclasses.replace(
+        board, kernel=dataclasses.replace(board.kernel, version=None),
+        buildroot=dataclasses.replace(board.buildroot, defconfig=None))
+    advice = buildroot.standalone_advice(board)
+    assert advice and "no kernel.version" in advice
+    assert "must be merged over your board's Buildroot defconfig" in advice
+    tree = buildroot.generate(board)
+    defconfig = text(tree, f"configs/{board.ident}_kdump_defconfig")
+    assert "BR2_LINUX_KERNEL=y" not in defconfig and "BR2_PACKAGE_KDUMP_INIT=y" in defconfig
+    assert "arch=arm64" in defconfig  # the mark check --buildroot reads
+    readme = text(tree, "README.md")
+    assert "merge_config.sh -m .config" in readme and "no kernel.version" in readme
