@@ -20,8 +20,8 @@ shift 3
 [ "$#" -gt 0 ] || set -- board-configs/*.yaml
 kdumplayer=${KDUMPLAYER:-.venv/bin/kdumplayer}
 
-build="$work/build"
-rm -rf "$build" "$work/layers"
+build="$work/build"  # kept between runs: bitbake's parse cache in tmp/cache
+rm -rf "$work/layers"
 mkdir -p "$build/conf" "$work/layers" "$work/home"
 cat > "$build/conf/bblayers.conf" <<EOF
 BBPATH = "\${TOPDIR}"
