@@ -39,6 +39,7 @@ cp "$build/conf/bblayers.conf" "$work/bblayers.conf.orig"
 locpath=
 if ! locale -a 2>/dev/null | grep -qix 'en_US.utf8'; then
 	locpath="$work/locale"
+	mkdir -p "$locpath"
 	[ -d "$locpath/en_US.UTF-8" ] || localedef -i en_US -f UTF-8 "$locpath/en_US.UTF-8"
 fi
 
