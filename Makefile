@@ -23,7 +23,7 @@ APT_PACKAGES := python3-venv make gcc libc6-dev flex bison bc libelf-dev libssl-
 	shellcheck grub-common u-boot-tools mmdebstrap \
 	linux-source-6.1 linux-source-6.12
 
-.PHONY: all deps venv demo test lint docs bench e2e hostile-sweep verify-all clean
+.PHONY: all deps venv demo test lint docs bench e2e hostile-sweep verify-all buildroot-check yocto-check-layer clean
 
 all: test
 
@@ -143,3 +143,20 @@ verify-all: deps venv
 clean:
 	rm -rf $(VENV) out build .pytest_cache .ruff_cache .mypy_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# Round trip of every example board's generated defconfig through a real
+# Buildroot checkout (not fetched here; not part of `make test`): standalone,
+# merged at generation and merged over the base by the README's commands.
+buildroot-check: venv
+	@test -n "$(BUILDROOT)" || { echo "usage: make buildroot-check BUILDROOT=DIR"; exit 2; }
+	$(PY) -m kdumplayer.generate.br_roundtrip $(BUILDROOT) $(BOARDS)
+
+# yocto-check-layer and `bitbake-layers add-layer`, offline, for every example
+# board's generated layer on oe-core alone (checkouts not fetched here; not part
+# of `make test`). YOCTO_WORK keeps the build directory and the logs.
+YOCTO_WORK ?= out/yocto-check-layer
+yocto-check-layer: venv
+	@test -n "$(OECORE)" -a -n "$(BITBAKE)" || \
+		{ echo "usage: make yocto-check-layer OECORE=DIR BITBAKE=DIR"; exit 2; }
+	sh ci/yocto-check-layer.sh $(OECORE) $(BITBAKE) $(YOCTO_WORK) $(BOARDS)
+

@@ -63,6 +63,7 @@ class Job:
     fallback: Location | None = None  # where to add a missing setting (a fragment)
     notes: tuple[str, ...] = ()
     fix: bool = False  # also compute the fix fragment
+    error: str | None = None  # why this config cannot be evaluated (reported, not checked)
 
     @property
     def key(self) -> tuple[str, str, str | None]:
@@ -148,6 +149,11 @@ def check_job(job: Job) -> ConfigOutcome | _Failure:
     """Check one job in this process (the function workers run)."""
     from kdumplayer import outcome
 
+    if job.error is not None:
+        return ConfigOutcome(name=job.name, kind=job.kind, arch=job.arch, source=job.source,
+                             kernel_version=None, toolchain="-", base="(not evaluated)",
+                             buildroot=job.buildroot, anchor=job.anchor, notes=job.notes,
+                             error=job.error)
     try:
         tree = _tree(job) if job.source else None
         start = time.perf_counter()  # the check alone; the parse is once per process

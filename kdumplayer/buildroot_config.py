@@ -16,15 +16,28 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from kdumplayer.arch import all_arches
 from kdumplayer.errors import UserError
+from kdumplayer.paths import RECIPES_DIR
+from kdumplayer.requirements import BoardChoices
 
 _LINE = re.compile(r"^(BR2_[A-Za-z0-9_]+)=(.*)$")
 _UNSET = re.compile(r"^# (BR2_[A-Za-z0-9_]+) is not set$")
 _VAR = re.compile(r"\$\(([A-Za-z0-9_]+)\)|\$\{([A-Za-z0-9_]+)\}")
 _EXT_NAME = re.compile(r"^name:\s*([A-Za-z0-9_]+)\s*$", re.M)
+# The mark kdumplayer writes in the defconfigs it generates (generate/buildroot.py).
+_MARK = re.compile(r"^# kdumplayer-board:((?: [a-z_]+=[A-Za-z0-9_.+-]+)+)\s*$")
+_LOAD_METHODS = ("auto", "kexec_load", "kexec_file_load")
+# Where a package or overlay installs a kdump service: SysV/BusyBox init scripts,
+# systemd units, OpenRC services.
+_SERVICE = re.compile(r"(^|/)(etc/init\.d/(S[0-9]{2})?kdump[^/]*|"
+                      r"(usr/)?lib/systemd/system/kdump[^/]*\.service)$")
 
 # Options whose files or directories belong to the board: where a crashkernel=
 # is looked for (bootloader configs, post scripts, overlays, genimage files).
@@ -65,6 +78,36 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class BoardMark:
+    """The board a generated defconfig is for, from its `# kdumplayer-board:` line."""
+
+    name: str | None = None
+    arch: str | None = None
+    choices: BoardChoices = field(default_factory=BoardChoices)
+    line: int | None = None
+
+
+def read_mark(path: Path, text: str) -> BoardMark:
+    for number, raw in enumerate(text.splitlines(), 1):
+        match = _MARK.match(raw.strip())
+        if not match:
+            continue
+        fields = dict(item.split("=", 1) for item in match[1].split())
+        arch = fields.get("arch")
+        method = fields.get("load_method", "auto")
+        offset = fields.get("offset", "none")
+        if (arch is not None and arch not in all_arches()) or method not in _LOAD_METHODS \
+                or not (offset == "none" or offset.isdigit()):
+            raise UserError(f"kdumplayer-board mark with unknown values: {raw.strip()!r}",
+                            file=path, line=number)
+        capture = fields.get("capture", "same")
+        return BoardMark(fields.get("name"), arch, BoardChoices(
+            load_method=method, offset=None if offset == "none" else int(offset),
+            capture=capture if capture in ("same", "dedicated") else "same"), number)
+    return BoardMark()
+
+
+@dataclass(frozen=True)
 class BuildrootKernel:
     """What the linux package of one Buildroot defconfig builds, and the Buildroot-side checks."""
 
@@ -75,7 +118,10 @@ class BuildrootKernel:
     fragments: tuple[Path, ...]
     version: str | None
     settings: dict[str, Setting] = field(repr=False)
+    # BR2_LINUX_KERNEL_CUSTOM_TARBALL_LOCATION when it is a file here (file://)
+    tarball: Path | None = None
     findings: tuple[Finding, ...] = ()
+    board: BoardMark = field(default_factory=BoardMark)
 
     def line_of(self, key: str) -> int | None:
         setting = self.settings.get(key)
@@ -205,10 +251,26 @@ class _Expander:
         return [self.path(word, setting) for word in setting.value.split()]
 
 
+@cache
+def _facts() -> dict[str, Any]:
+    with (RECIPES_DIR / "buildroot" / "buildroot.yaml").open(encoding="utf-8") as handle:
+        data: dict[str, Any] = yaml.safe_load(handle)
+    return data
+
+
 def _arch(settings: dict[str, Setting]) -> str | None:
+    symbols = [s for s in _facts()["arch_choice"] if _enabled(settings, s)]
+    if not symbols and _enabled(settings, "BR2_LINUX_KERNEL"):
+        # A complete defconfig that names no arch builds for the choice's default
+        # (configs/qemu_x86_defconfig: BR2_x86_pentiumpro alone is i386).
+        settings = {**settings, _facts()["arch_default"]: Setting(_facts()["arch_default"],
+                                                                   "y", 0)}
     for name, arch in all_arches().items():
         setting = settings.get(arch.buildroot_arch_symbol)
         if setting and setting.value == "y":
+            # BR2_riscv is 64-bit unless BR2_RISCV_32 says otherwise (arch/Config.in.riscv).
+            if arch.buildroot_arch_symbol == "BR2_riscv" and _enabled(settings, "BR2_RISCV_32"):
+                return None
             return name
     return None
 
@@ -290,7 +352,18 @@ def load(
         version = _version(settings)
         findings += _side_checks(defconfig, settings, expander)
 
+    try:
+        mark = read_mark(defconfig, defconfig.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):  # read_settings has read it already
+        mark = BoardMark()
+    location = settings.get("BR2_LINUX_KERNEL_CUSTOM_TARBALL_LOCATION")
+    tarball = None
+    if _enabled(settings, "BR2_LINUX_KERNEL_CUSTOM_TARBALL") and location \
+            and location.value.startswith("file://"):
+        tarball = expander.path(location.value.removeprefix("file://"), location)
     return BuildrootKernel(
+        tarball=tarball,
+        board=mark,
         defconfig=defconfig,
         arch=_arch(settings),
         kernel_defconfig=kernel_defconfig,
@@ -354,6 +427,8 @@ def _side_checks(
             )
         )
 
+    findings.append(_service(file, settings, expander, last))
+
     if _enabled(settings, "BR2_LINUX_KERNEL_INSTALL_TARGET"):
         findings.append(
             Finding(
@@ -401,6 +476,32 @@ def _side_checks(
             )
         )
     return findings
+
+
+def _service(file: str, settings: dict[str, Setting], expander: _Expander,
+             last: int) -> Finding:
+    """Something must load the capture kernel at boot: kdump-init or another provider."""
+    if _enabled(settings, "BR2_PACKAGE_KDUMP_INIT"):
+        return Finding("kdump-service", True, "kdump-init installs the kdump service", file,
+                       settings["BR2_PACKAGE_KDUMP_INIT"].line)
+    # Another package of a BR2_EXTERNAL tree named after kdump (not kexec-tools itself).
+    others = sorted(k for k, s in settings.items() if s.value == "y" and "KDUMP" in k
+                    and k.startswith("BR2_PACKAGE_") and "KEXEC" not in k)
+    if others:
+        return Finding("kdump-service", True, f"{others[0]} is selected (a kdump package)",
+                       file, settings[others[0]].line)
+    overlay = settings.get("BR2_ROOTFS_OVERLAY")
+    for root in expander.paths(overlay) if overlay and overlay.value else []:
+        for path in _walk(root):
+            if _SERVICE.search(path.relative_to(root).as_posix()):
+                return Finding("kdump-service", True, f"the overlay installs {path}", file,
+                               overlay.line if overlay else None)
+    return Finding(
+        "kdump-service", False,
+        "nothing installs a kdump service: BR2_PACKAGE_KDUMP_INIT is not selected and no "
+        "other kdump package or overlay file (etc/init.d/S??kdump, kdump.service) "
+        "provides one, so nothing loads the capture kernel at boot "
+        "(add BR2_PACKAGE_KDUMP_INIT=y)", file, last)
 
 
 def board_paths(settings: dict[str, Setting], expander: _Expander) -> list[Path]:

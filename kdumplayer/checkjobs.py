@@ -310,6 +310,13 @@ def _arch_default_defconfig(source: str, arch: str) -> str:
     return "defconfig"
 
 
+def _unevaluable(path: Path, arch: str, message: str, line: int | None,
+                 findings: tuple[buildroot_config.Finding, ...] = ()) -> Job:
+    """A Buildroot defconfig reported as not evaluated; the batch goes on with the others."""
+    return Job(name=str(path), kind="buildroot", source="", arch=arch, base=Base("allnoconfig"),
+               buildroot=findings, anchor=Location(str(path), line), error=message)
+
+
 def buildroot_jobs(args: argparse.Namespace, sources: Sources) -> list[Job]:
     if not args.inputs:
         raise UserError("--buildroot: give the Buildroot defconfigs to check")
@@ -318,11 +325,17 @@ def buildroot_jobs(args: argparse.Namespace, sources: Sources) -> list[Job]:
     jobs = []
     for path in expand(args.inputs):
         br = buildroot_config.load(path, br2_external=externals, topdir=topdir)
-        arch = br.arch or (get_arch(args.arch).name if args.arch else None)
+        # A generated kdump-only defconfig names its arch in its kdumplayer-board mark.
+        arch = br.arch or (get_arch(args.arch).name if args.arch else None) or br.board.arch
         if arch is None:
-            raise UserError(
-                "no supported arch symbol (BR2_x86_64, BR2_aarch64, BR2_arm, ...)", file=path
-            )
+            jobs.append(_unevaluable(
+                path, "?", "no arch kdumplayer handles (BR2_x86_64, BR2_i386, BR2_aarch64, "
+                "BR2_arm, BR2_riscv), no kdumplayer-board mark and no --arch",
+                None))
+            continue
+        board = br.board.choices
+        notes = (f"board {br.board.name} (kdumplayer-board mark, line {br.board.line}): "
+                 f"load method {board.load_method}",) if br.board.name else ()
         if br.kernel_config is None and br.kernel_defconfig is None:  # no kernel built
             jobs.append(
                 Job(
@@ -333,14 +346,25 @@ def buildroot_jobs(args: argparse.Namespace, sources: Sources) -> list[Job]:
                     base=Base("allnoconfig"),
                     buildroot=br.findings,
                     anchor=Location(str(path)),
-                    notes=("no kernel to check",),
+                    notes=(*notes, "no kernel to check"),
                 )
             )
             continue
         version_line = br.line_of("BR2_LINUX_KERNEL_CUSTOM_VERSION_VALUE")
-        source = sources.for_version(
-            br.version, get_arch(arch).srcarch, Location(str(path), version_line)
-        )
+        try:
+            if br.tarball is not None:  # what Buildroot builds: the local tarball itself
+                if not br.tarball.is_file():
+                    raise UserError(f"kernel tarball {br.tarball} does not exist",
+                                    file=path, line=br.line_of(
+                                        "BR2_LINUX_KERNEL_CUSTOM_TARBALL_LOCATION"))
+                source = str(br.tarball)
+            else:
+                source = sources.for_version(
+                    br.version, get_arch(arch).srcarch, Location(str(path), version_line)
+                )
+        except UserError as exc:  # no source for this kernel version: report it, go on
+            jobs.append(_unevaluable(path, arch, exc.message, exc.line, br.findings))
+            continue
         if br.kernel_config:
             base = Base("config", str(br.kernel_config))
         elif br.kernel_defconfig == "defconfig":  # USE_ARCH_DEFAULT_CONFIG: `make defconfig`
@@ -361,10 +385,11 @@ def buildroot_jobs(args: argparse.Namespace, sources: Sources) -> list[Job]:
                 arch=arch,
                 base=base,
                 fragments=tuple(str(f) for f in br.fragments) + _fragments(args),
+                board=board,
                 buildroot=br.findings,
                 anchor=Location(str(path)),
                 fallback=fallback,
-                notes=(f"kernel version {br.version}",) if br.version else (),
+                notes=notes + ((f"kernel version {br.version}",) if br.version else ()),
                 toolchain=args.toolchain,
                 against=_against(args),
             )

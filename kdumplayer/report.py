@@ -68,6 +68,16 @@ class ConfigOutcome:
     seconds: float = 0.0
     notes: tuple[str, ...] = ()
     fix: str | None = None  # the fix fragment's text, when one was asked for
+    # Why this config could not be evaluated (an arch kdumplayer does not handle, no
+    # kernel source for its version); the others of the batch are still checked.
+    error: str | None = None
+
+    @property
+    def state(self) -> str:
+        """passed | failed | error"""
+        if self.error is not None:
+            return "error"
+        return "passed" if not self.unmet and not self.failed_findings else "failed"
 
     @property
     def unmet(self) -> list[RequirementOutcome]:
@@ -79,10 +89,12 @@ class ConfigOutcome:
 
     @property
     def passed(self) -> bool:
-        return not self.unmet and not self.failed_findings
+        return self.state == "passed"
 
     @property
     def first_failure(self) -> str:
+        if self.error is not None:
+            return "error"
         if self.unmet:
             return self.unmet[0].symbol
         if self.failed_findings:
@@ -119,6 +131,11 @@ def text(outcomes: list[ConfigOutcome], *, verbose: bool = False) -> str:
     lines: list[str] = []
     show_all = verbose or len(outcomes) == 1
     for outcome in outcomes:
+        if outcome.error is not None:
+            where = f" ({_relpath(str(outcome.anchor))})" if outcome.anchor else ""
+            lines += [f"ERROR {outcome.name} ({outcome.arch}): not evaluated: "
+                      f"{outcome.error}{where}", ""]
+            continue
         met = sum(r.met for r in outcome.requirements)
         state = "PASS" if outcome.passed else "FAIL"
         version = f"linux {outcome.kernel_version}" if outcome.kernel_version else "linux ?"
@@ -170,14 +187,17 @@ def _counts(o: ConfigOutcome) -> str:
 def summary_table(outcomes: list[ConfigOutcome]) -> list[str]:
     rows = [("CONFIG", "ARCH", "RESULT", "CHECKS", "FIRST FAILING")]
     for o in outcomes:
-        rows.append((o.name, o.arch, "met" if o.passed else "unmet", _counts(o), o.first_failure))
+        result = {"passed": "met", "failed": "unmet", "error": "error"}[o.state]
+        rows.append((o.name, o.arch, result, _counts(o), o.first_failure))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     table = [
         "  ".join(f"{cell:<{widths[i]}}" for i, cell in enumerate(row[:4])) + "  " + row[4]
         for row in rows
     ]
-    failed = sum(not o.passed for o in outcomes)
-    table.append(f"{len(outcomes)} config(s): {len(outcomes) - failed} passed, {failed} failed")
+    failed = sum(o.state == "failed" for o in outcomes)
+    errors = sum(o.state == "error" for o in outcomes)
+    table.append(f"{len(outcomes)} config(s): {len(outcomes) - failed - errors} passed, "
+                 f"{failed} failed" + (f", {errors} not evaluated" if errors else ""))
     return table
 
 
@@ -189,16 +209,21 @@ def _location(loc: Location | None) -> dict[str, Any] | None:
 
 
 def to_data(outcomes: list[ConfigOutcome]) -> dict[str, Any]:
-    failed = sum(not o.passed for o in outcomes)
+    failed = sum(o.state == "failed" for o in outcomes)
+    errors = sum(o.state == "error" for o in outcomes)
     return {
         "schema": SCHEMA_ID,
-        "summary": {"configs": len(outcomes), "passed": len(outcomes) - failed, "failed": failed},
+        "summary": {"configs": len(outcomes), "passed": len(outcomes) - failed - errors,
+                    "failed": failed, "errors": errors},
         "results": [
             {
                 "name": o.name,
                 "kind": o.kind,
                 "arch": o.arch,
                 "passed": o.passed,
+                "state": o.state,
+                "error": None if o.error is None else {
+                    "message": o.error, "location": _location(o.anchor)},
                 "first_failure": None if o.passed else o.first_failure,
                 "kernel": {
                     "source": o.source,
@@ -249,7 +274,7 @@ def to_json(outcomes: list[ConfigOutcome]) -> str:
 def junit(outcomes: list[ConfigOutcome]) -> str:
     """One <testsuite> per config, one <testcase> per requirement and Buildroot check."""
     root = ET.Element("testsuites", name="kdumplayer check")
-    total = failures = 0
+    total = failures = errors = 0
     seconds = 0.0
     for o in outcomes:
         suite = ET.SubElement(root, "testsuite", name=o.name)
@@ -264,7 +289,14 @@ def junit(outcomes: list[ConfigOutcome]) -> str:
             ET.SubElement(props, "property", name=key, value=value)
         classname = f"kdump.{o.kind}.{o.arch}.{Path(o.name).name}"
         cases = 0
-        suite_failures = 0
+        suite_failures = suite_errors = 0
+        if o.error is not None:
+            case = ET.SubElement(suite, "testcase", name="evaluate", classname=classname)
+            _case_location(case, o.anchor)
+            error = ET.SubElement(case, "error", type="not-evaluated", message=o.error)
+            error.text = o.error
+            cases += 1
+            suite_errors += 1
         for r in o.requirements:
             case = ET.SubElement(
                 suite, "testcase", name=f"CONFIG_{r.symbol}={r.requested}", classname=classname
@@ -294,15 +326,16 @@ def junit(outcomes: list[ConfigOutcome]) -> str:
             cases += 1
         suite.set("tests", str(cases))
         suite.set("failures", str(suite_failures))
-        suite.set("errors", "0")
+        suite.set("errors", str(suite_errors))
         suite.set("skipped", "0")
         suite.set("time", f"{o.seconds:.3f}")
         total += cases
         failures += suite_failures
+        errors += suite_errors
         seconds += o.seconds
     root.set("tests", str(total))
     root.set("failures", str(failures))
-    root.set("errors", "0")
+    root.set("errors", str(errors))
     root.set("time", f"{seconds:.3f}")
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
@@ -341,6 +374,9 @@ def github(outcomes: list[ConfigOutcome]) -> str:
     """One `::error` workflow command per problem, at the line to change, then the table."""
     lines = []
     for o in outcomes:
+        if o.error is not None:
+            lines.append(annotation(f"{o.name}: not evaluated: {o.error}",
+                                    "kdump: not evaluated", o.anchor))
         for r in o.unmet:
             message = (
                 f"{o.name} ({o.arch}): CONFIG_{r.symbol} requested {r.requested}, "
@@ -365,6 +401,6 @@ def markdown_summary(outcomes: list[ConfigOutcome]) -> str:
     """The summary table for $GITHUB_STEP_SUMMARY."""
     lines = ["| config | arch | result | checks | first failing |", "|---|---|---|---|---|"]
     for o in outcomes:
-        result = "met" if o.passed else "**unmet**"
+        result = {"passed": "met", "failed": "**unmet**", "error": "**error**"}[o.state]
         lines.append(f"| `{o.name}` | {o.arch} | {result} | {_counts(o)} | {o.first_failure} |")
     return "\n".join(lines) + "\n"

@@ -49,6 +49,16 @@ def board_advice(path: str, board: Board) -> None:
         note(f"kdumplayer: {label} {path}: {finding.line()}")
 
 
+def buildroot_advice(path: str, board: Board) -> None:
+    """Say when the Buildroot defconfig generated without a base must be merged over one."""
+    from kdumplayer.generate.buildroot import standalone_advice
+    from kdumplayer.term import paint
+
+    advice = standalone_advice(board)
+    if advice:
+        note(f"kdumplayer: {paint('note:', 'yellow', sys.stderr)} {path}: {advice}")
+
+
 def add_board_argument(parser: argparse.ArgumentParser, nargs: str | None = None) -> None:
     parser.add_argument(
         "board",

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from kdumplayer import batch, checkjobs, report
-from kdumplayer.cli.base import Command, out
+from kdumplayer.cli.base import Command, board_advice, note, out
 from kdumplayer.errors import UserError
 from kdumplayer.output import atomic_write
 
@@ -153,6 +153,12 @@ class CheckCommand(Command):
     def run(self, args: argparse.Namespace) -> int:
         if args.jobs < 1:
             raise UserError(f"--jobs {args.jobs}: must be 1 or more")
+        if len(args.inputs) == 1 and args.inputs[0].endswith((".yaml", ".yml")) \
+                and not (args.yocto or args.buildroot):
+            from kdumplayer.board import load_board
+
+            # The same kexec-tools compatibility advice as validate (advice only).
+            board_advice(args.inputs[0], load_board(args.inputs[0]))
         jobs = checkjobs.build(args)
         total = len(jobs)
         if args.shard:
@@ -178,4 +184,9 @@ class CheckCommand(Command):
         if args.format == "github" and summary:
             with open(summary, "a", encoding="utf-8") as handle:
                 handle.write(report.markdown_summary(outcomes))
+        for o in outcomes:
+            if o.error is not None:  # bad input for that config: said like any bad input
+                note(f"kdumplayer: error: {o.anchor or o.name}: {o.error}")
+        if any(o.error is not None for o in outcomes):
+            return 2
         return 0 if all(o.passed for o in outcomes) else 1

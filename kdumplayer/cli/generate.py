@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from kdumplayer.board import load_board
-from kdumplayer.cli.base import Command, board_advice, note, out
+from kdumplayer.cli.base import Command, board_advice, buildroot_advice, note, out
 from kdumplayer.errors import UserError
 from kdumplayer.generate import TARGETS, generator
 from kdumplayer.output import check_tree, write_tree
@@ -54,6 +54,8 @@ class GenerateCommand(Command):
         board = load_board(args.board)
         board_advice(args.board, board)  # e.g. a kexec-tools pin older than the kernel needs
         targets = list(TARGETS) if args.target == "all" else [args.target]
+        if "buildroot" in targets and args.buildroot_dir is None:
+            buildroot_advice(args.board, board)  # a kdump-only defconfig needs a base
         # Generator-specific options, given to the generators that take them
         # (a module's OPTIONS); --check passes them too, to compare like with like.
         given = {"buildroot_dir": args.buildroot_dir}

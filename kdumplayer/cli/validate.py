@@ -8,7 +8,7 @@ import json
 import yaml
 
 from kdumplayer.board import load_board
-from kdumplayer.cli.base import Command, board_advice, out
+from kdumplayer.cli.base import Command, board_advice, buildroot_advice, out
 
 
 class ValidateCommand(Command):
@@ -43,6 +43,7 @@ class ValidateCommand(Command):
         for path, board in zip(args.boards, boards, strict=True):
             # Advice, not errors: the exit code stays 0 (`check` decides failures).
             board_advice(path, board)
+            buildroot_advice(path, board)
         if args.format == "json":
             data = [b.summary() for b in boards]
             out(json.dumps(data if len(data) > 1 else data[0], indent=2))

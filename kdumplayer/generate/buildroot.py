@@ -27,7 +27,7 @@ import yaml
 
 from kdumplayer.board import Board
 from kdumplayer.errors import UserError
-from kdumplayer.generate import br_merge
+from kdumplayer.generate import br_merge, br_standalone
 from kdumplayer.output import GeneratedFile
 from kdumplayer.paths import RECIPES_DIR
 from kdumplayer.render import render
@@ -36,6 +36,8 @@ FACTS_FILE = RECIPES_DIR / "buildroot" / "buildroot.yaml"
 PACKAGE = "kdump-init"
 PINNED_PACKAGE = "kdump-kexec-tools"
 FRAGMENT_NAME = "linux-kdump.fragment"
+# The kdump settings alone, to merge over a board's own defconfig.
+SETTINGS_NAME = "kdump.defconfig"
 EXEC_MODE = 0o755
 FINAL_ACTIONS = {"reboot": "reboots", "halt": "halts", "poweroff": "powers off",
                  "shell": "starts a shell"}
@@ -310,6 +312,29 @@ def _defconfig(board: Board, base: br_merge.Base | None, ours: list[tuple[str, s
              "Buildroot's kexec package"} if pinned else None)
 
 
+def marker(board: Board) -> str:
+    """The comment line that tells `check --buildroot` the board a defconfig is for."""
+    offset = board.crashkernel.offset
+    return (f"# kdumplayer-board: name={board.name} arch={board.arch.name} "
+            f"load_method={board.capture.load_method} "
+            f"capture={'same' if board.capture.kernel == 'same' else 'dedicated'} "
+            f"offset={offset if offset is not None else 'none'}")
+
+
+def standalone_advice(board: Board) -> str | None:
+    """What validate and generate say when no base is given and the defconfig cannot
+    configure the kernel by itself (None: it can, or the board gives a base copy)."""
+    if board.buildroot.base_defconfig:
+        return None
+    reason = br_standalone.why_not(board, facts())
+    if reason is None:
+        return None
+    base = board.buildroot.defconfig or "your board's Buildroot defconfig"
+    return (f"Buildroot: {reason}. The generated {defconfig_name(board)} holds the kdump "
+            f"settings only and must be merged over {base} (the tree's README shows how; "
+            "`generate buildroot --buildroot-dir DIR` merges it at generation)")
+
+
 def context(board: Board, name: str | None = None,
             base: br_merge.Base | None = None) -> dict[str, Any]:
     """Everything the templates are rendered with."""
@@ -322,7 +347,13 @@ def context(board: Board, name: str | None = None,
     depends, selects, needs, comment_depends = _dependencies(board, pinned)
     post = _post_script(board, name, board_dir, merged=base is not None)
     fragment_setting = f"$(BR2_EXTERNAL_{name}_PATH)/{board_dir}/{FRAGMENT_NAME}"
-    defconfig = _defconfig(board, base, _settings(board, fragment_setting, selects, post), pinned)
+    ours = _settings(board, fragment_setting, selects, post)
+    standalone: br_standalone.Standalone | None = None
+    reason = None
+    if base is None:
+        planned = br_standalone.plan(board, facts(), name=name, board_dir=board_dir)
+        standalone, reason = (None, planned) if isinstance(planned, str) else (planned, None)
+    defconfig = _defconfig(board, base, ours, pinned)
     return {
         "board": board,
         "name": name,
@@ -351,6 +382,12 @@ def context(board: Board, name: str | None = None,
         "post_scripts": [post["setting"]],
         "base": base,
         "defconfig": defconfig,
+        "standalone": standalone,
+        "standalone_settings": [(s, br_merge.written(v, q)) for s, v, q in standalone.settings]
+        if standalone else [],
+        "standalone_reason": reason,
+        "settings_path": f"{board_dir}/{SETTINGS_NAME}",
+        "marker": marker(board),
         "buildroot_release": facts()["release"],
         **{k: post[k] for k in ("format", "stage", "files", "crashkernel", "qemu_memory",
                                 "boot_script", "mkimage_arch")},
@@ -382,6 +419,10 @@ def generate(board: Board, *, name: str | None = None,
             render("buildroot/board/kdump-cmdline.sh", **ctx).encode("utf-8"), EXEC_MODE),
         f"configs/{ctx['defconfig_name']}": tpl("configs/kdump_defconfig"),
     }
+    if ctx["standalone"]:
+        tree[ctx["settings_path"]] = tpl("board/kdump.defconfig")
+        for path, content in ctx["standalone"].files:
+            tree[path] = GeneratedFile.text(content)
     for f in ctx["runtime"]:
         # Files in a package directory are not executable (check-package);
         # kdump-init.mk installs them with their mode.

@@ -130,13 +130,16 @@ def _rdepends(board: Board) -> list[str]:
     return sorted(deps)
 
 
+def _meta_oe_releases(board: Board, releases: list[dict[str, Any]]) -> list[str]:
+    """The claimed releases on which makedumpfile comes from meta-oe, not oe-core."""
+    if board.dump.collector != "makedumpfile":
+        return []
+    return [r["name"] for r in releases if r["makedumpfile"]["layer"] != "core"]
+
+
 def _layerdepends(board: Board, releases: list[dict[str, Any]]) -> list[str]:
-    deps = ["core"]
-    if board.dump.collector == "makedumpfile" and any(
-        r["makedumpfile"]["layer"] != "core" for r in releases
-    ):
-        deps.append("openembedded-layer")
-    return deps
+    """The dependencies on every release (meta-oe's is added by release in layer.conf)."""
+    return ["core"]
 
 
 def _init(board: Board, files: list[LayerFile]) -> dict[str, Any]:
@@ -168,7 +171,7 @@ def _kas(board: Board, layer: str, releases: list[dict[str, Any]],
     return {
         "release": release,
         "bsp": data["bsp"].get(board.yocto.machine or ""),
-        "meta_oe": "openembedded-layer" in layerdepends,
+        "meta_oe": release["name"] in _meta_oe_releases(board, releases),
         "init_manager": data["init_manager"][board.init],
         "layer": layer,
     }
@@ -194,6 +197,7 @@ def context(board: Board, name: str | None = None) -> dict[str, Any]:
         "releases": [r["name"] for r in releases],
         "release_facts": releases,
         "layerdepends": layerdepends,
+        "meta_oe_releases": _meta_oe_releases(board, releases),
         "class_name": collection.replace("-", "_"),  # oelint: no - in class names
         "cmdline_vars": facts()["cmdline_vars"][board.bootloader.type],
         "qb_mem": f"{memory_mb}" if board.bootloader.type == "qemu" else None,

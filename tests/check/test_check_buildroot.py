@@ -30,6 +30,8 @@ EXPECTED = {
     "arm64_custom_kdump_defconfig": (True, "-"),
     "pc_x86_64_nofragment_defconfig": (False, "DEBUG_INFO"),  # no kdump fragment listed
     "pc_x86_64_nopackage_defconfig": (False, "buildroot:kdump-package"),
+    # kexec and makedumpfile, but nothing that loads the capture kernel at boot
+    "pc_x86_64_noservice_defconfig": (False, "buildroot:kdump-service"),
     "pc_x86_64_blocked_defconfig": (False, "KEXEC"),  # no-kexec.cfg blocks CRASH_DUMP
     "arm_nocrashkernel_defconfig": (False, "buildroot:crashkernel"),
 }
@@ -102,13 +104,14 @@ def test_github_annotations_line_by_line(br_run: tuple[Path, dict, str]) -> None
         ("arm_nocrashkernel_defconfig", 13, "kdump: buildroot crashkernel"),
         ("no-kexec.cfg", 2, "kdump: KEXEC"),
         ("pc_x86_64_nofragment_defconfig", 12, "kdump: DEBUG_INFO"),
+        ("pc_x86_64_noservice_defconfig", 14, "kdump: buildroot kdump-service"),
     }
     # Nothing about the configs that pass.
     for passing in ("pc_x86_64_kdump_defconfig", "arm64_custom_kdump_defconfig"):
         assert (configs / passing).is_file()
         assert not [line for line in annotations if passing in line]
     table = out.splitlines()[len(annotations) :]
-    assert table[-1] == "6 config(s): 2 passed, 4 failed"
+    assert table[-1] == "7 config(s): 2 passed, 5 failed"
 
 
 def test_junit_report_is_valid(br_external: Path, tmp_path: Path) -> None:
@@ -118,11 +121,11 @@ def test_junit_report_is_valid(br_external: Path, tmp_path: Path) -> None:
         "check", "--buildroot", *configs, "--kernel-src", SRC, "--format", "junit", "-o", report
     )
     assert result.code == 1
-    assert "4 config(s): 1 passed, 3 failed" in result.out  # the table still goes to stdout
+    assert "5 config(s): 1 passed, 4 failed" in result.out  # the table still goes to stdout
     schema = xmlschema.XMLSchema(DATA / "junit.xsd")
     schema.validate(report)
     doc = schema.to_dict(report)
-    assert len(doc["testsuite"]) == 4
+    assert len(doc["testsuite"]) == 5
     assert doc["@failures"] == sum(s["@failures"] for s in doc["testsuite"]) > 0
 
 
@@ -131,9 +134,10 @@ def test_generated_buildroot_tree_passes(tmp_path: Path) -> None:
     board = load_board(REPO / "board-configs" / "qemu-x86_64.yaml")
     external = tmp_path / "external"
     write_tree(external, gen_buildroot.generate(board))
-    kdump = next((external / "configs").glob("*_defconfig"))
+    # The kdump settings alone, as the README merges them over the board's own defconfig.
+    kdump = external / "board" / board.name / "kdump.defconfig"
     base = DATA / "buildroot-top" / "configs" / "qemu_x86_64_defconfig"
-    merged = tmp_path / kdump.name
+    merged = tmp_path / "qemu_x86_64_kdump_defconfig"
     merged.write_text(base.read_text() + kdump.read_text())
     result = run_cli(
         "check",
@@ -155,6 +159,7 @@ def test_generated_buildroot_tree_passes(tmp_path: Path) -> None:
     assert data["kernel"]["version"].startswith("6.1.")  # BR2_..._VERSION_VALUE chose the source
     assert [f["check"] for f in data["buildroot"] if f["ok"]] == [
         "kdump-package",
+        "kdump-service",
         "install-target",
         "crashkernel",
     ]
@@ -171,7 +176,10 @@ def test_bad_input_exits_2(defconfig: Path, br_external: Path) -> None:
         "check", "--buildroot", defconfig, "--br2-external", br_external, "--kernel-src", SRC
     )
     assert result.code == 2
-    assert result.out == ""
+    if "no source given" in expect[1]:  # not evaluated: reported for that config
+        assert "1 config(s): 0 passed, 0 failed, 1 not evaluated" in result.out
+    else:
+        assert result.out == ""
     (line,) = result.err.splitlines()
     assert line.startswith(f"kdumplayer: error: {defconfig}:")
     assert expect[1] in line
@@ -238,6 +246,99 @@ def test_no_source_for_the_version(tmp_path: Path, br_external: Path) -> None:
     )  # unlabelled: its Makefile says 6.12
     assert result.code == 2
     assert f"{defconfig}:7: kernel version 5.10.1: no source given" in result.err
+
+
+@pytest.fixture(scope="module")
+def mixed_batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Path], dict[str, object]]:
+    """A good defconfig between two that cannot be evaluated, in every report format."""
+    from tests.check.conftest import write_br_external
+
+    tree = write_br_external(tmp_path_factory.mktemp("mixed") / "br-external")
+    mips = tree / "configs" / "qemu_mips64_malta_defconfig"
+    mips.write_text("BR2_mips64=y\nBR2_LINUX_KERNEL=y\nBR2_LINUX_KERNEL_DEFCONFIG=\"malta\"\n")
+    old = tree / "configs" / "pc_x86_64_old_defconfig"
+    old.write_text((tree / "configs" / "pc_x86_64_kdump_defconfig").read_text()
+                   .replace("6.12.117", "5.10.1"))
+    configs = [mips, tree / "configs" / "pc_x86_64_kdump_defconfig", old]
+    runs = {fmt: run_cli("check", "--buildroot", *configs, "--kernel-src", SRC, "--format", fmt)
+            for fmt in ("text", "json", "junit", "github")}
+    return configs, runs
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "junit", "github"])
+def test_unevaluable_configs_are_reported_and_the_others_checked(
+        mixed_batch: tuple[list[Path], dict], fmt: str) -> None:
+    configs, runs = mixed_batch
+    result = runs[fmt]
+    assert result.code == 2, result.err
+    errors = result.err.splitlines()
+    assert len(errors) == 2 and all(e.startswith("kdumplayer: error: ") for e in errors)
+    assert f"{configs[0]}: no arch kdumplayer handles" in errors[0]
+    assert f"{configs[2]}:7: kernel version 5.10.1: no source given" in errors[1]
+    if fmt == "json":
+        data = json.loads(result.out)
+        assert data["summary"] == {"configs": 3, "passed": 1, "failed": 0, "errors": 2}
+        states = [(r["state"], r["passed"]) for r in data["results"]]
+        assert states == [("error", False), ("passed", True), ("error", False)]
+        assert data["results"][2]["error"]["location"]["line"] == 7
+    elif fmt == "junit":
+        doc = xmlschema.XMLSchema(DATA / "junit.xsd").to_dict(result.out)
+        assert doc["@errors"] == 2 and doc["@failures"] == 0
+        assert [s["@errors"] for s in doc["testsuite"]] == [1, 0, 1]
+    elif fmt == "github":
+        titles = re.findall(r"^::error [^:]*title=kdump%3A not evaluated::", result.out, re.M)
+        assert len(titles) == 2
+    else:
+        assert result.out.count("ERROR ") == 2 and "PASS " in result.out
+    if fmt in ("text", "github"):
+        assert "3 config(s): 1 passed, 0 failed, 2 not evaluated" in result.out
+
+
+def test_generated_defconfig_knows_the_board(tmp_path: Path) -> None:
+    """pc-x86_64-grub loads with kexec_file_load: its generated (standalone) defconfig
+    says so in its kdumplayer-board mark, and /proc/kcore is not asked for."""
+    board = load_board(REPO / "board-configs" / "pc-x86_64-grub.yaml")
+    external = tmp_path / "external"
+    write_tree(external, gen_buildroot.generate(board))
+    defconfig = next((external / "configs").glob("*_defconfig"))
+    result = run_cli("check", "--buildroot", defconfig, "--kernel-src", SRC, "--format", "json")
+    data = json.loads(result.out)["results"][0]
+    symbols = {r["symbol"] for r in data["requirements"]}
+    assert "PROC_KCORE" not in symbols and "KEXEC_FILE" in symbols
+    assert any("load method kexec_file_load" in n for n in data["notes"])
+    assert [f["check"] for f in data["buildroot"] if f["ok"]][:2] == [
+        "kdump-package", "kdump-service"]
+    # The same defconfig told the board loads with kexec_load: PROC_KCORE is asked for.
+    defconfig.write_text(defconfig.read_text().replace("load_method=kexec_file_load",
+                                                       "load_method=kexec_load"))
+    again = run_cli("check", "--buildroot", defconfig, "--kernel-src", SRC, "--format", "json")
+    assert "PROC_KCORE" in {r["symbol"] for r in json.loads(again.out)["results"][0]
+                            ["requirements"]}
+
+
+def test_kdump_only_defconfig_names_its_arch(tmp_path: Path) -> None:
+    """Generated without a base for a board whose kernel it cannot configure, the
+    defconfig holds no BR2_<arch> symbol: check reads the arch from the mark."""
+    board = load_board(REPO / "board-configs" / "legacy-x86_64-2.6.32.yaml")
+    external = tmp_path / "external"
+    write_tree(external, gen_buildroot.generate(board))
+    defconfig = next((external / "configs").glob("*_defconfig"))
+    assert "BR2_x86_64" not in defconfig.read_text()
+    result = run_cli("check", "--buildroot", defconfig, "--kernel-src", SRC, "--format", "json")
+    assert result.code == 1, result.err
+    data = json.loads(result.out)["results"][0]
+    assert data["arch"] == "x86_64"
+    assert data["first_failure"] == "buildroot:kernel"  # merge it over a base first
+
+
+def test_check_prints_the_kexec_tools_advice() -> None:
+    board = REPO / "board-configs" / "legacy-x86_64-2.6.32.yaml"
+    validate = run_cli("validate", "-q", board)
+    advice = [line for line in validate.err.splitlines() if "kexec_tools" in line]
+    assert advice
+    result = run_cli("check", board, "--format", "json")  # stops: no kernel source
+    for line in advice:
+        assert line in result.err.splitlines()
 
 
 def test_defconfig_without_a_kernel(tmp_path: Path) -> None:

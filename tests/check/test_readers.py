@@ -35,6 +35,7 @@ def test_defconfig_and_fragment_paths(br_external: Path) -> None:
     assert br.version == "6.12.117"
     assert {f.check: f.ok for f in br.findings} == {
         "kdump-package": True,
+        "kdump-service": True,
         "install-target": True,
         "crashkernel": True,
     }
@@ -50,22 +51,26 @@ def test_custom_config_and_overlay(br_external: Path) -> None:
     findings = {f.check: f for f in br.findings}
     assert findings["kdump-package"].ok and "BR2_PACKAGE_KEXEC" in findings["kdump-package"].message
     assert findings["crashkernel"].ok and "extlinux.conf" in findings["crashkernel"].message
+    # kexec alone loads nothing at boot: the board's overlay installs its own service.
+    assert findings["kdump-service"].ok and "S95kdump" in findings["kdump-service"].message
 
 
 @pytest.mark.parametrize(
-    ("defconfig", "check", "line"),
+    ("defconfig", "checks", "line"),
     [
-        ("pc_x86_64_nopackage_defconfig", "kdump-package", 13),  # last line: where to add
-        ("arm_nocrashkernel_defconfig", "crashkernel", 13),  # the post-image script line
+        # last line: where to add; nothing installs kexec, nor a service
+        ("pc_x86_64_nopackage_defconfig", ["kdump-package", "kdump-service"], 13),
+        ("pc_x86_64_noservice_defconfig", ["kdump-service"], 14),  # kexec, no service
+        ("arm_nocrashkernel_defconfig", ["crashkernel"], 13),  # the post-image script line
     ],
 )
 def test_failed_side_checks_point_at_a_line(
-    br_external: Path, defconfig: str, check: str, line: int
+    br_external: Path, defconfig: str, checks: list[str], line: int
 ) -> None:
     br = buildroot_config.load(br_external / "configs" / defconfig)
     failed = [f for f in br.findings if not f.ok]
-    assert [f.check for f in failed] == [check]
-    assert failed[0].line == line
+    assert [f.check for f in failed] == checks
+    assert {f.line for f in failed} == {line}
     assert failed[0].file == str(br_external / "configs" / defconfig)
 
 
@@ -132,3 +137,20 @@ def test_yocto_missing_fragment_is_located(yocto_layer: Path) -> None:
 def test_yocto_not_a_layer(tmp_path: Path) -> None:
     with pytest.raises(UserError, match=r"no conf/layer\.conf"):
         yocto_config.kernel_fragments(tmp_path, None)
+
+
+@pytest.mark.parametrize(
+    ("lines", "arch"),
+    [
+        # Buildroot's "Target Architecture" default is BR2_i386 (qemu_x86_defconfig).
+        ("BR2_x86_pentiumpro=y\nBR2_LINUX_KERNEL=y\n", "i386"),
+        ("BR2_riscv=y\nBR2_RISCV_32=y\nBR2_LINUX_KERNEL=y\n", None),  # riscv32: not handled
+        ("BR2_riscv=y\nBR2_LINUX_KERNEL=y\n", "riscv64"),
+        ("BR2_mips64=y\nBR2_LINUX_KERNEL=y\n", None),
+        ("BR2_PACKAGE_KDUMP_INIT=y\n", None),  # kdump settings only: no default applies
+    ],
+)
+def test_arch_of_a_defconfig(tmp_path: Path, lines: str, arch: str | None) -> None:
+    defconfig = tmp_path / "x_defconfig"
+    defconfig.write_text(lines + 'BR2_LINUX_KERNEL_DEFCONFIG="x"\n')
+    assert buildroot_config.load(defconfig).arch == arch

@@ -125,7 +125,7 @@ def test_github_lines() -> None:
 def test_json_layout() -> None:
     data = json.loads(report.to_json(_outcomes()))
     assert data["schema"] == report.SCHEMA_ID
-    assert data["summary"] == {"configs": 2, "passed": 1, "failed": 1}
+    assert data["summary"] == {"configs": 2, "passed": 1, "failed": 1, "errors": 0}
     bad = data["results"][1]
     assert bad["first_failure"] == "CRASH_DUMP"
     assert bad["requirements"][1]["location"] == {"file": "board/no-kexec.cfg", "line": 2}

@@ -85,6 +85,10 @@ def test_structure(path: Path) -> None:
         expected |= {"package/kdump-kexec-tools/kdump-kexec-tools.mk",
                      "package/kdump-kexec-tools/kdump-kexec-tools.hash",
                      "package/kdump-kexec-tools/Config.in"}
+    if buildroot.context(board)["standalone"]:  # the kdump settings alone, hash files
+        expected |= {f"board/{board.name}/kdump.defconfig",
+                     f"board/{board.name}/patches/linux/linux.hash",
+                     f"board/{board.name}/patches/linux-headers/linux-headers.hash"}
     assert set(tree) == expected
     assert text(tree, "external.desc").startswith(f"name: {board.buildroot.external_name}\n")
 
@@ -402,3 +406,75 @@ def test_injection_is_refused_at_validation(extra: str, key: str, tmp_path: Path
     assert result.code == 2, result.err
     assert f": {key}: " in result.err
     assert not (tmp_path / "out").exists()
+
+
+# --- a defconfig without a base configures the kernel by itself -------------------------------
+
+@pytest.mark.parametrize("path", GENERATED, ids=ids(GENERATED))
+def test_standalone_defconfig_configures_a_kernel(path: Path) -> None:
+    board = board_of(path)
+    tree = tree_of(path)
+    lines = text(tree, f"configs/{board.ident}_kdump_defconfig").splitlines()
+    reason = buildroot.br_standalone.why_not(board, buildroot.facts())
+    if reason:  # Linux 2.6.32: kdump settings only, and the header says to merge
+        assert "BR2_LINUX_KERNEL=y" not in lines
+        assert any("Merge them over" in line for line in lines)
+        assert f"{board.kernel.version}" in reason
+        return
+    assert "BR2_LINUX_KERNEL=y" in lines
+    assert f"{board.arch.buildroot_arch_symbol}=y" in lines
+    assert "BR2_TOOLCHAIN_BUILDROOT_GLIBC=y" in lines  # threads, wchar, shared libs
+    series = "_".join((board.kernel.version or "").split(".")[:2])
+    assert f"BR2_PACKAGE_HOST_LINUX_HEADERS_CUSTOM_{series}=y" in lines
+    image = buildroot.facts()["standalone"]["image_symbols"][board.kernel.image]
+    assert f"{image}=y" in lines
+    assert f'BR2_LINUX_KERNEL_CUSTOM_TARBALL_LOCATION="file://{board.kernel.source}"' in lines
+    sha = text(tree, f"board/{board.name}/patches/linux/linux.hash").splitlines()[-1]
+    assert re.fullmatch(rf"sha256  [0-9a-f]{{64}}  {re.escape(board.kernel.source.name)}", sha)
+    # The kdump settings alone, for a merge over the board's own defconfig.
+    alone = text(tree, f"board/{board.name}/kdump.defconfig").splitlines()
+    assert "BR2_PACKAGE_KDUMP_INIT=y" in alone and "BR2_LINUX_KERNEL=y" not in alone
+    assert lines[lines.index("# kdump (kdumplayer)") + 1:] == [
+        x for x in alone if not x.startswith("#")]
+
+
+def test_validate_says_when_the_defconfig_needs_a_base() -> None:
+    legacy = REPO / "board-configs" / "legacy-x86_64-2.6.32.yaml"
+    result = run_cli("validate", "-q", legacy)
+    assert result.code == 0
+    assert "must be merged over qemu_x86_64_defconfig" in result.err
+    assert "must be merged" not in run_cli("validate", "-q", DEFAULT_BOARD).err
+
+
+def test_round_trip_comparison() -> None:
+    """`make buildroot-check` compares defconfig lines with the configured .config."""
+    from kdumplayer.generate.br_roundtrip import compare
+
+    defconfig = ('BR2_x86_64=y\n# BR2_TARGET_ROOTFS_TAR is not set\n\n# kdump (kdumplayer)\n'
+                 'BR2_PACKAGE_KDUMP_INIT=y\nBR2_ROOTFS_OVERLAY="a b"\n'
+                 '# BR2_PACKAGE_KEXEC is not set\n')
+    config = ('BR2_x86_64=y\nBR2_TARGET_ROOTFS_TAR=y\nBR2_ROOTFS_OVERLAY="a b"\n')
+    result = compare(defconfig, config)
+    assert (result.lines, result.kdump_lines) == (5, 3)
+    assert [(x.line, x.final, x.kdump) for x in result.lost] == [
+        (2, "BR2_TARGET_ROOTFS_TAR=y", False), (5, "(absent)", True)]
+    assert [x.text for x in result.kdump_lost] == ["BR2_PACKAGE_KDUMP_INIT=y"]
+    assert compare(defconfig, config, all_kdump=True).kdump_lines == 5
+
+
+def test_board_without_base_or_version_gets_kdump_only_and_advice() -> None:
+    """An arm64 U-Boot board naming neither a Buildroot defconfig nor a kernel version:
+    the kernel cannot be configured, generate and validate say to merge over a base."""
+    board = board_of(REPO / "board-configs" / "raspberrypi4-64.yaml")
+    board = dataclasses.replace(
+        board, kernel=dataclasses.replace(board.kernel, version=None),
+        buildroot=dataclasses.replace(board.buildroot, defconfig=None))
+    advice = buildroot.standalone_advice(board)
+    assert advice and "no kernel.version" in advice
+    assert "must be merged over your board's Buildroot defconfig" in advice
+    tree = buildroot.generate(board)
+    defconfig = text(tree, f"configs/{board.ident}_kdump_defconfig")
+    assert "BR2_LINUX_KERNEL=y" not in defconfig and "BR2_PACKAGE_KDUMP_INIT=y" in defconfig
+    assert "arch=arm64" in defconfig  # the mark check --buildroot reads
+    readme = text(tree, "README.md")
+    assert "merge_config.sh -m .config" in readme and "no kernel.version" in readme

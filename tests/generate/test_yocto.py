@@ -92,9 +92,16 @@ def test_layer_conf(case: tuple[Board, dict[str, str]]) -> None:
     assert conf[f"BBFILE_PRIORITY_{coll}"].isdigit()
     assert conf[f"LAYERVERSION_{coll}"].isdigit()
     assert conf[f"LAYERSERIES_COMPAT_{coll}"] == " ".join(board.yocto.releases)
-    meta_oe = board.dump.collector == "makedumpfile" and bool(
-        {"kirkstone", "scarthgap", "styhead"} & set(board.yocto.releases))
-    assert conf[f"LAYERDEPENDS_{coll}"] == ("core openembedded-layer" if meta_oe else "core")
+    old = sorted({"kirkstone", "scarthgap", "styhead"} & set(board.yocto.releases))
+    meta_oe = board.dump.collector == "makedumpfile" and bool(old)
+    assert re.search(rf'^LAYERDEPENDS_{re.escape(coll)} = "core"$', files["conf/layer.conf"], re.M)
+    dynamic_dep = re.findall(rf'^LAYERDEPENDS_{re.escape(coll)} \+= "(.*)"$',
+                             files["conf/layer.conf"], re.M)
+    assert bool(dynamic_dep) == meta_oe
+    if meta_oe:
+        # meta-oe only when the oe-core parsed is one of those releases.
+        (expr,) = dynamic_dep
+        assert "LAYERSERIES_CORENAMES" in expr and f"'{' '.join(old)}'" in expr
     collection = BSP_KERNELS.get(board.kernel.recipe)
     dynamic = (f"{collection}:${{LAYERDIR}}/dynamic-layers/{collection}/recipes-*/*/*.bbappend"
                if collection else None)
@@ -238,7 +245,8 @@ def test_kas(case: tuple[Board, dict[str, str]]) -> None:
     release = board.yocto.releases[0]
     assert repos["openembedded-core"]["branch"] == release
     assert repos["bitbake"]["branch"] == yocto.facts()["releases"][release]["bitbake"]
-    needs_oe = "openembedded-layer" in files["conf/layer.conf"]
+    needs_oe = board.dump.collector == "makedumpfile" and release in (
+        "kirkstone", "scarthgap", "styhead")
     assert ("meta-openembedded" in repos) == needs_oe
     assert 'DISTRO_FEATURES:append = " kdump"' in kas["local_conf_header"]["kdump"]
 
@@ -361,3 +369,34 @@ def test_same_layout_as_the_qemu_proof(case: tuple[Board, dict[str, str]]) -> No
         assert {p: t for p, t in layer.items() if p in shared} == {
             p: t for p, t in booted.items() if p in shared}
         assert len(shared & set(layer)) == 2
+
+
+# (LAYERSERIES_CORENAMES of the oe-core parsed, the layer's dependencies) for a
+# board claiming scarthgap to wrynose with makedumpfile: meta-oe only where
+# oe-core does not ship makedumpfile.
+CORENAMES = [("scarthgap", "core openembedded-layer"), ("styhead", "core openembedded-layer"),
+             ("walnascar", "core"), ("whinlatter", "core"), ("wrynose", "core"), (None, "core")]
+
+
+@pytest.mark.parametrize(("corenames", "expected"), CORENAMES)
+def test_layerdepends_follow_the_release(corenames: str | None, expected: str) -> None:
+    """Evaluate layer.conf's LAYERDEPENDS the way bitbake does (bb.utils.filter over
+    LAYERSERIES_CORENAMES), for each release the layer is parsed with."""
+    board = load_board(Path(__file__).resolve().parents[2] / "board-configs" / "qemu-x86_64.yaml")
+    text = yocto.generate(board)["conf/layer.conf"].content.decode()
+    coll = board.yocto.layer.removeprefix("meta-")
+    values = {"LAYERSERIES_CORENAMES": corenames}
+
+    def bb_filter(var: str, checkvalues: str, d: object) -> str:  # bb.utils.filter
+        present = (values[var] or "").split()
+        return " ".join(v for v in checkvalues.split() if v in present)
+
+    deps = []
+    for value in re.findall(rf'^LAYERDEPENDS_{re.escape(coll)} \+?= "(.*)"$', text, re.M):
+        for expr in re.findall(r"\$\{@(.*?)\}", value):
+            code = expr.replace("bb.utils.filter", "bb_filter")
+            result = eval(code, {"bb_filter": bb_filter, "d": None})
+            value = value.replace("${@" + expr + "}", result)
+        deps += value.split()
+    assert " ".join(deps) == expected
+
