@@ -76,9 +76,9 @@ def parse_config_text(text: str, file: str) -> list[Assignment]:
                 file=file,
                 line=number,
             )
+        # An empty value is what the C tools write for an int/hex symbol without one
+        # (before 6.8); they read it back as "no value", and so does evaluation.
         raw = match.group(2).strip()
-        if raw == "":
-            raise UserError(f"CONFIG_{match.group(1)} has no value", file=file, line=number)
         result.append(Assignment(match.group(1), _unquote(raw, file, number), file, number, raw))
     return result
 
