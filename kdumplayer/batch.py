@@ -63,6 +63,7 @@ class Job:
     fallback: Location | None = None  # where to add a missing setting (a fragment)
     notes: tuple[str, ...] = ()
     fix: bool = False  # also compute the fix fragment
+    static: bool = False  # no kernel tree: the config's own values, not evaluated
 
     @property
     def key(self) -> tuple[str, str, str | None]:

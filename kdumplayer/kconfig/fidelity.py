@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kdumplayer.arch import all_arches, get_arch
+from kdumplayer.errors import UserError
 from kdumplayer.kconfig.configfile import parse_config_text
 from kdumplayer.kconfig.evaluate import Base
 from kdumplayer.kconfig.targets import arch_targets
@@ -184,7 +185,7 @@ def run_case(tree: KconfigTree, case: Case, work: Path, c_only: bool = False) ->
     frag.write_text(text, encoding="utf-8")
     try:
         theirs, c_seconds, cached = c_values_cached(tree, case.base, text, work)
-    except RuntimeError as exc:
+    except (RuntimeError, OSError, UserError) as exc:
         return CaseResult(case, tree.version, 0, [], {}, {}, 0.0, 0.0, False, str(exc)[:2000])
     if c_only:
         return CaseResult(case, tree.version, len(theirs), [], {}, theirs, 0.0, c_seconds, cached)
