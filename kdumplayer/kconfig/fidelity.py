@@ -2,7 +2,9 @@
 
 One case is (kernel tree, arch, base): every defconfig of the arch, every
 config target its arch Makefile defines (riscv rv32_defconfig, arm
-multi_v7_lpae_defconfig, arm64 virtconfig), tinyconfig and allnoconfig. Each
+multi_v7_lpae_defconfig, arm64 virtconfig), the default defconfig followed by
+each of the arch's X.config merge targets (`make defconfig kvm_guest.config`),
+tinyconfig and allnoconfig. Each
 gets the kdump fragment of kdumplayer.fragment.fragment_for(arch, version).
 
 The C side is what a developer runs: `make BASE`, `merge_config.sh -m .config
@@ -58,7 +60,11 @@ def cases_for(tree: KconfigTree, version: str, sample: bool = False) -> list[Cas
                                                                        "tinyconfig")]
     names = [n for n in tree.defconfigs() if _defconfig_arch(n, arch.srcarch) == arch.name]
     names += [t for t in arch_targets(tree.root, arch.srcarch) if t not in names]
-    bases = [*sorted(set(names)), "tinyconfig", "allnoconfig"]
+    # `make DEFAULT X.config` for the arch's own merge fragments (kvm_guest, lpae, virt...)
+    default = default_defconfig(tree)
+    merges = [f"{default} {p.name}"
+              for p in sorted((tree.root / "arch" / arch.srcarch / "configs").glob("*.config"))]
+    bases = [*sorted(set(names)), *merges, "tinyconfig", "allnoconfig"]
     return [Case(version, arch.name, b) for b in bases]
 
 
