@@ -19,7 +19,7 @@ APT_PACKAGES := python3-venv make gcc libc6-dev flex bison bc libelf-dev libssl-
 	shellcheck grub-common u-boot-tools \
 	linux-source-6.1 linux-source-6.12
 
-.PHONY: all deps venv demo test lint bench e2e clean
+.PHONY: all deps venv demo test lint bench e2e fidelity clean
 
 all: test
 
@@ -89,6 +89,13 @@ bench: deps venv
 
 e2e: deps venv
 	$(PY) -m pytest -m slow -v
+
+# kdumplayer against the kernel's own C kconfig on every defconfig, config target,
+# tinyconfig and allnoconfig of x86_64, i386, arm64, arm, riscv64, for 6.1, 6.12 and
+# Debian's newest series; long (the C side is ~4 s a case), so not part of `make test`.
+# JSON lines in out/fidelity.jsonl, a summary table on stdout, exit 1 on any difference.
+fidelity: deps venv
+	nice $(PY) benchmarks/fidelity.py --output out/fidelity.jsonl
 
 clean:
 	rm -rf $(VENV) out build .pytest_cache .ruff_cache .mypy_cache
