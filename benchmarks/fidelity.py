@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import tempfile
 import time
-from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 from kdumplayer import debian
 from kdumplayer.kconfig import fidelity
@@ -29,6 +30,43 @@ def sources(versions: list[str]) -> dict[str, Path]:
     return found
 
 
+def summary(records: list[dict[str, Any]]) -> tuple[list[str], bool]:
+    """The table of JSON-line records, per kernel and arch; and whether all agreed."""
+    rows: dict[tuple[str, str], list[float]] = {}
+    for r in records:
+        row = rows.setdefault((r["kernel"], r["arch"]), [0, 0, 0, 0, 0.0, 0.0, 0])
+        row[0] += 1
+        row[1] += bool(r["differences"])
+        row[2] += len(r["differences"])
+        row[3] += r["error"] is not None
+        row[4] += r["kdumplayer_seconds"]
+        row[5] += r["c_seconds"]
+        row[6] += r["symbols"]
+    head = (f"{'kernel':<9} {'arch':<8} {'cases':>5} {'differ':>6} {'symbols':>7} "
+            f"{'errors':>6} {'kdumplayer s':>12} {'C s':>8} {'compared':>9}")
+    lines = [head]
+    total = [0, 0, 0, 0, 0.0, 0.0, 0]
+    for (kernel, arch), row in sorted(rows.items(), key=lambda kv: (
+            tuple(int(p) for p in kv[0][0].split(".")[:3]), kv[0][1])):
+        lines.append(f"{kernel:<9} {arch:<8} {row[0]:>5} {row[1]:>6} {row[2]:>7} {row[3]:>6} "
+                     f"{row[4]:>12.1f} {row[5]:>8.1f} {row[6]:>9}")
+        total = [a + b for a, b in zip(total, row, strict=True)]
+    lines.append(f"{'total':<9} {'':<8} {total[0]:>5} {total[1]:>6} {total[2]:>7} "
+                 f"{total[3]:>6} {total[4]:>12.1f} {total[5]:>8.1f} {total[6]:>9}")
+    lines.append("(differ: cases with a differing symbol; symbols: differing symbols; "
+                 "compared: .config symbols compared; s: CPU-bound wall seconds of each side)")
+    return lines, total[1] == 0 and total[3] == 0
+
+
+def read_records(paths: list[str]) -> list[dict[str, Any]]:
+    seen: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for path in paths:
+        for line in Path(path).read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            seen[(record["kernel"], record["arch"], record["base"])] = record  # later wins
+    return list(seen.values())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--versions", default="6.1,6.12,newest",
@@ -40,47 +78,44 @@ def main() -> int:
                         help="per version and arch: the default defconfig and tinyconfig only")
     parser.add_argument("--c-only", action="store_true",
                         help="only compute (and cache) the C side")
+    parser.add_argument("--cached-only", action="store_true",
+                        help="only the cases whose C side has already run (and is cached)")
+    parser.add_argument("--summary", nargs="+", metavar="JSONL",
+                        help="print the table of earlier runs' JSON lines and exit")
     args = parser.parse_args()
+    if args.summary:
+        lines, agreed = summary(read_records(args.summary))
+        print("\n".join(lines))
+        return 0 if agreed else 1
     trees = sources(args.versions.split(","))
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
-    totals: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0, 0, 0.0, 0.0, 0, 0])
-    kernels: dict[str, str] = {}
-    failed = False
+    records: list[dict[str, Any]] = []
     start = time.monotonic()
-    with out.open("w", encoding="utf-8") as handle, tempfile.TemporaryDirectory() as tmp:
-        results = fidelity.sweep(trees, tuple(args.arches.split(",")), Path(tmp),
-                                 sample=args.sample, c_only=args.c_only)
-        for result in results:
-            record = result.record()
-            handle.write(json.dumps(record, sort_keys=True) + "\n")
-            handle.flush()
-            row = totals[(result.case.version, result.case.arch)]
-            kernels[result.case.version] = result.kernel
-            row[0] += 1
-            row[1] += bool(result.differing)
-            row[2] += len(result.differing)
-            row[3] += result.ours_seconds
-            row[4] += result.c_seconds
-            row[5] += result.c_cached
-            row[6] += result.error is not None
-            if result.differing or result.error:
-                failed = True
-                what = result.error.splitlines()[0] if result.error else ", ".join(
-                    f"{s} ours={result.ours.get(s)} C={result.theirs.get(s)}"
-                    for s in result.differing[:5])
-                print(f"DIFF {result.case.name}: {what}", file=sys.stderr, flush=True)
-    print(f"{'kernel':<10} {'arch':<8} {'cases':>5} {'differ':>6} {'symbols':>7} "
-          f"{'errors':>6} {'kdumplayer s':>12} {'C s':>8} {'C cached':>8}")
-    sums = [0, 0, 0, 0.0, 0.0, 0, 0]
-    for (version, arch), row in totals.items():
-        print(f"{kernels[version]:<10} {arch:<8} {row[0]:>5} {row[1]:>6} {row[2]:>7} "
-              f"{row[6]:>6} {row[3]:>12.1f} {row[4]:>8.1f} {row[5]:>8}")
-        sums = [a + b for a, b in zip(sums, row, strict=True)]
-    print(f"{'total':<10} {'':<8} {sums[0]:>5} {sums[1]:>6} {sums[2]:>7} {sums[6]:>6} "
-          f"{sums[3]:>12.1f} {sums[4]:>8.1f} {sums[5]:>8}")
+    complete = False
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # a stopped sweep still sums up
+    try:
+        with out.open("w", encoding="utf-8") as handle, tempfile.TemporaryDirectory() as tmp:
+            for result in fidelity.sweep(trees, tuple(args.arches.split(",")), Path(tmp),
+                                         sample=args.sample, c_only=args.c_only,
+                                         cached_only=args.cached_only):
+                record = result.record()
+                records.append(record)
+                handle.write(json.dumps(record, sort_keys=True) + "\n")
+                handle.flush()
+                if result.differing or result.error:
+                    what = result.error.splitlines()[0] if result.error else ", ".join(
+                        f"{s} ours={result.ours.get(s)} C={result.theirs.get(s)}"
+                        for s in result.differing[:5])
+                    print(f"DIFF {result.case.name}: {what}", file=sys.stderr, flush=True)
+        complete = True
+    except KeyboardInterrupt:
+        print("fidelity: stopped before the end; the table covers the cases that ran",
+              file=sys.stderr)
+    lines, agreed = summary(records)
+    print("\n".join(lines))
     print(f"wall time {time.monotonic() - start:.0f} s; JSON lines: {out}")
-    return 1 if failed else 0
+    return 0 if agreed and complete else 1
 
 
 if __name__ == "__main__":

@@ -124,8 +124,12 @@ def config_values(text: str, name: str) -> dict[str, str]:
     return {a.symbol: a.value if a.value == "n" else a.raw for a in parse_config_text(text, name)}
 
 
-def c_values_cached(tree: KconfigTree, base: str, fragment_text: str,
-                    work: Path) -> tuple[dict[str, str], float, bool]:
+class NotCached(Exception):
+    """The C side of a case has not run yet (and the caller asked not to run it)."""
+
+
+def c_values_cached(tree: KconfigTree, base: str, fragment_text: str, work: Path,
+                    cached_only: bool = False) -> tuple[dict[str, str], float, bool]:
     """(values, C seconds, from cache) for a case; computed once per input."""
     key = hashlib.sha256("\n".join(
         [_C_FORMAT, tree.root.name, tree.arch.name, base, fragment_text]).encode()).hexdigest()
@@ -134,7 +138,8 @@ def c_values_cached(tree: KconfigTree, base: str, fragment_text: str,
         data = json.loads(memo.read_text(encoding="utf-8"))
         return data["values"], float(data["seconds"]), True
     except (OSError, ValueError, KeyError):
-        pass
+        if cached_only:
+            raise NotCached(base) from None
     frag = work / "kdump.cfg"
     frag.write_text(fragment_text, encoding="utf-8")
     start = time.monotonic()
@@ -182,7 +187,9 @@ class CaseResult:
         }
 
 
-def run_case(tree: KconfigTree, case: Case, work: Path, c_only: bool = False) -> CaseResult:
+def run_case(tree: KconfigTree, case: Case, work: Path, c_only: bool = False,
+             cached_only: bool = False) -> CaseResult:
+    """One case; NotCached when cached_only and its C side has not run yet."""
     from kdumplayer.fragment import fragment_for
 
     work.mkdir(parents=True, exist_ok=True)
@@ -190,7 +197,7 @@ def run_case(tree: KconfigTree, case: Case, work: Path, c_only: bool = False) ->
     frag = work / "kdump.cfg"
     frag.write_text(text, encoding="utf-8")
     try:
-        theirs, c_seconds, cached = c_values_cached(tree, case.base, text, work)
+        theirs, c_seconds, cached = c_values_cached(tree, case.base, text, work, cached_only)
     except (RuntimeError, OSError, UserError) as exc:
         return CaseResult(case, tree.version, 0, [], {}, {}, 0.0, 0.0, False, str(exc)[:2000])
     if c_only:
@@ -203,11 +210,16 @@ def run_case(tree: KconfigTree, case: Case, work: Path, c_only: bool = False) ->
 
 
 def sweep(sources: dict[str, Path], arches: tuple[str, ...], work: Path, sample: bool = False,
-          c_only: bool = False) -> Iterator[CaseResult]:
-    """Every case of every (version, arch), in order."""
+          c_only: bool = False, cached_only: bool = False) -> Iterator[CaseResult]:
+    """Every case of every (version, arch), in order (cached_only: those whose C side
+    has already run)."""
     for version, src in sources.items():
         for arch in arches:
             tree = KconfigTree.load(src, get_arch(arch))
             for case in cases_for(tree, version, sample):
-                yield run_case(tree, case, work / re.sub(r"[^A-Za-z0-9_.-]", "_", case.name),
-                               c_only)
+                try:
+                    yield run_case(tree, case,
+                                   work / re.sub(r"[^A-Za-z0-9_.-]", "_", case.name),
+                                   c_only, cached_only)
+                except NotCached:
+                    continue
