@@ -157,3 +157,31 @@ def test_synthetic_allnoconfig_matches_c_conf(real_tree, tmp_path: Path, version
     tree = KconfigTree.load(DATA / tree_dir, "x86_64", cache=False)
     ours = tree.evaluate(Base.allnoconfig()).values
     assert ours == c_olddefconfig(conf, DATA / tree_dir, "", tmp_path / "c", "allnoconfig")
+
+
+# The version rules behind the regressions above, on a small tree, against the C conf of
+# each version: (conf of, tree, symbols the C tools give these values).
+RULES = [
+    ("6.1", "rules-6.1", {"IMPLIED": "m", "IMPLIED_HIDDEN": "m"}),
+    ("6.12", "rules-6.12", {"IMPLIED": "m", "PHYS": "0x0", "COUNT": "0", "SPLIT_3G": "y",
+                            "SPLIT_2G": "n"}),
+    (NEWEST, "rules-6.12", {"IMPLIED": "m", "PHYS": "0x0", "COUNT": "0", "SPLIT_3G": "y"}),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("version", "tree_dir", "expected"), RULES)
+def test_version_rules_match_c_conf(real_tree, tmp_path: Path, version: str, tree_dir: str,
+                                    expected: dict[str, str]) -> None:
+    from kdumplayer.kconfig import KconfigTree
+    from tests.kconfig.conftest import DATA, c_conf, c_olddefconfig
+
+    config = "CONFIG_MODULES=y\nCONFIG_ROOT=y\nCONFIG_IMPLIED=m\n"
+    start = tmp_path / "start.config"
+    start.write_text(config)
+    ours = KconfigTree.load(DATA / tree_dir, "x86_64", cache=False).evaluate(
+        Base.config(start)).values
+    theirs = c_olddefconfig(c_conf(real_tree(version, "x86_64")), DATA / tree_dir, config,
+                            tmp_path / "c")
+    assert ours == theirs
+    assert {k: theirs.get(k) for k in expected} == expected
