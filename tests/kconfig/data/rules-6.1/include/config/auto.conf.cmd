@@ -1,7 +1,0 @@
-deps_config := \
-	Kconfig \
-
-include/config/auto.conf: $(deps_config)
-
-
-$(deps_config): ;
