@@ -118,6 +118,7 @@ BAD = {
     "not-utf8.config": (None, "not a kernel config: not text"),
     "empty.config": (None, "not a kernel config: empty"),
     "other-arch.config": (3, "its header names arch 'powerpc'"),
+    "riscv32.config": (3, "a 32-bit riscv config: kdumplayer supports riscv64"),
     "garbage-line.config": (6, "not an assignment"),
     "truncated.gz": (None, "corrupt or truncated gzip data"),
 }
