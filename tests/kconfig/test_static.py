@@ -164,3 +164,24 @@ def test_header_of_another_version_is_said(tarball: str, note: str | None) -> No
         (line,) = notes
         assert note in line
         assert "of its symbols are not defined in this kernel and were dropped (" in line
+
+
+def test_several_configs_each_on_its_header() -> None:
+    paths = sorted(CONFIGS.glob("*.config"))
+    result = run_cli("check", *paths)
+    assert result.code == 1
+    rows = {line.split()[0]: line.split()[1:4] for line in result.out.splitlines()
+            if line.startswith(tuple(str(p) for p in paths))}
+    assert rows[str(CONFIGS / "6.1-arm64-tinyconfig-kdump.config")] == ["arm64", "met", "11/11"]
+    assert rows[str(CONFIGS / "6.12-x86_64-tinyconfig.config")][:2] == ["x86_64", "unmet"]
+
+
+def test_against_a_fragment(tmp_path: Path) -> None:
+    wanted = tmp_path / "wanted.cfg"
+    wanted.write_text("CONFIG_KEXEC=y\n# CONFIG_MODULES is not set\nCONFIG_HZ=1000\n")
+    result = run_cli("check", "--config", CONFIGS / "6.12-x86_64-tinyconfig-kdump.config",
+                     "--against", wanted)
+    assert result.code == 1
+    assert "ok   KEXEC: requested y, final y" in result.out
+    assert "ok   MODULES: requested n, final n" in result.out
+    assert "FAIL HZ: requested 1000, final 250" in result.out
