@@ -50,8 +50,8 @@ if TYPE_CHECKING:
 
 NEW_CHOICE_SINCE = (6, 11)
 IMPLY_M_SINCE = (5, 7)  # symbols implied by y may be m (ImpliedMSymbol)
-ZERO_DEFAULT_SINCE = (6, 8)  # int/hex without a value are 0/0x0 (ZeroDefaultSymbol)
-_BASE_FORMAT = "b3"  # bump when evaluation semantics change: invalidates cached bases
+INT_HEX_RULES_SINCE = (6, 8)  # int/hex: 0/0x0 without a value, clamped user values
+_BASE_FORMAT = "b4"  # bump when evaluation semantics change: invalidates cached bases
 
 
 @dataclass(frozen=True)
@@ -219,23 +219,52 @@ class ImpliedMSymbol(ImpliedSymbol):
         return (0, 1, 2) if vis == 2 else (0, 1)
 
 
-class ZeroDefaultSymbol(kconfiglib.Symbol):
-    """An int or hex symbol the 6.8+ way: with no value at all it is 0 or 0x0.
+class IntHexSymbol(kconfiglib.Symbol):
+    """An int or hex symbol the 6.8+ way.
 
     From 6.8 (kconfig: default to zero if int/hex symbol lacks default property)
-    the C tools write `CONFIG_X=0x0` where older ones wrote `CONFIG_X=`.
+    one with no value at all is 0 / 0x0, where older C tools wrote `CONFIG_X=`;
+    and (kconfig: do not clear SYMBOL_DEF_USER when the value is out of range) a
+    user value outside the active range is clamped to the nearer bound, where
+    older ones (and kconfiglib) fell back to the defaults.
     """
 
     __slots__ = ()
 
     @property
     def str_value(self) -> str:
+        me: Any = self  # kconfiglib's slots are untyped
+        if me._cached_str_val is not None:
+            return me._cached_str_val  # type: ignore[no-any-return]
         value: str = kconfiglib.Symbol.str_value.fget(self)  # type: ignore[attr-defined]
-        if value == "" and self.orig_type in (kconfiglib.INT, kconfiglib.HEX):
+        clamped = self._clamped_user_value()
+        if clamped is not None:
+            value = clamped
+        elif value == "":
             value = "0" if self.orig_type is kconfiglib.INT else "0x0"
-            me: Any = self
-            me._cached_str_val = value
+        me._cached_str_val = value
         return value
+
+    def _clamped_user_value(self) -> str | None:
+        """The range bound C's sym_validate_range puts in place of an out-of-range
+        user value; None when there is no user value or it is in range."""
+        user = self.user_value
+        if not user or not self.visibility:
+            return None
+        base = 10 if self.orig_type is kconfiglib.INT else 16
+        for low, high, cond in self.ranges:
+            if not kconfiglib.expr_value(cond):
+                continue
+            try:
+                number = int(user, base)
+                if number < int(low.str_value, base):
+                    return str(low.str_value)
+                if number > int(high.str_value, base):
+                    return str(high.str_value)
+            except ValueError:
+                return None
+            return None
+        return None
 
 
 class ChoiceState:
@@ -273,8 +302,8 @@ def prepare(tree: KconfigTree) -> None:
         if (sym.weak_rev_dep is not kconf.n and sym.choice is None
                 and sym.orig_type in (kconfiglib.BOOL, kconfiglib.TRISTATE)):
             sym.__class__ = implied
-        elif sym.orig_type in (kconfiglib.INT, kconfiglib.HEX) and version >= ZERO_DEFAULT_SINCE:
-            sym.__class__ = ZeroDefaultSymbol
+        elif sym.orig_type in (kconfiglib.INT, kconfiglib.HEX) and version >= INT_HEX_RULES_SINCE:
+            sym.__class__ = IntHexSymbol
     if tree.version_tuple >= NEW_CHOICE_SINCE:
         for choice in kconf.unique_choices:
             choice.__class__ = PriorityChoice
