@@ -188,3 +188,24 @@ def test_version_rules_match_c_conf(real_tree, tmp_path: Path, version: str, tre
                             tmp_path / "c")
     assert ours == theirs
     assert {k: theirs.get(k) for k in expected} == expected
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("usb", ["n", "m", "y"])
+@pytest.mark.parametrize("gadget", ["n", "m", "y"])
+@pytest.mark.parametrize("z", ["n", "y"])
+def test_depends_if_matches_newest_c_conf(real_tree, tmp_path: Path, usb: str, gadget: str,
+                                          z: str) -> None:
+    """`depends on X if Y` with m values (7.3 arm footbridge_defconfig: USB=m, USB_GADGET=n)."""
+    from kdumplayer.kconfig import KconfigTree
+    from tests.kconfig.conftest import DATA, c_conf, c_olddefconfig
+
+    config = (f"CONFIG_MODULES=y\nCONFIG_USB={usb}\nCONFIG_USB_GADGET={gadget}\nCONFIG_Z={z}\n"
+              "CONFIG_DUAL=m\nCONFIG_COMPOUND=m\nCONFIG_NEGATED_OR=m\n")
+    start = tmp_path / "start.config"
+    start.write_text(config)
+    tree_dir = DATA / "compat" / "depends-if-7"
+    ours = KconfigTree.load(tree_dir, "x86_64", cache=False).evaluate(Base.config(start)).values
+    theirs = c_olddefconfig(c_conf(real_tree(NEWEST, "x86_64")), tree_dir, config,
+                            tmp_path / "c")
+    assert ours == theirs
