@@ -30,7 +30,7 @@ def run(real_tree, tmp_path: Path, version: str, arch: str, base: str) -> fideli
     shown = [f"{k}: kdumplayer={result.ours.get(k)} C={result.theirs.get(k)}"
              for k in result.differing[:20]]
     assert result.differing == [], "\n".join(shown)
-    assert result.symbols > 800  # a real .config, not an empty comparison
+    assert result.symbols > 500  # a real .config (tinyconfig arm: ~670), not an empty one
     return result
 
 
