@@ -45,7 +45,8 @@ def test_sample_same_config_as_c_kconfig(real_tree, tmp_path: Path, version: str
     tree = real_tree(version, arch)
     base = fidelity.default_defconfig(tree) if which == "defconfig" else which
     result = run(real_tree, tmp_path, version, arch, base)
-    assert result.ours["KEXEC"] == result.theirs["KEXEC"] == "y"  # the fragment took effect
+    if which == "defconfig":  # the fragment took effect (arm's tinyconfig has no MMU: no kexec)
+        assert result.ours["KEXEC"] == result.theirs["KEXEC"] == "y"
 
 
 # The differences a sweep once found, each with the symbol that differed and the value
