@@ -23,7 +23,7 @@ APT_PACKAGES := python3-venv make gcc libc6-dev flex bison bc libelf-dev libssl-
 	shellcheck grub-common u-boot-tools mmdebstrap \
 	linux-source-6.1 linux-source-6.12
 
-.PHONY: all deps venv demo test lint docs bench e2e hostile-sweep verify-all buildroot-check yocto-check-layer clean
+.PHONY: all deps venv demo test lint docs bench e2e hostile-sweep verify-all buildroot-check yocto-check-layer fidelity clean
 
 all: test
 
@@ -139,6 +139,13 @@ verify-all: deps venv
 		echo "== verify --all under $$init"; \
 		$(KDUMPLAYER) verify --all --rtc-crashes 12 --init $$init $(BOARD) || exit 1; \
 	done
+
+# kdumplayer against the kernel's own C kconfig on every defconfig, config target,
+# tinyconfig and allnoconfig of x86_64, i386, arm64, arm, riscv64, for 6.1, 6.12 and
+# Debian's newest series; long (the C side is ~4 s a case), so not part of `make test`.
+# JSON lines in out/fidelity.jsonl, a summary table on stdout, exit 1 on any difference.
+fidelity: deps venv
+	nice $(PY) benchmarks/fidelity.py --output out/fidelity.jsonl
 
 clean:
 	rm -rf $(VENV) out build .pytest_cache .ruff_cache .mypy_cache

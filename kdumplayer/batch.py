@@ -64,6 +64,7 @@ class Job:
     notes: tuple[str, ...] = ()
     fix: bool = False  # also compute the fix fragment
     error: str | None = None  # why this config cannot be evaluated (reported, not checked)
+    static: bool = False  # no kernel tree: the config's own values, not evaluated
 
     @property
     def key(self) -> tuple[str, str, str | None]:

@@ -129,7 +129,34 @@ def build(args: argparse.Namespace) -> list[Job]:
     return config_jobs(args, sources, inputs)
 
 
+def static_job(args: argparse.Namespace, path: str) -> Job:
+    """A kernel-written .config (or /proc/config.gz) checked without a kernel tree."""
+    from kdumplayer.kconfig import static
+
+    for option, given in (("--fragment", args.fragment), ("--fix", args.fix),
+                          ("--toolchain", args.toolchain)):
+        if given:
+            raise UserError(f"{option} needs --kernel-src (without a kernel tree only the "
+                            "values of the config itself are checked)", key=option)
+    config = static.load(Path(path), args.arch)  # bad files fail here, before any check
+    return Job(
+        name=path,
+        kind="kernel",
+        source="",
+        arch=config.arch.name,
+        base=Base("config", path),
+        anchor=Location(path),
+        fallback=Location(path),
+        against=_against(args),
+        static=True,
+        notes=(f"Linux {config.version}, {config.arch.name}: from the config's header "
+               f"(line {config.header.line})",),
+    )
+
+
 def single_job(args: argparse.Namespace, sources: Sources, word: str | None) -> Job:
+    if args.config and not sources.items:
+        return static_job(args, _existing(args.config, "--config"))
     if args.config:
         base = Base("config", _existing(args.config, "--config"))
         anchor: Location | None = Location(base.value or "")
@@ -238,6 +265,8 @@ def _infer_arch(path: Path) -> str | None:
 
 
 def config_jobs(args: argparse.Namespace, sources: Sources, patterns: list[str]) -> list[Job]:
+    if not sources.items:  # no tree: each kernel-written .config on its own values
+        return [static_job(args, str(path)) for path in expand(patterns)]
     source = sources.default()
     roots = []
     if Path(source).is_dir():

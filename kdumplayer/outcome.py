@@ -110,6 +110,8 @@ def _location(
 def check(tree: KconfigTree | None, job: Job, *, started: float | None = None) -> ConfigOutcome:
     """Check one job against a parsed tree."""
     start = time.perf_counter() if started is None else started
+    if job.static:
+        return static_check(job, start)
     if tree is None or not job.source:  # a Buildroot defconfig without a kernel: side checks
         return ConfigOutcome(
             name=job.name,
@@ -167,4 +169,42 @@ def check(tree: KconfigTree | None, job: Job, *, started: float | None = None) -
         seconds=time.perf_counter() - start,
         notes=job.notes + result.notes,
         fix=fix_text,
+    )
+
+
+def static_check(job: Job, start: float) -> ConfigOutcome:
+    """A .config checked without a kernel tree (kdumplayer.kconfig.static)."""
+    from kdumplayer.kconfig import static
+
+    config = static.load(Path(job.base.value or ""), job.arch)
+    reqs = against_requirements(job.against) if job.against else None
+    result = static.check(config, reqs, job.board)
+    outcomes = tuple(
+        RequirementOutcome(
+            symbol=item.symbol,
+            requested=item.wanted,
+            final=item.final,
+            met=item.met,
+            status=item.status.value,
+            reason=item.requirement.reason,
+            why=item.why(),
+            location=None if item.met else (
+                Location(item.requested.file, item.requested.line) if item.requested
+                else job.fallback),
+            details=item.explanation.to_dict() if item.explanation else {},
+        )
+        for item in result.items
+    )
+    return ConfigOutcome(
+        name=job.name,
+        kind=job.kind,
+        arch=config.arch.name,
+        source="",
+        kernel_version=config.version,
+        toolchain="no kernel tree",
+        base=str(job.base),
+        requirements=outcomes,
+        anchor=job.anchor,
+        seconds=time.perf_counter() - start,
+        notes=job.notes + result.notes,
     )

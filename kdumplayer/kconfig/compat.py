@@ -15,8 +15,9 @@ The rewrites (each keeps the line count; see tests/kconfig/data/compat/):
 - `transitional` (6.18+) -> a prompt, so the symbol takes its value from the
   old .config like the C tools do; the names are recorded so evaluation leaves
   them out of the written .config (the C tools never write them);
-- `depends on X if Y` (7.x) -> `depends on (X) || <Y is n>`, the C parser's
-  own translation (X || (Y = n)), with `Y is n` spelled out for expressions;
+- `depends on X if Y` (7.x) -> `depends on (X) || <Y = n>`, the C parser's
+  own translation (menu_add_dep: X || (Y = n), with expr_trans_compare's
+  rules for `Y = n` when Y is an expression);
 - a stray `;` ending a property line (2.6.32 drivers/hwmon/Kconfig:319),
   which the C lexer ignores with a warning.
 
@@ -133,22 +134,24 @@ class _Expr:
         return ("sym", left)
 
 
-def _is(node: tuple, value: str) -> str:
-    """Kconfig text that is y exactly when `node` evaluates to `value` (y or n)."""
-    other = "y" if value == "n" else "n"
+def _compare(node: tuple, equal: bool, value: str) -> str:
+    """`node = value` (equal) or `node != value`, rewritten the way the C parser's
+    expr_trans_compare() does it: a NOT flips the comparison instead of negating a
+    tristate, so `!Y = n` is `Y != n` (y when Y is m), not `Y = y`."""
     kind = node[0]
     if kind == "sym":
-        return f"{node[1]} = {value}"
-    if kind == "cmp":  # comparisons are y or n, never m
-        return f"({node[1]})" if value == "y" else f"!({node[1]})"
+        return f"{node[1]} {'=' if equal else '!='} {value}"
     if kind == "not":
-        return _is(node[1], other)
+        return _compare(node[1], not equal, value)
+    if kind == "cmp":  # a comparison is y or n: `= y` keeps it, `= n` negates it
+        return f"({node[1]})" if equal == (value == "y") else f"!({node[1]})"
     joiner = " && " if (kind == "and") == (value == "y") else " || "
-    return f"({_is(node[1], value)}{joiner}{_is(node[2], value)})"
+    text = f"({_compare(node[1], True, value)}{joiner}{_compare(node[2], True, value)})"
+    return text if equal else f"!{text}"
 
 
 def rewrite_depends_if(dep: str) -> str | None:
-    """`X if Y` -> `(X) || (Y = n)` with Y = n spelled out; None if there is no `if`."""
+    """`X if Y` -> `(X) || (Y = n)`, as menu_add_dep() builds it; None without an `if`."""
     parts = _split_if(_tokens(dep))
     if parts is None:
         return None
@@ -159,7 +162,7 @@ def rewrite_depends_if(dep: str) -> str | None:
         condition = _Expr(guard).parse()
     except (ValueError, IndexError):
         return None  # leave it to kconfiglib to report the line
-    return f"({' '.join(cond)}) || {_is(condition, 'n')}"
+    return f"({' '.join(cond)}) || {_compare(condition, True, 'n')}"
 
 
 def rewrite(text: str, filename: str, log: CompatLog) -> str:

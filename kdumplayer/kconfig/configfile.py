@@ -9,12 +9,19 @@ fragment that does not do what its author thinks.
 
 from __future__ import annotations
 
+import gzip
+import io
 import re
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from kdumplayer.errors import UserError
 
+_HEADER = re.compile(r"^# Linux/([A-Za-z0-9_]+) (\d+\.\d+\S*) Kernel Configuration\s*$", re.M)
+_HEADER_LINES = 8  # conf writes it on line 3; allow a few lines of other comments
+_GZIP_MAGIC = b"\x1f\x8b"
+_MAX_BYTES = 64 << 20  # a .config is well under 1 MiB; refuse to inflate anything huge
 _SET = re.compile(r"^CONFIG_([A-Za-z0-9_]+)=(.*)$")
 _UNSET = re.compile(r"^# CONFIG_([A-Za-z0-9_]+) is not set\s*$")
 
@@ -76,21 +83,69 @@ def parse_config_text(text: str, file: str) -> list[Assignment]:
                 file=file,
                 line=number,
             )
+        # An empty value is what the C tools write for an int/hex symbol without one
+        # (before 6.8); they read it back as "no value", and so does evaluation.
         raw = match.group(2).strip()
-        if raw == "":
-            raise UserError(f"CONFIG_{match.group(1)} has no value", file=file, line=number)
         result.append(Assignment(match.group(1), _unquote(raw, file, number), file, number, raw))
     return result
 
 
 def read_config(path: Path, shown: str | None = None) -> list[Assignment]:
-    """The assignments in a config file; UserError if it cannot be read."""
+    """The assignments in a config file (plain or gzip'd); UserError if it cannot be read."""
     name = shown or str(path)
+    return parse_config_text(read_text(path, name), name)
+
+
+@dataclass(frozen=True)
+class Header:
+    arch: str  # as written: x86, arm64, arm, riscv...
+    version: str  # "6.1.0", "6.12.43-amd64"
+    line: int
+
+
+def read_text(path: Path, shown: str, *, strict: bool = False) -> str:
+    """The text of a config file, plain or gzip'd. strict: binary or non-UTF-8 data is a
+    UserError (a file that must be a kernel-written .config); else bytes pass through."""
     try:
-        text = path.read_text(encoding="utf-8", errors="surrogateescape")
+        data = path.read_bytes()
     except OSError as exc:
-        raise UserError(f"cannot read: {exc.strerror}", file=name) from None
-    return parse_config_text(text, name)
+        raise UserError(f"cannot read: {exc.strerror}", file=shown) from None
+    if data.startswith(_GZIP_MAGIC):
+        try:
+            data = gzip.GzipFile(fileobj=io.BytesIO(data)).read(_MAX_BYTES + 1)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise UserError(f"corrupt or truncated gzip data: {exc}", file=shown) from None
+        if len(data) > _MAX_BYTES:
+            raise UserError("not a kernel config: too large once decompressed", file=shown)
+    if not strict:
+        return data.decode("utf-8", errors="surrogateescape")
+    if b"\0" in data:
+        raise UserError("not a kernel config: binary data", file=shown)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserError(f"not a kernel config: not text (byte {exc.start} is not UTF-8)",
+                        file=shown) from None
+
+
+def header_of(text: str) -> Header | None:
+    """The `# Linux/ARCH VERSION Kernel Configuration` line near the top, if any."""
+    head = "\n".join(text.splitlines()[:_HEADER_LINES])
+    match = _HEADER.search(head)
+    if not match:
+        return None
+    line = head[:match.start()].count("\n") + 1
+    return Header(match[1], match[2], line)
+
+
+def header_of_file(path: Path) -> Header | None:
+    """The header of a config file, or None (unreadable files are read_config's to report)."""
+    try:
+        return header_of(read_text(path, str(path), strict=True))
+    except UserError:
+        return None
+
+
 
 
 def config_value_text(symbol_type: str, value: str) -> str:

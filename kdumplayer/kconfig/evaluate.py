@@ -29,19 +29,29 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import kconfiglib
 
 from kdumplayer.errors import UserError
 from kdumplayer.kconfig.compat import MEMORY_CONFIG
 from kdumplayer.kconfig.configfile import Assignment, read_config
+from kdumplayer.kconfig.targets import (
+    MergeInto,
+    Targets,
+    arch_recipes,
+    arch_targets,
+    fragment_files,
+    kbuild_defconfig,
+)
 
 if TYPE_CHECKING:
     from kdumplayer.kconfig.tree import KconfigTree
 
 NEW_CHOICE_SINCE = (6, 11)
-_BASE_FORMAT = "b2"  # bump when evaluation semantics change: invalidates cached bases
+IMPLY_M_SINCE = (5, 7)  # symbols implied by y may be m (ImpliedMSymbol)
+INT_HEX_RULES_SINCE = (6, 8)  # int/hex: 0/0x0 without a value, clamped user values
+_BASE_FORMAT = "b4"  # bump when evaluation semantics change: invalidates cached bases
 
 
 @dataclass(frozen=True)
@@ -106,6 +116,13 @@ class PriorityChoice(kconfiglib.Choice):
 
     __slots__ = ()
 
+    @property
+    def tri_value(self) -> int:
+        # From 6.11 a choice is no symbol of its own: its members are resolved whenever
+        # its dependencies hold, even when its prompt is hidden (`prompt "x" if EXPERT`).
+        # (kconfiglib makes the members depend on the choice: this is that bound.)
+        return 2 if any(kconfiglib.expr_value(node.dep) for node in self.nodes) else 0
+
     def _selection(self):  # type: ignore[no-untyped-def]
         if self.tri_value != 2:
             return None
@@ -147,6 +164,109 @@ class ImpliedSymbol(kconfiglib.Symbol):
         return text
 
 
+class ImpliedMSymbol(ImpliedSymbol):
+    """An implied symbol the 5.7+ way: `imply` by y no longer forces m to y.
+
+    From 5.7 (kconfig: allow symbols implied by y to become m) sym_calc_value
+    ORs the imply value into the default and ANDs the result with the direct
+    dependencies; only bool symbols promote m to y. kconfiglib keeps the older
+    rule (m implied by y becomes y, and m is not assignable then).
+    """
+
+    __slots__ = ()
+
+    @property
+    def tri_value(self) -> int:
+        me: Any = self  # kconfiglib's slots are untyped
+        if me._cached_tri_val is not None or self.choice is not None:
+            return kconfiglib.Symbol.tri_value.fget(self)  # type: ignore[attr-defined,no-any-return]
+        vis = self.visibility
+        me._write_to_conf = vis != 0
+        val = 0
+        if vis and self.user_value is not None:
+            val = min(self.user_value, vis)
+        else:
+            for default, cond in self.defaults:
+                dep = kconfiglib.expr_value(cond)
+                if dep:
+                    val = min(kconfiglib.expr_value(default), dep)
+                    if val:
+                        me._write_to_conf = True
+                    break
+            implied = kconfiglib.expr_value(self.weak_rev_dep)
+            if implied:
+                me._write_to_conf = True
+                val = min(max(val, implied), kconfiglib.expr_value(self.direct_dep))
+        rev = kconfiglib.expr_value(self.rev_dep)
+        if rev:
+            val = max(rev, val)
+            me._write_to_conf = True
+        if val == 1 and self.type is kconfiglib.BOOL:
+            val = 2
+        me._cached_tri_val = val
+        return val
+
+    def _assignable(self) -> tuple[int, ...]:
+        vis = self.visibility
+        if self.choice is not None or not vis or self.type is kconfiglib.BOOL:
+            return kconfiglib.Symbol._assignable(self)  # type: ignore[attr-defined,no-any-return]
+        # kconfiglib's table without its imply rule (tristate, not a choice member)
+        rev = kconfiglib.expr_value(self.rev_dep)
+        if rev == 2:
+            return (2,)
+        if rev == 1:
+            return (1, 2) if vis == 2 else (1,)
+        return (0, 1, 2) if vis == 2 else (0, 1)
+
+
+class IntHexSymbol(kconfiglib.Symbol):
+    """An int or hex symbol the 6.8+ way.
+
+    From 6.8 (kconfig: default to zero if int/hex symbol lacks default property)
+    one with no value at all is 0 / 0x0, where older C tools wrote `CONFIG_X=`;
+    and (kconfig: do not clear SYMBOL_DEF_USER when the value is out of range) a
+    user value outside the active range is clamped to the nearer bound, where
+    older ones (and kconfiglib) fell back to the defaults.
+    """
+
+    __slots__ = ()
+
+    @property
+    def str_value(self) -> str:
+        me: Any = self  # kconfiglib's slots are untyped
+        if me._cached_str_val is not None:
+            return me._cached_str_val  # type: ignore[no-any-return]
+        value: str = kconfiglib.Symbol.str_value.fget(self)  # type: ignore[attr-defined]
+        clamped = self._clamped_user_value()
+        if clamped is not None:
+            value = clamped
+        elif value == "":
+            value = "0" if self.orig_type is kconfiglib.INT else "0x0"
+        me._cached_str_val = value
+        return value
+
+    def _clamped_user_value(self) -> str | None:
+        """The range bound C's sym_validate_range puts in place of an out-of-range
+        user value; None when there is no user value or it is in range."""
+        user = self.user_value
+        if not user or not self.visibility:
+            return None
+        base = 10 if self.orig_type is kconfiglib.INT else 16
+        for low, high, cond in self.ranges:
+            if not kconfiglib.expr_value(cond):
+                continue
+            try:
+                number = int(user, base)
+                if number < int(low.str_value, base):
+                    return str(low.str_value)
+                if number > int(high.str_value, base):
+                    return str(high.str_value)
+            except ValueError:
+                return None
+            return None
+        return None
+
+
 class ChoiceState:
     """Explicit values of choice members and the per-choice priority lists."""
 
@@ -176,10 +296,14 @@ def prepare(tree: KconfigTree) -> None:
     if getattr(kconf, "choice_state", None) is not None:
         return
     kconf.choice_state = ChoiceState()
+    version = tree.version_tuple
+    implied = ImpliedMSymbol if version >= IMPLY_M_SINCE else ImpliedSymbol
     for sym in kconf.unique_defined_syms:
         if (sym.weak_rev_dep is not kconf.n and sym.choice is None
                 and sym.orig_type in (kconfiglib.BOOL, kconfiglib.TRISTATE)):
-            sym.__class__ = ImpliedSymbol
+            sym.__class__ = implied
+        elif sym.orig_type in (kconfiglib.INT, kconfiglib.HEX) and version >= INT_HEX_RULES_SINCE:
+            sym.__class__ = IntHexSymbol
     if tree.version_tuple >= NEW_CHOICE_SINCE:
         for choice in kconf.unique_choices:
             choice.__class__ = PriorityChoice
@@ -282,54 +406,114 @@ def _tree_file(tree: KconfigTree, rel: str) -> Path:
     return tree.root / rel
 
 
+def merge(merged: Sequence[Assignment], fragment: Sequence[Assignment]) -> list[Assignment]:
+    """merge_config.sh -m: every symbol the fragment names leaves the merged lines,
+    then the fragment's lines are appended (so order, which choices heed, is its)."""
+    named = {a.symbol for a in fragment}
+    return [a for a in merged if a.symbol not in named] + list(fragment)
+
+
+def _resolve(tree: KconfigTree, assignments: Sequence[Assignment], file: str) -> list[Assignment]:
+    """`make olddefconfig` of these lines: the .config it writes."""
+    _reset(tree)
+    _apply(tree, assignments)
+    return written(tree, file)
+
+
 def _base_assignments(tree: KconfigTree, base: Base, lines: list[Assignment]) -> list[Assignment]:
     """Resolve the base alone and return it as written (what `make BASE` leaves in .config).
 
-    `lines` receives the base file's own assignments, with their true positions.
+    `lines` receives the base files' own assignments, with their true positions.
     """
-    srcarch = tree.arch.srcarch
     _reset(tree)
     if base.kind == "config":
         assert base.path is not None
         lines.extend(read_config(base.path))
         return list(lines)
-    if base.kind == "defconfig":
-        path = find_defconfig(tree, base.name)
-        lines.extend(read_config(path, shown=str(path)))
-        _apply(tree, lines)
-        return written(tree, f"{base.name} (resolved)")
     if base.kind in ("allnoconfig", "tinyconfig"):
-        if base.kind == "tinyconfig":
-            seed = _tree_file(tree, "kernel/configs/tiny-base.config")
-            if seed.is_file():
-                _apply(tree, read_config(seed))
-        _allnoconfig(tree)
-        if base.kind == "allnoconfig":
-            return written(tree, "allnoconfig")
-        first = written(tree, "allnoconfig")
-        merged = list(first)
-        for rel in ("kernel/configs/tiny.config", f"arch/{srcarch}/configs/tiny.config"):
-            path = _tree_file(tree, rel)
-            if path.is_file():
-                merged.extend(read_config(path, shown=rel))
-        _reset(tree)
-        _apply(tree, merged)
-        return written(tree, "tinyconfig")
+        return _no_config(tree, base.kind)
+    if base.kind == "defconfig":
+        current: list[Assignment] = []
+        for name in base.name.split():
+            current = _make_target(tree, name, current, lines, 0)
+        return current
     raise UserError(f"unknown base {base.kind!r}")
 
 
+def _make_target(tree: KconfigTree, name: str, current: list[Assignment],
+                 lines: list[Assignment], depth: int) -> list[Assignment]:
+    """What `make NAME` leaves in .config, starting from the .config `current`."""
+    root, srcarch = tree.root, tree.arch.srcarch
+    if depth > 8:
+        raise UserError(f"make {name}: the arch Makefile's config targets call each other "
+                        "without end", key="defconfig")
+    recipe = arch_recipes(root, srcarch).get(name)
+    configs = root / "arch" / srcarch / "configs"
+    if isinstance(recipe, Targets):
+        for step in recipe.names:
+            current = _make_target(tree, step, current, lines, depth + 1)
+        return current
+    if isinstance(recipe, MergeInto):
+        own = read_config(configs / recipe.base, shown=str(configs / recipe.base))
+        lines.extend(own)
+        merged = list(own)
+        for fragment in recipe.fragments:
+            path = configs / f"{fragment}.config"
+            merged = merge(merged, read_config(path, shown=str(path)))
+        return _resolve(tree, merged, name)
+    if name in ("tinyconfig", "allnoconfig"):
+        return _no_config(tree, name)
+    if name == "defconfig":
+        chosen = kbuild_defconfig(root, srcarch, tree.arch.kernel_arch)
+        if chosen != "defconfig" and not (configs / chosen).is_file():
+            return _make_target(tree, chosen, current, lines, depth + 1)
+    if name.endswith(".config") and name != ".config":
+        files = fragment_files(root, srcarch, name)
+        if not files:
+            raise UserError(f"make {name}: no kernel/configs/{name} or arch/{srcarch}/configs/"
+                            f"{name} in this tree", key="defconfig")
+        merged = list(current)
+        for path in files:
+            merged = merge(merged, read_config(path, shown=str(path)))
+        return _resolve(tree, merged, name)
+    path = find_defconfig(tree, name)
+    own = read_config(path, shown=str(path))
+    lines.extend(own)
+    return _resolve(tree, own, f"{name} (resolved)")
+
+
+def _no_config(tree: KconfigTree, kind: str) -> list[Assignment]:
+    """`make allnoconfig`, or `make tinyconfig` (allnoconfig seeded with tiny-base.config,
+    then tiny.config merged and resolved)."""
+    _reset(tree)
+    if kind == "tinyconfig":
+        seed = _tree_file(tree, "kernel/configs/tiny-base.config")
+        if seed.is_file():
+            _apply(tree, read_config(seed))
+    _allnoconfig(tree)
+    first = written(tree, "allnoconfig")
+    if kind == "allnoconfig":
+        return first
+    merged = list(first)
+    for path in fragment_files(tree.root, tree.arch.srcarch, "tiny.config"):
+        merged = merge(merged, read_config(path, shown=str(path.relative_to(tree.root))))
+    return _resolve(tree, merged, "tinyconfig")
+
+
 def find_defconfig(tree: KconfigTree, name: str) -> Path:
-    """arch/$SRCARCH/configs/NAME; `defconfig` falls back to the arch's KBUILD_DEFCONFIG."""
+    """arch/$SRCARCH/configs/NAME; `defconfig` is the arch's KBUILD_DEFCONFIG."""
     configs = tree.root / "arch" / tree.arch.srcarch / "configs"
     candidates = [configs / name]
     if name == "defconfig":
-        candidates.append(configs / f"{tree.arch.kernel_arch}_defconfig")
+        chosen = kbuild_defconfig(tree.root, tree.arch.srcarch, tree.arch.kernel_arch)
+        candidates = [configs / chosen, configs / name]
     for path in candidates:
         if path.is_file():
             return path
-    known = ", ".join(tree.defconfigs()[:12])
+    known = ", ".join([*tree.defconfigs()[:12], *arch_targets(tree.root, tree.arch.srcarch)])
     raise UserError(
-        f"no defconfig {name!r} in arch/{tree.arch.srcarch}/configs (there: {known} ...)",
+        f"no defconfig {name!r} in arch/{tree.arch.srcarch}/configs nor a config target of "
+        f"arch/{tree.arch.srcarch}/Makefile (there: {known} ...)",
         key="defconfig",
     )
 
@@ -352,24 +536,30 @@ def _disk_memo(tree: KconfigTree, base: Base) -> Path | None:
     return tree.cache_path.with_suffix(".bases") / f"{_BASE_FORMAT}-{name}.json"
 
 
-def _load_memo(path: Path) -> list[Assignment] | None:
+def _rows(assignments: list[Assignment]) -> list[list[object]]:
+    return [[a.symbol, a.value, a.file, a.line, a.raw] for a in assignments]
+
+
+def _load_memo(path: Path) -> tuple[list[Assignment], list[Assignment]] | None:
     try:
-        rows = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return tuple(  # type: ignore[return-value]
+            [Assignment(str(s), str(v), str(f), int(n), str(r)) for s, v, f, n, r in data[part]]
+            for part in ("lines", "written"))
+    except (OSError, ValueError, KeyError, TypeError):
         return None
-    return [Assignment(s, v, str(f), 0, r) for s, v, f, r in rows]
 
 
-def _save_memo(path: Path, assignments: list[Assignment]) -> None:
-    rows = [[a.symbol, a.value, a.file, a.raw] for a in assignments]
+def _save_memo(path: Path, lines: list[Assignment], assignments: list[Assignment]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(rows), encoding="utf-8")
+    tmp.write_text(json.dumps({"lines": _rows(lines), "written": _rows(assignments)}),
+                   encoding="utf-8")
     os.replace(tmp, path)
 
 
 def resolved_base(tree: KconfigTree, base: Base) -> tuple[list[Assignment], list[Assignment]]:
-    """(the base file's own lines, the base as written); remembered per tree and base,
+    """(the base files' own lines, the base as written); remembered per tree and base,
     in memory and, for the tree's own bases, on disk beside the parsed tree."""
     memo: dict[tuple[object, ...], tuple[list[Assignment], list[Assignment]]]
     memo = tree.__dict__.setdefault("_base_memo", {})
@@ -380,15 +570,12 @@ def resolved_base(tree: KconfigTree, base: Base) -> tuple[list[Assignment], list
     disk = _disk_memo(tree, base)
     cached = _load_memo(disk) if disk is not None else None
     if cached is not None:
-        if base.kind == "defconfig":
-            path = find_defconfig(tree, base.name)
-            lines = read_config(path, shown=str(path))
         prepare(tree)
-        memo[key] = (lines, cached)
+        memo[key] = cached
         return memo[key]
     written_base = _base_assignments(tree, base, lines)
     if disk is not None:
-        _save_memo(disk, written_base)
+        _save_memo(disk, lines, written_base)
     memo[key] = (lines, written_base)
     return memo[key]
 
@@ -412,8 +599,13 @@ def evaluate(
         fragment_assignments.extend(read_config(Path(fragment)))
     fragment_assignments.extend(extra)
     base_lines, base_assignments = resolved_base(tree, base)
+    merged = list(base_assignments)
+    for fragment in fragments:
+        merged = merge(merged, read_config(Path(fragment)))
+    if extra:
+        merged = merge(merged, list(extra))
     _reset(tree)
-    _apply(tree, [*base_assignments, *fragment_assignments])
+    _apply(tree, merged)
     final = written(tree, "final") if values else []
     final_values = {a.symbol: a.value if a.value == "n" else a.raw for a in final}
     requested: dict[str, Assignment] = {}

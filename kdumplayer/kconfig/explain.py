@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import kconfiglib
 from kconfiglib import AND, OR, TRI_TO_STR, expr_str, expr_value, split_expr
 
-from kdumplayer.kconfig.configfile import Assignment
+from kdumplayer.kconfig.configfile import Assignment, header_of_file
 from kdumplayer.kconfig.evaluate import Base, Evaluation, evaluate
 from kdumplayer.kconfig.result import (
     CheckResult,
@@ -31,7 +31,7 @@ from kdumplayer.kconfig.result import (
     Term,
 )
 from kdumplayer.paths import FRAGMENTS_DIR
-from kdumplayer.requirements import Requirement, select
+from kdumplayer.requirements import Requirement, parse_version, select
 from kdumplayer.yamlsrc import load
 
 if TYPE_CHECKING:
@@ -278,6 +278,25 @@ def fragment_notes(tree: KconfigTree, evaluation: Evaluation) -> tuple[str, ...]
     return tuple(notes)
 
 
+def base_notes(tree: KconfigTree, base: Base, evaluation: Evaluation) -> tuple[str, ...]:
+    """A config base written for another kernel version, and its symbols this tree lacks
+    (kconfig drops them without a word)."""
+    if base.kind != "config" or base.path is None:
+        return ()
+    syms = tree.kconfig.syms
+    dropped = list(dict.fromkeys(a.symbol for a in evaluation.base_lines
+                                 if a.symbol not in syms or not syms[a.symbol].nodes))
+    shown = ", ".join(dropped[:8]) + (" ..." if len(dropped) > 8 else "")
+    what = (f"{len(dropped)} of its symbols are not defined in this kernel and were dropped "
+            f"({shown})") if dropped else ""
+    header = header_of_file(base.path)
+    if header is not None and parse_version(header.version)[:2] != tree.version_tuple[:2]:
+        return (f"{base.path}:{header.line}: its header names Linux {header.version}; it is "
+                f"evaluated on the Kconfig of Linux {tree.version}" + (f": {what}" if what
+                                                                      else ""),)
+    return (f"{base.path}: {what}",) if dropped else ()
+
+
 def check(
     tree: KconfigTree,
     base: Base,
@@ -298,5 +317,5 @@ def check(
         items=results(tree, evaluation, reqs),
         unknown=tuple(evaluation.unknown),
         overridden=tuple(evaluation.overridden),
-        notes=fragment_notes(tree, evaluation),
+        notes=base_notes(tree, base, evaluation) + fragment_notes(tree, evaluation),
     )

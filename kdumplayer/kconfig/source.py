@@ -241,6 +241,11 @@ def probe_env(source: KernelSource, arch: Arch, toolchain: str | None) -> Probes
     }
     env["CC_VERSION_TEXT"] = _first_line([env["CC"], "--version"]).replace("#", "")
     env["RUSTC_VERSION_TEXT"] = ""
+    env["PYTHON3"] = "python3"
+    # 7.x reads $(PAHOLE_VERSION), which the top Makefile computes and exports.
+    pahole_version = root / "scripts" / "pahole-version.sh"
+    if pahole_version.is_file():
+        env["PAHOLE_VERSION"] = _first_line(["sh", str(pahole_version), env["PAHOLE"]]) or "0"
     return Probes(description=description, env=env)
 
 

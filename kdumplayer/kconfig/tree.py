@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from kdumplayer.kconfig.result import CheckResult
     from kdumplayer.requirements import Requirement
 
-_PICKLE_FORMAT = "kdumplayer-kconfig-3"
+_PICKLE_FORMAT = "kdumplayer-kconfig-4"  # bump when compat rewrites change
 T = TypeVar("T")
 
 

@@ -10,15 +10,30 @@ from pathlib import Path
 
 import pytest
 
-from kdumplayer.kconfig import KconfigTree
+from kdumplayer import debian
+from kdumplayer.kconfig import KconfigTree, fidelity
 from kdumplayer.kconfig.configfile import read_config
-from kdumplayer.paths import cache_dir
 
 DATA = Path(__file__).resolve().parent / "data"
 VERSIONS = ("6.1", "6.12")
 
 
+NEWEST = "newest"  # the newest linux-source series Debian offers (7.x), through kdumplayer.debian
+
+
+def series(version: str) -> str:
+    """"6.1" -> "6.1"; "newest" -> Debian's newest series ("7.3")."""
+    if version != NEWEST:
+        return version
+    found = debian.newest_linux_source_series()
+    if found is None:  # never skip: the registry is reachable wherever `make test` runs
+        pytest.fail("no linux-source series found in Debian's newest suites")
+    return found
+
+
 def tarball(version: str) -> Path:
+    if version == NEWEST:
+        return debian.linux_source(series(version))
     path = Path(f"/usr/src/linux-source-{version}.tar.xz")
     if not path.is_file():  # never skip: `make test` installs these packages
         pytest.fail(f"{path} is missing: install linux-source-{version} (make deps)")
@@ -44,33 +59,12 @@ def real_tree() -> Callable[[str, str], KconfigTree]:
 def c_kconfig(tree: KconfigTree, base: str, fragments: list[Path]) -> dict[str, str]:
     """The .config the kernel's own C kconfig writes: `make BASE`, merge_config.sh -m
     the fragments, `make olddefconfig`; same dummy tools as kdumplayer uses."""
-    root = tree.root
-    out = cache_dir() / "c-kconfig" / f"{root.name}-{tree.arch.name}"
-    out.mkdir(parents=True, exist_ok=True)
-    dummy = root / "scripts" / "dummy-tools"
-    make = [
-        "nice", "make", "-s", "-j2", "-C", str(root), f"O={out}",
-        f"ARCH={tree.arch.kernel_arch}", f"CROSS_COMPILE={dummy}/", f"PAHOLE={dummy}/pahole",
-    ]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KCONFIG_")}
-
-    def run(argv: list[str], cwd: Path | None = None) -> None:
-        done = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True)
-        assert done.returncode == 0, f"{' '.join(argv)} failed:\n{done.stdout}\n{done.stderr}"
-
-    run([*make, base])
-    if fragments:
-        merge = root / "scripts" / "kconfig" / "merge_config.sh"
-        run(["sh", str(merge), "-m", "-O", str(out), str(out / ".config"),
-             *map(str, fragments)], cwd=out)
-        run([*make, "olddefconfig"])
-    return {a.symbol: a.value if a.value == "n" else a.raw for a in read_config(out / ".config")}
+    return fidelity.config_values(fidelity.c_config(tree, base, fragments), "C .config")
 
 
 def c_conf(tree: KconfigTree) -> Path:
     """The tree's own scripts/kconfig/conf binary (built by make on first use)."""
-    build = cache_dir() / "c-kconfig" / f"{tree.root.name}-{tree.arch.name}"
-    conf = build / "scripts" / "kconfig" / "conf"
+    conf = fidelity.c_workdir(tree) / "scripts" / "kconfig" / "conf"
     if not conf.is_file():
         c_kconfig(tree, "defconfig" if tree.arch.name != "x86_64" else "x86_64_defconfig", [])
     return conf

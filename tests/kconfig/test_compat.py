@@ -102,8 +102,9 @@ def test_depends_on_if(
     ("dep", "expected"),
     [
         ("X if Y", "(X) || Y = n"),
-        ("X if Y && !Z", "(X) || (Y = n || Z = y)"),
-        ("A || B if !(C || D)", "(A || B) || (C = y || D = y)"),
+        ("X if Y && !Z", "(X) || (Y = n || Z != n)"),
+        ("A || B if !(C || D)", "(A || B) || !(C = n && D = n)"),
+        ("USB if !USB_GADGET", "(USB) || USB_GADGET != n"),
         ("X if Y = m", "(X) || !(Y = m)"),
         ("X", None),
         ('FOO = "if"', None),
