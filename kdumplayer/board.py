@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -407,11 +408,17 @@ def from_document(doc: LocatedYaml) -> Board:
             raise doc.error(
                 ("kernel", "version"), f"{version!r} is not a kernel version such as 6.12"
             )
+    config = r.host_path("kernel", "config")
+    # The generators copy it into the trees: a missing or unreadable file is refused
+    # here, so that validate accepts exactly what the generators accept.
+    if config is not None and not (config.is_file() and os.access(config, os.R_OK)):
+        raise doc.error(("kernel", "config"), f"{config} is not a readable file "
+                        "(the kernel .config the board builds from)")
     kernel = KernelSpec(
         version=version,
         source=r.host_path("kernel", "source"),
         defconfig=r.get("kernel", "defconfig"),
-        config=r.host_path("kernel", "config"),
+        config=config,
         image=image,
         recipe=r.text("kernel", "recipe", default="linux-yocto"),
         fragments=tuple(
