@@ -1,5 +1,6 @@
 """The arch-generic parts of the proof that need no QEMU: how a capture boot is
-recognised on each arch, which arches verify refuses, Debian's kernel names."""
+recognised on each arch, which arches verify refuses, which Debian generation
+the guest's tools come from, which kernel verify boots by default."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 
 from kdumplayer.arch import get_arch
 from kdumplayer.errors import UserError
-from kdumplayer.verify import arches
+from kdumplayer.verify import arches, assets
 
 SYSTEM = "[    0.000000] Kernel command line: console=ttyAMA0 root=/dev/vda crashkernel=256M"
 
@@ -32,18 +33,32 @@ def test_capture_booted(case: str, arch: str, lines: list[str], booted: bool) ->
     assert arches.capture_booted(lines, get_arch(arch)) is booted
 
 
-@pytest.mark.parametrize("arch", ["riscv64", "i386"])
-def test_check_supported_refuses_with_the_reason(arch: str) -> None:
-    with pytest.raises(UserError, match=f"verify cannot run {arch} guests"):
-        arches.check_supported(get_arch(arch))
+def test_check_supported_refuses_with_the_reason() -> None:
+    with pytest.raises(UserError, match="verify cannot run i386 guests"):
+        arches.check_supported(get_arch("i386"))
 
 
-@pytest.mark.parametrize("arch", ["x86_64", "arm64", "arm"])
+@pytest.mark.parametrize("arch", ["x86_64", "arm64", "arm", "riscv64"])
 def test_check_supported_accepts(arch: str) -> None:
     arches.check_supported(get_arch(arch))
 
 
+# (arch, the kernel's generation, the tools' generation)
+TOOLS = [
+    ("x86_64", "bookworm", "bookworm"), ("arm64", "trixie", "trixie"),
+    ("arm64", "unstable", "unstable"),
+    ("riscv64", "bookworm", "unstable"), ("riscv64", "trixie", "unstable"),
+]
+
+
+@pytest.mark.parametrize(("arch", "kernel", "tools"), TOOLS)
+def test_tools_generation_is_raised_to_what_the_arch_needs(arch: str, kernel: str,
+                                                           tools: str) -> None:
+    assert arches.tools_generation(get_arch(arch), kernel) == tools
+
+
 def test_debian_kernel_only_where_debian_has_one() -> None:
-    assert arches.debian_kernel_package(get_arch("x86_64")).startswith("linux-image-cloud-amd64")
+    assert get_arch("x86_64").debian_kernel == "linux-image-cloud-amd64"
+    assert get_arch("riscv64").debian_kernel == "linux-image-riscv64"
     with pytest.raises(UserError, match="use --kernel gold"):
-        arches.debian_kernel_package(get_arch("arm"))
+        assets.debian_kernel(get_arch("arm"))
