@@ -19,7 +19,7 @@ APT_PACKAGES := python3-venv make gcc libc6-dev flex bison bc libelf-dev libssl-
 	shellcheck grub-common u-boot-tools \
 	linux-source-6.1 linux-source-6.12
 
-.PHONY: all deps venv demo test lint bench e2e clean
+.PHONY: all deps venv demo test lint bench e2e sweep-arches clean
 
 all: test
 
@@ -89,6 +89,11 @@ bench: deps venv
 
 e2e: deps venv
 	$(PY) -m pytest -m slow -v
+
+# Every Debian kernel of the proven-combinations table booted again (long: one
+# QEMU capture per row; docs/architectures.md).
+sweep-arches: deps venv
+	$(PY) -m pytest -v tests/arches/sweep_generations.py
 
 clean:
 	rm -rf $(VENV) out build .pytest_cache .ruff_cache .mypy_cache

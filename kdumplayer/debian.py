@@ -248,6 +248,21 @@ class PrivateApt:
                             f"{self.generation.name} ({self.arch})")
         return match.group(1).split(":")[0]
 
+    def depends(self, name: str) -> list[str]:
+        """The real packages `name` depends on (first of alternatives), in order."""
+        text = self._query("depends", "--no-recommends", "--no-suggests", "--no-conflicts",
+                           "--no-breaks", "--no-replaces", "--no-enhances", name)
+        found: list[str] = []
+        alternative = False
+        for line in text.splitlines():
+            match = re.match(r"^\s+(\|)?(?:Pre)?Depends: (\S+)", line)
+            if not match:
+                continue
+            first, alternative = not alternative, bool(match.group(1))
+            if first and not match.group(2).startswith("<"):
+                found.append(match.group(2).split(":")[0])
+        return found
+
     def closure(self, packages: Sequence[str]) -> list[str]:
         """The packages and what they depend on, level by level: the first of
         alternatives, real packages only (nothing virtual the tools would load)."""

@@ -101,6 +101,9 @@ def _host_path(root: Path, guest: str) -> Path:
     """The file behind a guest path in the sysroot, following links inside the sysroot
     (Debian 12 keeps /lib and /usr/lib apart, links may be absolute)."""
     path = root / guest.lstrip("/")
+    if not path.exists() and not path.is_symlink():
+        # Merged /usr (Debian 13 on): /lib/ld-linux-*.so.1 ships as /usr/lib/...
+        path = root / "usr" / guest.lstrip("/")
     for _ in range(16):
         if not path.is_symlink():
             return path
@@ -121,7 +124,12 @@ def foreign_tools(arch: Arch, generation: str = assets.HOST_GENERATION) -> Guest
                         f"{assets.GUEST_TOOLS}: {tools}")
     libs = library_closure(root, tools, _multiarch(root))
     files = tuple((guest, _host_path(root, guest)) for guest in [*tools, *libs])
-    return GuestTools(busybox=root / "bin" / "busybox", files=files)
+    # busybox-static: /bin/busybox up to Debian 12, /usr/bin/busybox (merged /usr) later.
+    busybox = next((root / d / "busybox" for d in ("bin", "usr/bin")
+                    if (root / d / "busybox").exists()), None)
+    if busybox is None:
+        raise UserError(f"Debian {generation} {arch.debian_arch} busybox-static has no busybox")
+    return GuestTools(busybox=busybox, files=files)
 
 
 def guest_tools(arch: Arch, generation: str = assets.HOST_GENERATION) -> GuestTools:

@@ -64,13 +64,13 @@ def _norm(name: str) -> str:
     return name.replace("-", "_")
 
 
-def module_order(moddir: Path, wanted: tuple[str, ...] = ROOT_MODULES) -> list[Path]:
-    """The `wanted` modules the kernel has as modules (not built in), after the ones
-    they depend on, decompressed into `moddir`/../initramfs-modules (busybox's insmod
-    takes plain .ko files)."""
-    builtin = moddir / "modules.builtin"
+def module_order(moddir: Path, builtin: tuple[Path, ...] = (),
+                 wanted: tuple[str, ...] = ROOT_MODULES) -> list[Path]:
+    """The `wanted` modules the kernel has as modules (not built in: the
+    modules.builtin lists), after the ones they depend on, decompressed beside
+    `moddir` (busybox's insmod takes plain .ko files)."""
     built_in = {_norm(Path(line).name.split(".ko")[0])
-                for line in (builtin.read_text().split() if builtin.exists() else ())}
+                for path in builtin for line in path.read_text().split()}
     files = {_norm(p.name.split(".ko")[0]): p for p in (moddir / "kernel").rglob("*.ko*")}
     plain = moddir.parent / f"{moddir.name}.plain"
     plain.mkdir(exist_ok=True)
@@ -114,19 +114,35 @@ def debian_kernel(arch: Arch | None = None, generation: str = HOST_GENERATION,
     apt = debian.PrivateApt(generation, arch.debian_arch)
     apt.update()
     package = apt.depends_of(arch.debian_kernel, prefix="linux-image-")
-    deb = apt.download(package)
-    unpacked = debian.unpack_deb(deb, cache_dir() / "debian" / "kernels" / deb.stem)
-    images = sorted(p for p in (unpacked / "boot").glob("vmlinu[xz]-*"))
+    # From Debian 14 (unstable) on the image package is split: the kernel is in
+    # linux-binary-RELEASE, the modules in linux-modules-RELEASE.
+    flavour = package.removeprefix("linux-image-")
+    parts = [package, *(d for d in apt.depends(package)
+                        if d.startswith("linux-") and d.endswith(f"-{flavour}"))]
+    debs = [apt.download(name) for name in dict.fromkeys(parts)]
+    unpacked = cache_dir() / "debian" / "kernels" / debs[0].stem
+    for deb in debs:
+        debian.unpack_deb(deb, unpacked / deb.stem)
+    # Debian 12 and 13: /boot/vmlinuz-RELEASE and /boot/config-RELEASE; Debian 14:
+    # /usr/lib/modules/RELEASE/vmlinuz and .../config.
+    trees = [d for d in sorted(unpacked.iterdir()) if d.is_dir()]
+    images = sorted([*(p for t in trees for p in (t / "boot").glob("vmlinu[xz]-*")),
+                     *(p for t in trees for p in t.glob("usr/lib/modules/*/vmlinu[xz]"))])
     if not images:
-        raise UserError(f"{deb.name} holds no /boot/vmlinuz-* or /boot/vmlinux-*")
+        raise UserError(f"{', '.join(d.name for d in debs)} hold no kernel image "
+                        "(/boot/vmlinuz-*, /usr/lib/modules/*/vmlinuz)")
     image = images[0]
-    release = re.sub(r"^vmlinu[xz]-", "", image.name)
-    moddir = next((d for d in (unpacked / "usr/lib/modules" / release,
-                               unpacked / "lib/modules" / release) if d.is_dir()), None)
-    modules = tuple(module_order(moddir)) if moddir else ()
-    config = unpacked / "boot" / f"config-{release}"
-    return Kernel(name=deb.stem, image=image, release=release, modules=modules,
-                  tools=tools or generation, config=config if config.exists() else None)
+    boot = image.parent.name == "boot"
+    release = re.sub(r"^vmlinu[xz]-", "", image.name) if boot else image.parent.name
+    moddirs = [t / sub / release for t in trees for sub in ("usr/lib/modules", "lib/modules")
+               if (t / sub / release).is_dir()]
+    moddir = next((m for m in moddirs if (m / "kernel").is_dir()), None)
+    builtin = tuple(m / "modules.builtin" for m in moddirs if (m / "modules.builtin").exists())
+    modules = tuple(module_order(moddir, builtin)) if moddir else ()
+    configs = [t / "boot" / f"config-{release}" for t in trees] + [m / "config" for m in moddirs]
+    config = next((c for c in configs if c.exists()), None)
+    return Kernel(name=debs[0].stem, image=image, release=release, modules=modules,
+                  tools=tools or generation, config=config)
 
 
 def library_closure(binaries: tuple[str, ...]) -> list[str]:

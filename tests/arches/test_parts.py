@@ -4,11 +4,17 @@ the guest's tools come from, which kernel verify boots by default."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 import pytest
 
+from kdumplayer import debian
 from kdumplayer.arch import get_arch
+from kdumplayer.board import load_board
 from kdumplayer.errors import UserError
-from kdumplayer.verify import arches, assets
+from kdumplayer.verify import arches, assets, gold
+from tests.conftest import REPO
 
 SYSTEM = "[    0.000000] Kernel command line: console=ttyAMA0 root=/dev/vda crashkernel=256M"
 
@@ -62,3 +68,20 @@ def test_debian_kernel_only_where_debian_has_one() -> None:
     assert get_arch("riscv64").debian_kernel == "linux-image-riscv64"
     with pytest.raises(UserError, match="use --kernel gold"):
         assets.debian_kernel(get_arch("arm"))
+
+
+def test_a_board_without_kernel_source_builds_from_the_linux_source_of_its_version() -> None:
+    """An arm64 board booted by U-Boot, written from the documented keys: no
+    kernel.source, kernel.version 6.12 (the host's linux-source-6.12 here; another
+    version's is fetched through the private apt state)."""
+    board = load_board(REPO / "board-configs" / "raspberrypi4-64.yaml")
+    sourceless = replace(board, kernel=replace(board.kernel, source=None))
+    assert gold.source_tarball(sourceless) == debian.linux_source("6.12")
+    assert gold.gold_config(sourceless).key == gold.gold_config(board).key
+
+
+def test_a_named_kernel_source_that_is_missing_is_one_clear_error(tmp_path: Path) -> None:
+    board = load_board(REPO / "board-configs" / "raspberrypi4-64.yaml")
+    missing = replace(board, kernel=replace(board.kernel, source=tmp_path / "none.tar.xz"))
+    with pytest.raises(UserError, match=r"leave kernel\.source out to have it fetched"):
+        gold.source_tarball(missing)
