@@ -9,6 +9,10 @@ PY := $(VENV)/bin/python
 KDUMPLAYER := $(VENV)/bin/kdumplayer
 BOARD ?= board-configs/qemu-x86_64.yaml
 DEMO_OUT ?= out/demo
+# Optional: a Buildroot checkout; the demo then writes a complete defconfig
+# (the base merged with the kdump settings) instead of the kdump settings only.
+BUILDROOT_DIR ?=
+DEMO_ABS = $(abspath $(DEMO_OUT))
 
 # Debian 12 packages the tests and the demo use (real parts, not mocks).
 APT_PACKAGES := python3-venv make gcc libc6-dev flex bison bc libelf-dev libssl-dev \
@@ -19,7 +23,7 @@ APT_PACKAGES := python3-venv make gcc libc6-dev flex bison bc libelf-dev libssl-
 	shellcheck grub-common u-boot-tools \
 	linux-source-6.1 linux-source-6.12
 
-.PHONY: all deps venv demo test lint bench e2e sweep-arches clean
+.PHONY: all deps venv demo test lint docs bench e2e hostile-sweep sweep-arches clean
 
 all: test
 
@@ -57,22 +61,45 @@ demo: deps venv
 	@echo "validated $(BOARD)" >> $(DEMO_OUT)/summary.txt
 	@echo "== 2/6 write the kdump kernel fragment: $(DEMO_OUT)/kdump.cfg"
 	$(KDUMPLAYER) fragment $(BOARD) -o $(DEMO_OUT)/kdump.cfg
-	@echo "wrote the fragment $(DEMO_OUT)/kdump.cfg ($$(grep -c '^CONFIG_' $(DEMO_OUT)/kdump.cfg) options)" >> $(DEMO_OUT)/summary.txt
+	@echo "wrote the fragment $(DEMO_ABS)/kdump.cfg ($$(grep -c '^CONFIG_' $(DEMO_OUT)/kdump.cfg) options)" >> $(DEMO_OUT)/summary.txt
 	@echo "== 3/6 check it against the real kernel Kconfig (the board's kernel source)"
 	$(KDUMPLAYER) check $(BOARD)
 	@echo "checked every kdump requirement against the kernel's own Kconfig: all met" >> $(DEMO_OUT)/summary.txt
 	@echo "== 4/6 generate the Buildroot BR2_EXTERNAL tree: $(DEMO_OUT)/buildroot"
-	$(KDUMPLAYER) generate buildroot $(BOARD) -o $(DEMO_OUT)/buildroot
-	@echo "generated the Buildroot tree $(DEMO_OUT)/buildroot (use: make BR2_EXTERNAL=$(DEMO_OUT)/buildroot ...)" >> $(DEMO_OUT)/summary.txt
+	$(KDUMPLAYER) generate buildroot $(BOARD) -o $(DEMO_OUT)/buildroot \
+		$(if $(BUILDROOT_DIR),--buildroot-dir $(abspath $(BUILDROOT_DIR)))
+	@echo "generated the Buildroot tree $(DEMO_ABS)/buildroot" >> $(DEMO_OUT)/summary.txt
+	@# The next steps, with absolute paths: they run in the Buildroot (or Yocto build) directory.
+	@tree=$(DEMO_ABS)/buildroot; defconfig=$$(cd "$$tree/configs" && ls *_kdump_defconfig); \
+	if [ -n "$(BUILDROOT_DIR)" ]; then \
+		echo "Buildroot (a complete defconfig, merged over the base in $(abspath $(BUILDROOT_DIR))):"; \
+		echo "    cd $(abspath $(BUILDROOT_DIR))"; \
+		echo "    make BR2_EXTERNAL=$$tree $$defconfig && make"; \
+	else \
+		base=$$($(KDUMPLAYER) validate --format json $(BOARD) | $(PY) -c \
+			'import json, sys; print(json.load(sys.stdin)["buildroot"]["defconfig"] or "")'); \
+		echo "Buildroot, from your Buildroot directory (the tree holds the kdump settings only;"; \
+		echo "'make demo BUILDROOT_DIR=/path/to/buildroot' writes a complete defconfig instead):"; \
+		echo "    make BR2_EXTERNAL=$$tree $${base:-YOUR_BASE_defconfig}"; \
+		echo "    support/kconfig/merge_config.sh -m .config $$tree/configs/$$defconfig"; \
+		echo "    make olddefconfig && make"; \
+	fi > $(DEMO_OUT)/next-steps.txt
 	@echo "== 5/6 generate the Yocto layer: $(DEMO_OUT)/yocto"
 	$(KDUMPLAYER) generate yocto $(BOARD) -o $(DEMO_OUT)/yocto
-	@echo "generated the Yocto layer $(DEMO_OUT)/yocto (use: bitbake-layers add-layer)" >> $(DEMO_OUT)/summary.txt
+	@echo "generated the Yocto layer $(DEMO_ABS)/yocto" >> $(DEMO_OUT)/summary.txt
+	@{ echo "Yocto, from your build directory (after 'source oe-init-build-env'):"; \
+		echo "    bitbake-layers add-layer $(DEMO_ABS)/yocto"; \
+		echo "    echo 'DISTRO_FEATURES:append = \" kdump\"' >> conf/local.conf"; \
+		echo "    bitbake core-image-minimal"; \
+	} >> $(DEMO_OUT)/next-steps.txt
 	@echo "== 6/6 prove the hook in QEMU: boot, crash, capture, read the dump back"
 	$(KDUMPLAYER) verify $(BOARD) --workdir $(DEMO_OUT)/verify
 	@echo "proved in QEMU: the crash produced a dump (vmcore signature, kernel log, summary ok)" >> $(DEMO_OUT)/summary.txt
 	@echo
 	@echo "== kdumplayer demo: what it proved for $(BOARD)"
 	@sed 's/^/  - /' $(DEMO_OUT)/summary.txt
+	@echo "== next steps"
+	@sed 's/^/  /' $(DEMO_OUT)/next-steps.txt
 
 # The style checks run first: a change that breaks them fails CI like a test.
 test: deps venv lint
@@ -81,6 +108,13 @@ test: deps venv lint
 lint: venv
 	$(VENV)/bin/ruff check kdumplayer tests benchmarks
 	$(VENV)/bin/mypy kdumplayer
+	$(PY) -m kdumplayer.docs_gen --check
+# TODO(lead, issue 17): after the tree-wide `ruff format`, add to the recipe above:
+#	$(VENV)/bin/ruff format --check kdumplayer tests benchmarks
+
+# The generated parts of docs/ (the board key table from the schema).
+docs: venv
+	$(PY) -m kdumplayer.docs_gen
 
 bench: deps venv
 	@for script in benchmarks/bench_*.py; do \
@@ -94,6 +128,11 @@ e2e: deps venv
 # QEMU capture per row; docs/architectures.md).
 sweep-arches: deps venv
 	$(PY) -m pytest -v tests/arches/sweep_generations.py
+
+# A longer sweep of hostile board strings than `make test` runs (16 a key there).
+HOSTILE_EXAMPLES ?= 200
+hostile-sweep: deps venv
+	KDUMPLAYER_HOSTILE_EXAMPLES=$(HOSTILE_EXAMPLES) $(PY) -m pytest tests/test_hostile_strings.py
 
 clean:
 	rm -rf $(VENV) out build .pytest_cache .ruff_cache .mypy_cache

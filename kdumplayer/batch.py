@@ -220,9 +220,15 @@ def run(jobs: list[Job], workers: int = 1, *, show_progress: bool = True) -> lis
         return []
     workers = max(1, min(workers, len(jobs)))
     stream = _outcomes(jobs, workers)
-    if show_progress:
-        stream = term.progress(stream, total=len(jobs), desc="kdump check")
-    results = dict(stream)
+    if show_progress and len(jobs) == 1:
+        # One config: a bar would sit at 0/1 while a cold tree parses (~15 s).
+        with term.status(f"kdump check: {jobs[0].name}: evaluating the kernel's Kconfig "
+                         "(a first run parses the tree: ~15 s)..."):
+            results = dict(stream)
+    else:
+        if show_progress:
+            stream = term.progress(stream, total=len(jobs), desc="kdump check")
+        results = dict(stream)
     return [results[i] for i in range(len(jobs))]
 
 

@@ -29,8 +29,16 @@ from kdumplayer.yamlsrc import LocatedYaml, Pointer, load
 
 # Absolute, no "..", and only characters that need no quoting anywhere we write them
 # (shell, Make, BitBake, Kconfig strings) except the space, which templates quote.
-_SAFE_PATH = re.compile(r"^/[A-Za-z0-9._/+@%, -]*$")
+_SAFE_PATH = re.compile(r"/[A-Za-z0-9._/+@%, -]*")
 _UNSAFE_TEXT = re.compile(r"[\n\r\"'`$\\]")
+# A defconfig name: a make target and a file name, never an option or a path.
+_DEFCONFIG_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
+# No board value has a use for control characters (C0, DEL, C1), Unicode line
+# separators or lone surrogates (YAML's "\ud800", which no file can encode): refused
+# everywhere, a value stays on the line of every file it reaches. This also makes `$`
+# in a schema pattern mean the end of the value: Python's `$` would otherwise accept
+# a trailing newline, which JSON Schema's (ECMA) `$` does not.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 COMPRESSION_FLAGS = {"none": None, "zlib": "-c", "lzo": "-l", "snappy": "-p", "zstd": "-z"}
 
 
@@ -232,10 +240,38 @@ def _schema_error(doc: LocatedYaml, error: jsonschema.ValidationError) -> UserEr
         return doc.error(
             path, f"expected {expected}, got {type(error.instance).__name__} {error.instance!r}"
         )
+    if error.validator == "pattern":
+        # The schema's description of the key says which characters it takes and why.
+        about = error.schema.get("description") or f"it must match {error.validator_value}"
+        return doc.error(path, f"{error.instance!r} is refused: {about}")
+    if error.validator == "maxLength":
+        return doc.error(
+            path, f"{len(error.instance)} characters is too long (at most {error.validator_value})"
+        )
     if error.validator == "enum":
         options = ", ".join(str(v) for v in error.validator_value)
         return doc.error(path, f"{error.instance!r} is not one of: {options}")
     return doc.error(path, error.message)
+
+
+def _control_characters(doc: LocatedYaml) -> None:
+    """Refuse a control character in any string value, at the value's line."""
+
+    def walk(node: Any, path: Pointer) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, (*path, key))
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, (*path, index))
+        elif isinstance(node, str) and (found := _CONTROL.search(node)):
+            raise doc.error(
+                path,
+                f"contains {found.group()!r} (a control, line-separator or surrogate character) at "
+                f"offset {found.start()}: board values are one line of printable text",
+            )
+
+    walk(doc.data, ())
 
 
 def _first(
@@ -286,7 +322,7 @@ class _Reader:
             raise self.doc.error(path, f"{value!r} must be an absolute path on the target")
         if ".." in value.split("/"):
             raise self.doc.error(path, f"{value!r} must not contain '..'")
-        if not _SAFE_PATH.match(value):
+        if not _SAFE_PATH.fullmatch(value):
             raise self.doc.error(
                 path,
                 f"{value!r} contains a character that is unsafe in a path "
@@ -341,6 +377,7 @@ def from_document(doc: LocatedYaml) -> Board:
     """Validate a loaded document and resolve it into a Board."""
     if not isinstance(doc.data, dict):
         raise doc.error((), "the board description must be a mapping of keys")
+    _control_characters(doc)
     errors = list(jsonschema.Draft202012Validator(schema()).iter_errors(doc.data))
     if errors:
         raise _schema_error(doc, _first(errors, doc))
@@ -366,7 +403,7 @@ def from_document(doc: LocatedYaml) -> Board:
     version = r.get("kernel", "version")
     if version is not None:
         version = str(version)
-        if not re.match(r"^[2-9]\.[0-9]+(\.[0-9]+)?$", version):
+        if not re.fullmatch(r"[2-9]\.[0-9]+(\.[0-9]+)?", version):
             raise doc.error(
                 ("kernel", "version"), f"{version!r} is not a kernel version such as 6.12"
             )
@@ -432,10 +469,23 @@ def from_document(doc: LocatedYaml) -> Board:
     kexec_tools = r.get("kexec_tools")
     if kexec_tools is not None:
         kexec_tools = str(kexec_tools)
-        if not re.match(r"^2\.0\.[0-9]+$", kexec_tools):
+        if not re.fullmatch(r"2\.0\.[0-9]+", kexec_tools):
             raise doc.error(
                 ("kexec_tools",), f"{kexec_tools!r} is not a kexec-tools version such as 2.0.32"
             )
+
+    base_defconfig = r.get("buildroot", "base_defconfig")
+    # Without buildroot.defconfig, the generated defconfig is named after the copy's file.
+    if (
+        base_defconfig is not None
+        and r.get("buildroot", "defconfig") is None
+        and not _DEFCONFIG_NAME.fullmatch(Path(base_defconfig).name)
+    ):
+        raise doc.error(
+            ("buildroot", "base_defconfig"),
+            f"{base_defconfig!r}: without buildroot.defconfig, its file name must be a "
+            "defconfig name (letters, digits, '.', '_', '+', '-')",
+        )
 
     name = str(r.get("name"))
     ident = re.sub(r"[^A-Za-z0-9_]", "_", name).upper()
@@ -469,7 +519,7 @@ def from_document(doc: LocatedYaml) -> Board:
         buildroot=BuildrootSpec(
             defconfig=r.get("buildroot", "defconfig"),
             external_name=r.get("buildroot", "external_name", default=f"KDUMP_{ident}"),
-            base_defconfig=r.get("buildroot", "base_defconfig"),
+            base_defconfig=base_defconfig,
         ),
         yocto=YoctoSpec(
             machine=r.get("yocto", "machine"),
@@ -486,7 +536,7 @@ def from_document(doc: LocatedYaml) -> Board:
 
 
 def _word(r: _Reader, index: int, word: str) -> str:
-    if not re.match(r"^[A-Za-z0-9_.,:=/+-]+$", word):
+    if not re.fullmatch(r"[A-Za-z0-9_.,:=/+-]+", word):
         raise r.doc.error(
             ("capture", "cmdline_remove", index), f"{word!r} is not a kernel parameter name"
         )  # type: ignore[arg-type]

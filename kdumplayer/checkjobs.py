@@ -193,7 +193,9 @@ def board_job(args: argparse.Namespace, sources: Sources, path: Path) -> Job:
     if not args.without_kdump_fragment:
         # What the generated Buildroot and Yocto trees add: the board's kdump fragment.
         generated = (str(_generated_fragment(board)),)
-        notes = (f"with the kdump fragment kdumplayer generates for {board.name}: {generated[0]}",)
+        # The path is already on the fragments line: say only what that file is.
+        notes = (f"the last fragment is the kdump fragment kdumplayer generates for {board.name} "
+                 "(--without-kdump-fragment checks the board's config as it is)",)
     return Job(
         name=board.name,
         kind="kernel",

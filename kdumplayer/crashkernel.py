@@ -24,10 +24,15 @@ _RAM_ROUND = 128 << 20  # parse_crashkernel_mem() rounds the RAM it compares up 
 
 
 class CrashkernelError(ValueError):
-    """A crashkernel= value that does not parse; `column` is 1-based within the value."""
+    """A crashkernel= value that does not parse; `column` is 1-based within the value.
+
+    str() is the one wording every command prints (`crashkernel check`, `cmdline
+    set`, a board's crashkernel.value): ``crashkernel=VALUE: reason (column N)``.
+    """
 
     def __init__(self, message: str, value: str, column: int) -> None:
-        super().__init__(f"{message} at column {column} of {value!r}")
+        shown = value if value.startswith("crashkernel=") else f"crashkernel={value}"
+        super().__init__(f"{shown}: {message} (column {column})")
         self.reason = message
         self.value = value
         self.column = column

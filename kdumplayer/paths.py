@@ -1,7 +1,8 @@
 """Where kdumplayer's data lives: requirement data, templates, example boards.
 
 The data directories sit at the top of the source tree (next to the package);
-KDUMPLAYER_DATA overrides that for relocated installs.
+a wheel carries them as kdumplayer/_data/ (setup.py puts them there);
+KDUMPLAYER_DATA overrides both for relocated installs.
 """
 
 from __future__ import annotations
@@ -9,7 +10,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-ROOT = Path(os.environ.get("KDUMPLAYER_DATA", Path(__file__).resolve().parent.parent))
+_PACKAGE = Path(__file__).resolve().parent
+_INSTALLED = _PACKAGE / "_data"  # a regular (non-editable) pip install
+ROOT = Path(os.environ.get("KDUMPLAYER_DATA")
+            or (_INSTALLED if _INSTALLED.is_dir() else _PACKAGE.parent))
 FRAGMENTS_DIR = ROOT / "kconfig-fragments"
 RECIPES_DIR = ROOT / "recipes"
 BOARDS_DIR = ROOT / "board-configs"

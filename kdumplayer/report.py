@@ -5,8 +5,8 @@ The input is a list of ConfigOutcome values: one checked configuration each
 the outcome of every kdump requirement and the Buildroot-side findings. The
 data comes from the Kconfig library (kdumplayer.kconfig) through
 kdumplayer.batch; this module only formats it. Every format is a pure
-function returning a string; the JSON layout is documented in the README
-(section ci) and versioned by SCHEMA_ID.
+function returning a string; the JSON layout is documented in docs/ci.md
+(Reports) and versioned by SCHEMA_ID.
 """
 
 from __future__ import annotations

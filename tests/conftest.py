@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from kdumplayer.cli import main
+from kdumplayer.paths import cache_dir
 
 REPO = Path(__file__).resolve().parent.parent
 BOARDS = sorted((REPO / "board-configs").glob("*.yaml"))
@@ -34,3 +35,44 @@ def run_cli(*args: str | Path) -> CliResult:
 @pytest.fixture
 def cli():
     return run_cli
+
+
+# --- progress for the slow tests ------------------------------------------------------------
+# Pytest captures what a test prints, so a cold `make test` used to sit silent for
+# minutes while the first kernel built. These hooks write through pytest's own
+# terminal reporter (shown in CI logs and pipes too): how many slow tests there are
+# and what a cold cache costs, then a line before each slow module starts.
+
+_SLOW: dict[str, str] = {}  # nodeid -> module path, for the slow tests selected
+_ANNOUNCED: set[str] = set()
+
+
+@pytest.hookimpl(tryfirst=True)  # before the terminal reporter's, which reports below
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # session.items: what runs, after -m/-k deselection.
+    _SLOW.clear()
+    _SLOW.update({i.nodeid: i.nodeid.split("::", 1)[0] for i in session.items
+                  if i.get_closest_marker("slow")})
+
+
+def pytest_report_collectionfinish(items: list[pytest.Item]) -> list[str]:
+    if not _SLOW:
+        return []
+    gold = cache_dir() / "gold"
+    built = len(list(gold.glob("*/.done"))) if gold.is_dir() else 0
+    return [f"{len(_SLOW)} slow test(s) (kernel builds, QEMU boots, downloads) in "
+            f"{len(set(_SLOW.values()))} file(s); {built} kernel(s) already built in {gold}. "
+            "With an empty cache the first kernel build takes about 12 min and the "
+            "suite about 20 min on 2 cores; later runs reuse the cache."]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item) -> None:
+    module = _SLOW.get(item.nodeid)
+    if module is None or module in _ANNOUNCED:
+        return
+    _ANNOUNCED.add(module)
+    reporter = item.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"{module}: slow tests start (a kernel build or QEMU boots; "
+                            "minutes when not cached)")

@@ -1,7 +1,8 @@
 """The `kdumplayer` command line: one module per subcommand, one registry, one main().
 
 Only main() exits. Exit codes: 0 ok, 1 a check found a problem, 2 bad input
-or usage, 130 interrupted.
+or usage, 3 internal error (a bug), 130 interrupted. A CI job can tell a
+failing config (1) from a crash of the tool (3).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from kdumplayer.cli import (
 from kdumplayer.cli.base import Command
 from kdumplayer.errors import UserError
 
-EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 REGISTRY: tuple[Command, ...] = (
     validate.ValidateCommand(),
@@ -50,7 +51,8 @@ examples:
   kdumplayer generate all board-configs/qemu-x86_64.yaml -o out/
   kdumplayer verify board-configs/qemu-x86_64.yaml
 
-exit status: 0 ok, 1 a check found a problem, 2 bad input or usage.
+exit status: 0 ok, 1 a check found a problem, 2 bad input or usage,
+3 internal error (please report it), 130 interrupted.
 Run `kdumplayer COMMAND --help` for each command's options and examples."""
 
 
@@ -118,4 +120,4 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "(run with --debug for the traceback, and please report it)",
                 file=sys.stderr,
             )
-        return EXIT_FAIL
+        return EXIT_INTERNAL

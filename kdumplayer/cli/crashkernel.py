@@ -109,8 +109,7 @@ class CrashkernelCommand(Command):
         try:
             params = ck.parse_params(args.value)
         except ck.CrashkernelError as exc:
-            raise UserError(exc.reason + f" (column {exc.column})", key=f"crashkernel={exc.value}"
-                            ) from None
+            raise UserError(str(exc)) from None
         memory = _size(args.memory, "--memory")
         arch = get_arch(args.arch)
         physical = _size(args.physical_start, "--physical-start") if args.physical_start else None

@@ -11,7 +11,7 @@ from kdumplayer import debian
 from kdumplayer.board import load_board
 from kdumplayer.cli.base import Command, add_board_argument, note, out
 from kdumplayer.errors import UserError
-from kdumplayer.term import paint
+from kdumplayer.term import paint, status
 from kdumplayer.verify import arches, kernels, report, scenarios
 
 
@@ -73,7 +73,11 @@ class VerifyCommand(Command):
         with tempfile.TemporaryDirectory(prefix="kdumplayer-verify-") as tmp:
             workdir = args.workdir or Path(tmp)
             choice = kernels.choose(board, args.kernel, args.debian)
-            kernel = kernels.load(board, choice, note)
+            if choice.which == "gold":
+                note("verify: the gold kernel is built once (about 12 min on 2 cores), "
+                     "then taken from the cache")
+            with status(f"verify: {choice.which} kernel for {board.name}..."):
+                kernel = kernels.load(board, choice, note)
             if args.report:
                 result = report.measure(board, kernel, workdir, log=note)
                 out(json.dumps(result.as_dict(), indent=2) if args.format == "json"

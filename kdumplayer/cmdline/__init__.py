@@ -120,7 +120,7 @@ def _params(value: str) -> str:
     try:
         return ck.to_cmdline(ck.parse_params(value))
     except ck.CrashkernelError as exc:
-        raise UserError(str(exc), key="crashkernel") from None
+        raise UserError(str(exc)) from None
 
 
 def set_crashkernel(text: str, value: str, fmt: str | None = None, filename: str = "",

@@ -64,7 +64,7 @@ class Merged:
 def read_base(board: Board, buildroot_dir: Path | None) -> Base | None:
     """The base given by --buildroot-dir or the board's buildroot.base_defconfig, else None."""
     name = board.buildroot.defconfig
-    if name and not _DEFCONFIG_NAME.match(name):
+    if name and not _DEFCONFIG_NAME.fullmatch(name):
         raise board.error("buildroot.defconfig", f"{name!r} is not a defconfig name "
                           "(letters, digits, _ . + - only)")
     if buildroot_dir is not None:
@@ -82,7 +82,7 @@ def read_base(board: Board, buildroot_dir: Path | None) -> Base | None:
         label, origin = board.buildroot.base_defconfig, "buildroot.base_defconfig"
         path = (board.path.parent if board.path else Path()) / label
         name = name or path.name
-        if not _LABEL.match(label) or not _DEFCONFIG_NAME.match(name):
+        if not _LABEL.fullmatch(label) or not _DEFCONFIG_NAME.fullmatch(name):
             raise board.error("buildroot.base_defconfig",
                               f"{label!r}: a path on one line, to a file named like a defconfig")
         if not path.is_file():

@@ -64,7 +64,7 @@ def default_dirname(board: Board, *, name: str | None = None) -> str:
 
 def external_name(board: Board, name: str | None = None) -> str:
     value = name or board.buildroot.external_name
-    if not _NAME.match(value):
+    if not _NAME.fullmatch(value):  # fullmatch: `$` would let a trailing newline in
         message = f"{value!r} is not a BR2_EXTERNAL name (letters, digits and _ only)"
         if name:
             raise UserError(message, key="--name")

@@ -68,7 +68,7 @@ def default_dirname(board: Board, *, name: str | None = None) -> str:
 
 def layer_name(board: Board, name: str | None) -> str:
     layer = name or board.yocto.layer
-    if not re.match(r"^meta-[a-z0-9-]+$", layer):
+    if not re.fullmatch(r"meta-[a-z0-9-]+", layer):  # fullmatch: no trailing newline
         raise UserError(f"{layer!r} is not a layer name such as meta-kdump-myboard", key="--name")
     return layer
 

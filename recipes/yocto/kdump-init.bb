@@ -24,7 +24,7 @@ S = "{{ srcdir }}"
 inherit {{ init_class }}
 {% if machine %}
 
-COMPATIBLE_MACHINE = "^{{ machine }}$"
+COMPATIBLE_MACHINE = {{ ("^" + machine + "$") | bb }}
 {% endif %}
 
 do_configure[noexec] = "1"

@@ -91,16 +91,14 @@ def test_hook_command_parses(hook: dict) -> None:
     assert args.buildroot is (hook["id"] == "kdumplayer-check-buildroot")
 
 
-def _readme_blocks() -> list[str]:
-    text = (REPO / "README.md").read_text()
-    section = text[text.index("<!-- section: ci -->") :]
-    section = section[: section.index("<!-- section: ", 5)]
-    return re.findall(r"```yaml\n(.*?)```", section, re.S)
+def _doc_blocks() -> list[str]:
+    text = (REPO / "docs" / "ci.md").read_text()
+    return re.findall(r"```yaml\n(.*?)```", text, re.S)
 
 
-def test_readme_copies_are_valid(tmp_path: Path) -> None:
-    """The ready-to-copy definitions in the README validate like the files."""
-    github, gitlab, precommit = _readme_blocks()
+def test_doc_copies_are_valid(tmp_path: Path) -> None:
+    """The ready-to-copy definitions in docs/ci.md validate like the files."""
+    github, gitlab, precommit = _doc_blocks()
     for name, text, schema in (
         ("github.yml", github, "vendor.github-workflows"),
         ("gitlab.yml", gitlab, "vendor.gitlab-ci"),

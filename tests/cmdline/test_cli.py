@@ -129,8 +129,8 @@ ERRORS = [
      "kdumplayer: error: {f}: cannot tell the bootloader format; give --format (grub, "
      "grub-default, grub-legacy, extlinux, u-boot, uenv, rpi, systemd-boot, qemu)"),
     (("set", "{f}", "--crashkernel", "1G-4G:192M,2G-:1G", "--format", "rpi"),
-     "kdumplayer: error: crashkernel: ranges must increase and must not overlap at column 12 "
-     "of '1G-4G:192M,2G-:1G'"),
+     "kdumplayer: error: crashkernel=1G-4G:192M,2G-:1G: ranges must increase and must not "
+     "overlap (column 12)"),
     (("set", "{f}", "--format", "rpi"),
      "kdumplayer: error: give exactly one of --crashkernel VALUE or --board BOARD"),
     (("get", "{d}"),

@@ -251,7 +251,7 @@ ERRORS = [
      "cannot tell the bootloader format; give --format (grub, grub-default, grub-legacy, "
      "extlinux, u-boot, uenv, rpi, systemd-boot, qemu)", None),
     ("bad value", "root=/dev/sda\n", "rpi", "cmdline.txt", None,
-     "crashkernel: unknown size suffix 'Q' (use K, M, G, T, P or E) at column 4 of '256Q'", None),
+     "crashkernel=256Q: unknown size suffix 'Q' (use K, M, G, T, P or E) (column 4)", None),
 ]
 
 

@@ -94,7 +94,7 @@ def test_malformed(value: str, message: str, column: int) -> None:
         ck.parse(value)
     assert exc.value.reason == message
     assert exc.value.column == column
-    assert str(exc.value) == f"{message} at column {column} of {value!r}"
+    assert str(exc.value) == f"crashkernel={value}: {message} (column {column})"
 
 
 # Several parameters on one line: (text, canonical command line) or (text, message, column).
