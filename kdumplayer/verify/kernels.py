@@ -1,7 +1,8 @@
 """Which kernel `verify` boots: Debian's for the board's arch from the generation
 nearest the board's kernel.version (6.1 bookworm, 6.12 trixie, 7.x unstable),
 when kconfig-fragments/kexec-tools.yaml records that kernel capturing on that
-arch (a `proven` row with `debian:` the generation and result `captures`);
+arch (a `proven` row with `debian:` the generation and result `captures`, or
+`captures with cp`: the hook's cp fallback saved what makedumpfile refused);
 otherwise the gold kernel, built from the board's own fragment. Either can be
 asked for by name (--kernel debian|gold, --debian GENERATION).
 """
@@ -19,6 +20,7 @@ from kdumplayer.verify import arches, assets, gold
 from kdumplayer.verify.assets import Kernel
 
 CHOICES = ("auto", "debian", "gold")
+CAPTURES = ("captures", "captures with cp")  # proven results auto accepts
 
 
 def board_generation(board: Board) -> str:
@@ -32,7 +34,7 @@ def proven_debian(arch: str, generation: str) -> dict[str, str] | None:
     """The proven row saying Debian `generation`'s kernel captures on `arch`."""
     return next((row for row in compat_data().proven
                  if row.get("arch") == arch and row.get("debian") == generation
-                 and row.get("result") == "captures"), None)
+                 and row.get("result") in CAPTURES), None)
 
 
 @dataclass(frozen=True)

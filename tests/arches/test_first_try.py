@@ -27,7 +27,7 @@ DEFAULTS = [
     ("raspberrypi4-64", "gold", "trixie"),
     ("pc-x86_64-grub", "gold", "trixie"),  # Debian 13's amd64 kernel: not run yet
     ("qemu-arm", "gold", "bookworm"),  # Debian has no armhf kernel for virt
-    ("qemu-riscv64", "gold", "trixie"),
+    ("qemu-riscv64", "debian", "unstable"),  # 7.2: captures with the cp fallback
 ]
 
 
