@@ -3,10 +3,11 @@ with default flags: the board says kernel 7.2, so verify boots Debian
 unstable's riscv64 7.2 kernel with unstable's busybox-static, kexec-tools 2.0.32
 (the first with riscv support; arches.yaml: debian_tools_since) and
 makedumpfile 1.7.8, fetched through the private apt state. No KEXEC_FILE:
-the hook falls back to kexec_load; makedumpfile cannot read the dump 2.0.32's
-ELF header describes and the hook saves it with cp
-(kexec-tools.yaml: riscv64-kexec-load-crash-fixes). Capture command line
-`nr_cpus=1 reset_devices`, capture kernel the riscv Image."""
+the hook falls back to kexec_load (makedumpfile 1.7.8 cannot read the dump
+2.0.32's ELF header describes there; kexec-tools.yaml:
+riscv64-kexec-load-crash-fixes). Capture command line
+`nr_cpus=1 reset_devices`, capture kernel the riscv Image. The board's
+collector is cp (Buildroot's makedumpfile does not build for riscv64)."""
 
 from __future__ import annotations
 
@@ -43,6 +44,5 @@ def test_capture(tmp_path: Path) -> None:
     text = console(tmp_path)
     assert "kexec_file_load (kexec -s) failed; trying kexec_load" in text
     assert "nr_cpus=1 reset_devices" in text
-    assert "kdump: makedumpfile failed" in text
     assert "7.2" in outcomes[0]["kernel"]
     assert outcomes[0]["dumps"][0]["status"] == "ok"
