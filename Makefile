@@ -23,7 +23,7 @@ APT_PACKAGES := python3-venv make gcc libc6-dev flex bison bc libelf-dev libssl-
 	shellcheck grub-common u-boot-tools mmdebstrap \
 	linux-source-6.1 linux-source-6.12
 
-.PHONY: all deps venv demo test lint docs bench e2e hostile-sweep verify-all buildroot-check yocto-check-layer fidelity clean
+.PHONY: all deps venv demo test lint docs bench e2e hostile-sweep verify-all buildroot-check yocto-check-layer fidelity sweep-arches clean
 
 all: test
 
@@ -126,6 +126,11 @@ bench: deps venv
 
 e2e: deps venv
 	$(PY) -m pytest -m slow -v
+
+# Every Debian kernel of the proven-combinations table booted again (long: one
+# QEMU capture per row; docs/architectures.md).
+sweep-arches: deps venv
+	$(PY) -m pytest -v tests/arches/sweep_generations.py
 
 # A longer sweep of hostile board strings than `make test` runs (16 a key there).
 HOSTILE_EXAMPLES ?= 200

@@ -38,6 +38,8 @@ class Arch:
     cross_prefix: str
     qemu: Qemu
     buildroot_arch_symbol: str
+    debian_kernel: str | None = None  # meta package of Debian's kernel for verify
+    debian_tools_since: str | None = None  # oldest Debian generation with usable tools
 
     @property
     def default_image(self) -> str:
@@ -65,6 +67,8 @@ def all_arches() -> dict[str, Arch]:
             cross_prefix=entry["cross_prefix"],
             qemu=Qemu(**entry["qemu"]),
             buildroot_arch_symbol=entry["buildroot"]["arch_symbol"],
+            debian_kernel=entry.get("debian_kernel"),
+            debian_tools_since=entry.get("debian_tools_since"),
         )
     return arches
 

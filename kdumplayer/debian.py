@@ -235,13 +235,33 @@ class PrivateApt:
                 versions[current] = match.group(1)
         return versions
 
-    def depends_of(self, name: str) -> str:
-        """The first real package `name` depends on (a meta package's image)."""
+    def depends_of(self, name: str, prefix: str = "") -> str:
+        """The first real package `name` depends on whose name starts with `prefix`
+        (a meta package's image: unstable's linux-image-cloud-arm64 depends on
+        linux-base-cloud-arm64 first, then on the linux-image-X package)."""
         text = self._query("depends", "--no-recommends", "--no-suggests", name)
-        match = re.search(r"^\s+Depends: ([a-z0-9][^\s<]*)", text, re.MULTILINE)
+        pattern = rf"^\s+Depends: ({re.escape(prefix)}[a-z0-9][^\s<]*)" if prefix else \
+            r"^\s+Depends: ([a-z0-9][^\s<]*)"
+        match = re.search(pattern, text, re.MULTILINE)
         if not match:
-            raise UserError(f"{name} depends on no package in Debian {self.generation.name}")
+            raise UserError(f"{name} depends on no {prefix or ''}package in Debian "
+                            f"{self.generation.name} ({self.arch})")
         return match.group(1).split(":")[0]
+
+    def depends(self, name: str) -> list[str]:
+        """The real packages `name` depends on (first of alternatives), in order."""
+        text = self._query("depends", "--no-recommends", "--no-suggests", "--no-conflicts",
+                           "--no-breaks", "--no-replaces", "--no-enhances", name)
+        found: list[str] = []
+        alternative = False
+        for line in text.splitlines():
+            match = re.match(r"^\s+(\|)?(?:Pre)?Depends: (\S+)", line)
+            if not match:
+                continue
+            first, alternative = not alternative, bool(match.group(1))
+            if first and not match.group(2).startswith("<"):
+                found.append(match.group(2).split(":")[0])
+        return found
 
     def closure(self, packages: Sequence[str]) -> list[str]:
         """The packages and what they depend on, level by level: the first of

@@ -8,14 +8,14 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
+from kdumplayer import debian
 from kdumplayer.analyze import render
-from kdumplayer.board import Board, load_board
+from kdumplayer.board import load_board
 from kdumplayer.cli.base import Command, add_board_argument, note, out
 from kdumplayer.errors import UserError
 from kdumplayer.runtime import INITS
 from kdumplayer.term import paint, status
-from kdumplayer.verify import analysis, arches, assets, gold, initsys, report, scenarios
-from kdumplayer.verify.assets import Kernel
+from kdumplayer.verify import analysis, arches, initsys, kernels, report, scenarios
 
 
 class VerifyCommand(Command):
@@ -31,18 +31,24 @@ class VerifyCommand(Command):
         "Crash it with `kdump test --yes`, let the capture kernel save the\n"
         "dump to a virtio disk, and read the disk back without mounting it.\n"
         "Scenarios: " + ", ".join(scenarios.SCENARIOS) + " (default: capture).\n"
-        "The kernel is Debian's cloud kernel for the board's arch (downloaded,\n"
-        "unpacked), or with --kernel gold one built (cross-compiled for arm64 and\n"
-        "arm) from linux-source with tinyconfig + the generated fragment. Other\n"
-        "arches than the host's get Debian's packages for their arch. KVM is used\n"
-        "when it works, TCG otherwise (KDUMPLAYER_ACCEL=kvm|tcg forces one)."
+        "The kernel (--kernel auto): Debian's for the board's arch from the generation\n"
+        "nearest the board's kernel.version (6.1 bookworm, 6.12 trixie, 7.x unstable)\n"
+        "when it is recorded as capturing there, else the gold kernel, built\n"
+        "(cross-compiled for other arches) from the board's kernel.source or the\n"
+        "linux-source of its version with tinyconfig + the generated fragment.\n"
+        "--kernel debian|gold and --debian GENERATION choose. The guest's busybox,\n"
+        "kexec-tools and makedumpfile are Debian's for the arch and the kernel's\n"
+        "generation, fetched through a private apt state. KVM is used when it\n"
+        "works, TCG otherwise (KDUMPLAYER_ACCEL=kvm|tcg forces one)."
     )
     examples = (
         "kdumplayer verify board-configs/qemu-x86_64.yaml",
         "kdumplayer verify --all board-configs/qemu-x86_64.yaml",
         "kdumplayer verify --kernel gold board-configs/qemu-x86_64.yaml",
         "kdumplayer verify --report board-configs/qemu-x86_64.yaml",
-        "kdumplayer verify --kernel gold board-configs/qemu-arm64.yaml",
+        "kdumplayer verify board-configs/qemu-arm64.yaml",
+        "kdumplayer verify --kernel debian --debian unstable board-configs/qemu-arm64.yaml",
+        "kdumplayer verify board-configs/qemu-riscv64.yaml",
     )
 
     def setup(self, parser: argparse.ArgumentParser) -> None:
@@ -54,8 +60,14 @@ class VerifyCommand(Command):
                             help="boot this init system instead of the board's `init`")
         parser.add_argument("--rtc-crashes", type=int, default=12, metavar="N",
                             help="crashes in the no-rtc scenario (default 12, keep: 3)")
-        parser.add_argument("--kernel", choices=("debian", "gold"), default="debian",
-                            help="Debian's cloud kernel (default) or the gold tinyconfig build")
+        parser.add_argument("--kernel", choices=kernels.CHOICES, default="auto",
+                            help="auto (default): Debian's kernel where it is recorded as "
+                            "capturing on the arch, else gold; debian; gold (tinyconfig + "
+                            "the board's fragment)")
+        parser.add_argument("--debian", metavar="GENERATION",
+                            choices=list(debian.generations()),
+                            help="the Debian generation of the kernel and tools (default: "
+                            "the one nearest the board's kernel.version)")
         parser.add_argument("--report", action="store_true",
                             help="measure: crash-to-saved time, vmcore sizes per level and "
                             "compression, smallest crashkernel (many boots)")
@@ -85,7 +97,12 @@ class VerifyCommand(Command):
             return 1
         with tempfile.TemporaryDirectory(prefix="kdumplayer-verify-") as tmp:
             workdir = args.workdir or Path(tmp)
-            kernel = self._kernel(board, args.kernel)
+            choice = kernels.choose(board, args.kernel, args.debian)
+            if choice.which == "gold":
+                note("verify: the gold kernel is built once (about 12 min on 2 cores), "
+                     "then taken from the cache")
+            with status(f"verify: {choice.which} kernel for {board.name}..."):
+                kernel = kernels.load(board, choice, note)
             if args.report:
                 result = report.measure(board, kernel, workdir, log=note)
                 out(json.dumps(result.as_dict(), indent=2) if args.format == "json"
@@ -114,18 +131,6 @@ class VerifyCommand(Command):
                             "(kdumplayer analyze, drgn):")
                         out("\n".join(f"    {line}" for line in render.as_text(found).splitlines()))
             return 0 if all(o.ok for o in outcomes) else 1
-
-    def _kernel(self, board: Board, which: str) -> Kernel:
-        if which == "debian":
-            return assets.debian_kernel(arches.debian_kernel_package(board.arch))
-        note("verify: the gold kernel (tinyconfig + kdump fragment): built once, about "
-             "12 min on 2 cores, then taken from the cache")
-        with status("verify: gold kernel for " + board.name + "..."):
-            build = gold.build_gold(board)
-        if build.unmet:
-            raise UserError("the gold kernel's .config lost fragment values: " + ", ".join(
-                f"CONFIG_{s}={w} (got {g})" for s, (w, g) in sorted(build.unmet.items())))
-        return build.kernel
 
 
 def _as_dict(o: scenarios.Outcome) -> dict[str, object]:

@@ -1,5 +1,7 @@
-"""What the guest is made of: Debian's kernel package (downloaded, unpacked, not
-installed) and the host's Debian tools with the shared libraries they link.
+"""What the guest is made of: Debian's kernel package for the board's arch and a
+Debian generation (downloaded through the private apt state of
+kdumplayer.debian, unpacked, never installed), and the host's Debian tools with
+the shared libraries they link.
 
 Everything downloaded or unpacked is cached under kdumplayer.paths.cache_dir(),
 keyed by the package's name and version.
@@ -7,25 +9,25 @@ keyed by the package's name and version.
 
 from __future__ import annotations
 
-import os
+import lzma
 import re
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from kdumplayer import debian
+from kdumplayer.arch import Arch, get_arch
 from kdumplayer.errors import UserError
 from kdumplayer.paths import cache_dir
 
-KERNEL_META = "linux-image-cloud-amd64"
-# The cloud kernel builds virtio as modules; this is their load order.
-VIRTIO_MODULES = (
-    "virtio_ring", "virtio", "virtio_pci_legacy_dev", "virtio_pci_modern_dev",
-    "virtio_pci", "virtio_blk",
-)
+# What the initramfs loads when the kernel has them as modules: the virtio disk
+# on PCI and the root filesystem (their dependencies come first, read from each
+# module's own `depends=`).
+ROOT_MODULES = ("virtio_pci", "virtio_blk", "ext4")
 # The guest's tools: Debian's packages as installed on the host.
 GUEST_TOOLS = ("/usr/sbin/kexec", "/usr/sbin/vmcore-dmesg", "/usr/bin/makedumpfile")
 BUSYBOX = "/bin/busybox"
+HOST_GENERATION = "bookworm"  # the host is Debian 12: its tools are this generation's
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,9 @@ class Kernel:
     image: Path
     release: str
     modules: tuple[Path, ...]  # in load order; empty when everything is built in
+    # The Debian generation whose busybox, kexec-tools and makedumpfile the guest runs.
+    tools: str = HOST_GENERATION
+    config: Path | None = None  # the kernel's .config, when known
 
 
 def _run(argv: list[str], cwd: Path | None = None) -> str:
@@ -44,53 +49,100 @@ def _run(argv: list[str], cwd: Path | None = None) -> str:
     except FileNotFoundError:
         raise UserError(f"{argv[0]} is not installed (run `make deps`)") from None
     except subprocess.CalledProcessError as exc:
-        raise UserError(f"`{' '.join(argv)}` failed: {exc.stderr.strip()[-400:]}") from None
+        # The whole message: a cut one hid which index or package failed.
+        raise UserError(f"`{' '.join(argv)}` failed (exit {exc.returncode}):\n"
+                        f"{(exc.stderr or exc.stdout).strip()}") from None
     return done.stdout
 
 
-def resolve_kernel_package(meta: str = KERNEL_META) -> tuple[str, str]:
-    """The real image package the meta package depends on, and its candidate version."""
-    try:
-        depends = _run(["apt-cache", "depends", meta])
-    except UserError:
-        depends = ""
-    if "Depends:" not in depends and os.geteuid() == 0:
-        _run(["apt-get", "update", "-q"])  # no package lists yet (a fresh machine)
-        depends = _run(["apt-cache", "depends", meta])
-    match = re.search(r"Depends: (linux-image-\S+)", depends)
-    if not match:
-        raise UserError(f"cannot find the kernel package {meta} depends on (run apt-get update)")
-    package = match.group(1)
-    policy = _run(["apt-cache", "policy", package])
-    version = re.search(r"Candidate: (\S+)", policy)
-    if not version or version.group(1) == "(none)":
-        raise UserError(f"{package} has no installable version (run apt-get update)")
-    return package, version.group(1)
+def _modinfo_depends(data: bytes) -> list[str]:
+    match = re.search(rb"(?:^|\x00)depends=([^\x00]*)\x00", data)
+    return [d for d in match.group(1).decode().split(",") if d] if match else []
 
 
-def debian_kernel(meta: str = KERNEL_META) -> Kernel:
-    """Download the kernel .deb with apt-get download and unpack it with dpkg-deb -x."""
-    package, version = resolve_kernel_package(meta)
-    key = f"{package}_{version.replace(':', '%3a')}"
-    root = cache_dir() / "debian" / key
-    unpacked = root / "unpacked"
-    if not (root / ".done").exists():
-        shutil.rmtree(root, ignore_errors=True)
-        root.mkdir(parents=True)
-        _run(["apt-get", "download", f"{package}={version}"], cwd=root)
-        deb = next(root.glob("*.deb"))
-        _run(["dpkg-deb", "-x", str(deb), str(unpacked)])
-        (root / ".done").write_text(version + "\n")
-    image = next((unpacked / "boot").glob("vmlinuz-*"))
-    release = image.name.removeprefix("vmlinuz-")
-    moddir = unpacked / "lib" / "modules" / release / "kernel"
-    modules = []
-    for name in VIRTIO_MODULES:
-        found = sorted(moddir.rglob(f"{name}.ko"))
-        if not found:
-            raise UserError(f"{package}: module {name}.ko not found")
-        modules.append(found[0])
-    return Kernel(name=key, image=image, release=release, modules=tuple(modules))
+def _norm(name: str) -> str:
+    return name.replace("-", "_")
+
+
+def module_order(moddir: Path, builtin: tuple[Path, ...] = (),
+                 wanted: tuple[str, ...] = ROOT_MODULES) -> list[Path]:
+    """The `wanted` modules the kernel has as modules (not built in: the
+    modules.builtin lists), after the ones they depend on, decompressed beside
+    `moddir` (busybox's insmod takes plain .ko files)."""
+    built_in = {_norm(Path(line).name.split(".ko")[0])
+                for path in builtin for line in path.read_text().split()}
+    files = {_norm(p.name.split(".ko")[0]): p for p in (moddir / "kernel").rglob("*.ko*")}
+    plain = moddir.parent / f"{moddir.name}.plain"
+    plain.mkdir(exist_ok=True)
+    order: list[Path] = []
+    seen: set[str] = set()
+
+    def load(name: str, chain: tuple[str, ...]) -> None:
+        name = _norm(name)
+        if name in seen or name in built_in:
+            return
+        source = files.get(name)
+        if source is None:
+            raise UserError(f"{moddir.name}: module {name} (for {' <- '.join(chain)}) is "
+                            "neither built in nor in the package")
+        seen.add(name)
+        data = source.read_bytes()
+        if source.name.endswith(".xz"):
+            data = lzma.decompress(data)
+        for dep in _modinfo_depends(data):
+            load(dep, (*chain, name))
+        target = plain / f"{name}.ko"
+        if not target.exists():
+            target.write_bytes(data)
+        order.append(target)
+
+    for name in wanted:
+        load(name, (name,))
+    return order
+
+
+def debian_kernel(arch: Arch | None = None, generation: str = HOST_GENERATION,
+                  tools: str | None = None) -> Kernel:
+    """Debian's kernel for `arch` (default x86_64) from `generation`: the image
+    package its meta package (arches.yaml: debian_kernel) depends on, downloaded
+    through the private apt state and unpacked with dpkg-deb -x. The guest's tools
+    come from `tools` (default: the same generation)."""
+    arch = arch or get_arch("x86_64")
+    if arch.debian_kernel is None:
+        raise UserError(f"Debian has no kernel for QEMU's {arch.name} machine; "
+                        "use --kernel gold", key="arch")
+    apt = debian.PrivateApt(generation, arch.debian_arch)
+    apt.update()
+    package = apt.depends_of(arch.debian_kernel, prefix="linux-image-")
+    # From Debian 14 (unstable) on the image package is split: the kernel is in
+    # linux-binary-RELEASE, the modules in linux-modules-RELEASE.
+    flavour = package.removeprefix("linux-image-")
+    parts = [package, *(d for d in apt.depends(package)
+                        if d.startswith("linux-") and d.endswith(f"-{flavour}"))]
+    debs = [apt.download(name) for name in dict.fromkeys(parts)]
+    unpacked = cache_dir() / "debian" / "kernels" / debs[0].stem
+    for deb in debs:
+        debian.unpack_deb(deb, unpacked / deb.stem)
+    # Debian 12 and 13: /boot/vmlinuz-RELEASE and /boot/config-RELEASE; Debian 14:
+    # /usr/lib/modules/RELEASE/vmlinuz and .../config.
+    trees = [d for d in sorted(unpacked.iterdir()) if d.is_dir()]
+    images = sorted([*(p for t in trees for p in (t / "boot").glob("vmlinu[xz]-*")),
+                     *(p for t in trees for p in t.glob("usr/lib/modules/*/vmlinu[xz]"))])
+    if not images:
+        raise UserError(f"{', '.join(d.name for d in debs)} hold no kernel image "
+                        "(/boot/vmlinuz-*, /usr/lib/modules/*/vmlinuz)")
+    image = images[0]
+    boot = image.parent.name == "boot"
+    release = re.sub(r"^vmlinu[xz]-", "", image.name) if boot else image.parent.name
+    moddirs = [t / sub / release for t in trees for sub in ("usr/lib/modules", "lib/modules")
+               if (t / sub / release).is_dir()]
+    moddir = next((m for m in moddirs if (m / "kernel").is_dir()), None)
+    builtin = tuple(m / "modules.builtin" for m in moddirs if (m / "modules.builtin").exists())
+    modules = tuple(module_order(moddir, builtin)) if moddir else ()
+    configs = [t / "boot" / f"config-{release}" for t in trees] + [m / "config" for m in moddirs]
+    config = next((c for c in configs if c.exists()), None)
+    return Kernel(name=debs[0].stem, image=image, release=release, modules=modules,
+                  tools=tools or generation, config=config)
 
 
 def library_closure(binaries: tuple[str, ...]) -> list[str]:

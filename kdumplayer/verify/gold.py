@@ -1,5 +1,6 @@
-"""The gold kernel: built from Debian's linux-source with tinyconfig, the board's
-generated kdump fragment, and only what the QEMU machine needs
+"""The gold kernel: built from the board's kernel.source (or, when it names none,
+Debian's linux-source of its kernel.version, fetched through kdumplayer.debian)
+with tinyconfig, the board's generated kdump fragment, and only what the QEMU machine needs
 (recipes/runtime/qemu/kernel-<arch>.cfg). Booting it, crashing it and capturing
 proves the fragment alone is enough.
 
@@ -21,11 +22,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from kdumplayer import debian
 from kdumplayer.board import Board
 from kdumplayer.errors import UserError
 from kdumplayer.fragment import fragment_for_board
 from kdumplayer.paths import RECIPES_DIR, cache_dir
-from kdumplayer.verify import arches
+from kdumplayer.verify import arches, assets
 from kdumplayer.verify.assets import Kernel
 
 _LINE = re.compile(r"^(?:CONFIG_(\w+)=(.*)|# CONFIG_(\w+) is not set)$")
@@ -75,11 +77,31 @@ def unmet(requested: dict[str, str], final: dict[str, str]) -> dict[str, tuple[s
     }
 
 
-def gold_config(board: Board) -> GoldConfig:
+def source_tarball(board: Board) -> Path:
+    """The board's kernel.source, or the linux-source of its kernel.version."""
     tarball = board.kernel.source
-    if tarball is None or not tarball.exists():
+    if tarball is None:
+        if board.kernel.version is None:
+            raise UserError("the gold kernel needs kernel.source or kernel.version",
+                            key="kernel.version")
+        return debian.linux_source(board.kernel.version)
+    if not tarball.exists():
         raise UserError(f"the board's kernel.source ({tarball}) is not there: install "
-                        f"linux-source-{board.kernel.version} (make deps)", key="kernel.source")
+                        f"linux-source-{board.kernel.version} (make deps), or leave "
+                        "kernel.source out to have it fetched", key="kernel.source")
+    return tarball
+
+
+def tools_generation(board: Board) -> str:
+    """The Debian generation whose tools the guest runs with the board's gold kernel:
+    the one nearest its kernel.version, raised to what the arch needs."""
+    version = board.kernel.version
+    nearest = debian.generation_for_kernel(version).name if version else None
+    return arches.tools_generation(board.arch, nearest or assets.HOST_GENERATION)
+
+
+def gold_config(board: Board) -> GoldConfig:
+    tarball = source_tarball(board)
     machine = RECIPES_DIR / "runtime" / "qemu" / f"kernel-{board.arch.name}.cfg"
     if not machine.exists():
         raise UserError(f"no gold-kernel machine needs for {board.arch.name} ({machine})")
@@ -164,7 +186,8 @@ def build_gold(board: Board, jobs: int = 2) -> GoldBuild:
     final = parse_config((out / "config").read_text())
     release = f"gold-{cfg.key}"
     return GoldBuild(
-        kernel=Kernel(name=release, image=image, release=release, modules=()),
+        kernel=Kernel(name=release, image=image, release=release, modules=(),
+                      tools=tools_generation(board), config=out / "config"),
         config=final,
         unmet=unmet(parse_config(cfg.fragment), final),
         cached=cached,

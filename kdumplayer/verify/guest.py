@@ -104,7 +104,8 @@ class Guest:
         """Assemble the root and the disks (a fresh work directory each time)."""
         shutil.rmtree(self.workdir, ignore_errors=True)
         self.workdir.mkdir(parents=True)
-        initrd = rootfs.initramfs(self.kernel, arches.guest_tools(self.board.arch).busybox)
+        initrd = rootfs.initramfs(self.kernel, arches.guest_tools(self.board.arch,
+                                                              self.kernel.tools).busybox)
         self.initrd.write_bytes(initrd)
         staging = self.workdir / "root"
         staging.mkdir()

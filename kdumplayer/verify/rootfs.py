@@ -89,7 +89,7 @@ def assemble_root(root: Path, board: Board, kernel: Kernel, initrd: bytes, *,
     for rel in GUEST_DIRS:
         (root / rel).mkdir(parents=True, exist_ok=True)
     (root / "tmp").chmod(0o1777)
-    tools = arches.guest_tools(board.arch)
+    tools = arches.guest_tools(board.arch, kernel.tools)
     _busybox(root, tools.busybox)
     for guest_path, host_path in tools.files:
         # The loader and libraries resolved through links, installed as files.

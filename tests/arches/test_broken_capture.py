@@ -97,3 +97,17 @@ def test_status_reports_the_broken_test(hook: Hook) -> None:
     hook.set_reservation(256 << 20, True)
     done = hook.command("status")
     assert "last test: FAILED: failed: broken capture:" in done.stdout, done.stdout + done.stderr
+
+
+def test_makedumpfile_refusing_the_kernel_falls_back_to_cp(hook: Hook) -> None:
+    """Debian 13+ arm64 kernels (4K pages, 52-bit VA): makedumpfile 1.7.8 stops
+    before writing anything; the hook copies /proc/vmcore with cp instead."""
+    crash = _capture(hook, 256 << 10, collector="makedumpfile", compression="zlib")
+    refuse = ('makedumpfile() { echo "calculate_plat_config: PAGE SIZE 0x1000 and VA Bits 52 '
+              'not supported" >&2; return 1; }; ')
+    done = hook.lib(refuse + SAVE)
+    assert "EXIT 0" in done.stdout, done.stdout + done.stderr
+    assert "arithmetic" not in done.stderr and "makedumpfile failed" in done.stderr
+    (dump,) = [p for p in crash.iterdir() if p.is_dir()]
+    assert sorted(p.name for p in dump.iterdir()) == ["summary.txt", "vmcore"]
+    assert (dump / "vmcore").stat().st_size == 256 << 10

@@ -132,3 +132,12 @@ def test_generate_gives_the_same_advice_as_validate(tmp_path: Path) -> None:
     advice = [line for line in validated.err.splitlines() if "kexec_tools:" in line]
     assert advice and "pinned 2.0.1" in advice[0] and advice[0].endswith("[age]")
     assert all(line in generated.err.splitlines() for line in advice)
+
+
+def test_the_docs_table_shows_every_proven_row() -> None:
+    table = (REPO / "docs" / "architectures.md").read_text()
+    for row in compat_data().proven:
+        line = next((line for line in table.splitlines()
+                     if line.startswith(f"| {row['arch']} | {row['kernel']} |")), None)
+        assert line is not None, f"docs/architectures.md lacks {row['arch']}: {row['kernel']}"
+        assert f"| {row['method']} | {row['result']}" in line, line
