@@ -41,6 +41,9 @@ class Kernel:
     # The Debian generation whose busybox, kexec-tools and makedumpfile the guest runs.
     tools: str = HOST_GENERATION
     config: Path | None = None  # the kernel's .config, when known
+    # Recorded as `captures with cp`: makedumpfile refuses this kernel's dump, the
+    # hook's cp fallback saves it whole (and its summary says so, as a failure).
+    cp_fallback: bool = False
 
 
 def _run(argv: list[str], cwd: Path | None = None) -> str:

@@ -10,7 +10,7 @@ asked for by name (--kernel debian|gold, --debian GENERATION).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kdumplayer import debian
 from kdumplayer.board import Board
@@ -72,8 +72,10 @@ def load(board: Board, choice: Choice, note: Callable[[str], None] = lambda _: N
     """Download or build the chosen kernel."""
     note(f"verify: kernel: {choice.why}")
     if choice.which == "debian":
-        return assets.debian_kernel(board.arch, choice.generation,
-                                    tools=arches.tools_generation(board.arch, choice.generation))
+        kernel = assets.debian_kernel(board.arch, choice.generation,
+                                      tools=arches.tools_generation(board.arch, choice.generation))
+        row = proven_debian(board.arch.name, choice.generation)
+        return replace(kernel, cp_fallback=bool(row and row.get("result") == "captures with cp"))
     build = gold.build_gold(board)
     if build.unmet:
         raise UserError("the gold kernel's .config lost fragment values: " + ", ".join(

@@ -106,8 +106,12 @@ def test_makedumpfile_refusing_the_kernel_falls_back_to_cp(hook: Hook) -> None:
     refuse = ('makedumpfile() { echo "calculate_plat_config: PAGE SIZE 0x1000 and VA Bits 52 '
               'not supported" >&2; return 1; }; ')
     done = hook.lib(refuse + SAVE)
-    assert "EXIT 0" in done.stdout, done.stdout + done.stderr
-    assert "arithmetic" not in done.stderr and "makedumpfile failed" in done.stderr
+    # Saved whole by cp, and reported as the failure it is (issue 14: the failure action).
+    assert "EXIT 1" in done.stdout, done.stdout + done.stderr
+    assert "arithmetic" not in done.stderr and "makedumpfile exited 1" in done.stderr
+    assert "falling back to cp" in done.stderr
     (dump,) = [p for p in crash.iterdir() if p.is_dir()]
-    assert sorted(p.name for p in dump.iterdir()) == ["summary.txt", "vmcore"]
+    assert sorted(p.name for p in dump.iterdir()) == ["seq", "summary.txt", "vmcore"]
     assert (dump / "vmcore").stat().st_size == 256 << 10
+    assert ("status: failed: makedumpfile exited 1; the vmcore was copied unfiltered by cp "
+            "instead") in (dump / "summary.txt").read_text()
