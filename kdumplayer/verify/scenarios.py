@@ -77,6 +77,12 @@ class Outcome:
     def failed(self) -> list[Check]:
         return [c for c in self.checks if not c.ok]
 
+    def explain(self) -> str:
+        """The failed checks with their details, for a test's assertion message."""
+        lines = [f"{self.scenario} ({self.init or 'busybox'}) on {self.accel} in {self.workdir}:"]
+        lines += [f"FAILED {check.name}\n{check.detail}" for check in self.failed()]
+        return "\n".join(lines)
+
 
 def _with_dump(board: Board, **changes: Any) -> Board:
     return replace(board, dump=replace(board.dump, **changes))

@@ -10,35 +10,25 @@ from pathlib import Path
 import pytest
 
 from kdumplayer.board import load_board
-from kdumplayer.verify import assets, scenarios
+from kdumplayer.verify import scenarios
 from kdumplayer.verify.assets import Kernel
 from tests.conftest import DEFAULT_BOARD
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def debian_kernel() -> Kernel:
-    return assets.debian_kernel()
-
-
-def _explain(outcome: scenarios.Outcome) -> str:
-    lines = [f"{outcome.scenario} on {outcome.accel} in {outcome.workdir}:"]
-    for check in outcome.failed():
-        lines.append(f"FAILED {check.name}\n{check.detail}")
-    return "\n".join(lines)
 
 
 @pytest.mark.parametrize("name", ["power-cut", "makedumpfile-fails"])
 def test_fault(name: str, debian_kernel: Kernel, tmp_path: Path) -> None:
     outcome = scenarios.SCENARIOS[name](load_board(DEFAULT_BOARD), debian_kernel, tmp_path)
-    assert outcome.ok, _explain(outcome)
+    assert outcome.ok, outcome.explain()
 
 
 def test_no_rtc_keeps_the_newest_by_capture_order(debian_kernel: Kernel,
                                                   tmp_path: Path) -> None:
     outcome = scenarios.SCENARIOS["no-rtc"](load_board(DEFAULT_BOARD), debian_kernel, tmp_path,
                                             crashes=4, keep=3)
-    assert outcome.ok, _explain(outcome)
+    assert outcome.ok, outcome.explain()
     assert len(outcome.crash_to_saved) == 4
     assert len(outcome.dumps) == 3

@@ -12,23 +12,13 @@ from pathlib import Path
 import pytest
 
 from kdumplayer.board import load_board
-from kdumplayer.verify import assets, initsys, scenarios
+from kdumplayer.verify import initsys, scenarios
 from kdumplayer.verify.assets import Kernel
 from tests.conftest import DEFAULT_BOARD
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def debian_kernel() -> Kernel:
-    return assets.debian_kernel()
-
-
-def _explain(outcome: scenarios.Outcome) -> str:
-    lines = [f"{outcome.scenario} ({outcome.init}) on {outcome.accel} in {outcome.workdir}:"]
-    for check in outcome.failed():
-        lines.append(f"FAILED {check.name}\n{check.detail}")
-    return "\n".join(lines)
 
 
 @pytest.mark.parametrize("init", initsys.DEBIAN_INITS)
@@ -37,7 +27,7 @@ def test_capture_through_the_init_system(init: str, debian_kernel: Kernel,
     board = replace(load_board(DEFAULT_BOARD), init=init)
     outcome = scenarios.SCENARIOS["capture"](board, debian_kernel, tmp_path)
     assert outcome.init == init and not outcome.unproven
-    assert outcome.ok, _explain(outcome)
+    assert outcome.ok, outcome.explain()
     names = [c.name for c in outcome.checks]
     assert any(f"capture boot ran {init}" in n for n in names)
     assert any(f"capture boot ran the hook through {init}" in n for n in names)

@@ -11,35 +11,25 @@ from pathlib import Path
 import pytest
 
 from kdumplayer.board import load_board
-from kdumplayer.verify import assets, scenarios
+from kdumplayer.verify import scenarios
 from kdumplayer.verify.assets import Kernel
 from tests.conftest import DEFAULT_BOARD, GoldCapture, run_cli
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def debian_kernel() -> Kernel:
-    return assets.debian_kernel()
-
-
-def _explain(outcome: scenarios.Outcome) -> str:
-    lines = [f"{outcome.scenario} on {outcome.accel} in {outcome.workdir}:"]
-    for check in outcome.failed():
-        lines.append(f"FAILED {check.name}\n{check.detail}")
-    return "\n".join(lines)
 
 
 @pytest.mark.parametrize("name", ["capture", "small-disk", "no-reservation", "missing-dir"])
 def test_scenario(name: str, debian_kernel: Kernel, tmp_path: Path) -> None:
     outcome = scenarios.SCENARIOS[name](load_board(DEFAULT_BOARD), debian_kernel, tmp_path)
-    assert outcome.ok, _explain(outcome)
+    assert outcome.ok, outcome.explain()
 
 
 def test_rotation_keep_2_over_three_crashes(debian_kernel: Kernel, tmp_path: Path) -> None:
     outcome = scenarios.rotation(load_board(DEFAULT_BOARD), debian_kernel, tmp_path,
                                  keep=2, crashes=3)
-    assert outcome.ok, _explain(outcome)
+    assert outcome.ok, outcome.explain()
     assert len(outcome.crash_to_saved) == 3
     assert len([d for d in outcome.dumps if d.complete]) == 2
 
@@ -50,7 +40,7 @@ def test_gold_kernel_from_the_fragment_captures(
     build, outcome = capture.build, capture.outcome
     assert build.unmet == {}, f"fragment values lost in the gold .config: {build.unmet}"
     assert build.config.get("MODULES", "n") == "n"  # nothing came from a module
-    assert outcome.ok, _explain(outcome)  # includes verify's analysis of the dump
+    assert outcome.ok, outcome.explain()  # includes verify's analysis of the dump
 
 
 def test_cli_verify_default_board(tmp_path: Path) -> None:
