@@ -107,6 +107,21 @@ def _location(
     return job.fallback
 
 
+def _requirement(item: RequirementResult, location: Location | None) -> RequirementOutcome:
+    """One requirement's result as the reports carry it (a tree's or a static check's)."""
+    return RequirementOutcome(
+        symbol=item.symbol,
+        requested=item.wanted,
+        final=item.final,
+        met=item.met,
+        status=item.status.value,
+        reason=item.requirement.reason,
+        why=item.why(),
+        location=location,
+        details=item.explanation.to_dict() if item.explanation else {},
+    )
+
+
 def check(tree: KconfigTree | None, job: Job, *, started: float | None = None) -> ConfigOutcome:
     """Check one job against a parsed tree."""
     start = time.perf_counter() if started is None else started
@@ -134,21 +149,8 @@ def check(tree: KconfigTree | None, job: Job, *, started: float | None = None) -
     result = tree.check(base, fragments, reqs)
     user_files = [job.base.value] if job.base.kind == "config" and job.base.value else []
     lines = _Lines([*user_files, *job.fragments])
-    outcomes = []
-    for item in result.items:
-        outcomes.append(
-            RequirementOutcome(
-                symbol=item.symbol,
-                requested=item.wanted,
-                final=item.final,
-                met=item.met,
-                status=item.status.value,
-                reason=item.requirement.reason,
-                why=item.why(),
-                location=None if item.met else _location(tree, item, lines, job),
-                details=item.explanation.to_dict() if item.explanation else {},
-            )
-        )
+    outcomes = [_requirement(item, None if item.met else _location(tree, item, lines, job))
+                for item in result.items]
     fix_text = None
     if job.fix:
         from kdumplayer.kconfig import compute_fix
@@ -180,19 +182,9 @@ def static_check(job: Job, start: float) -> ConfigOutcome:
     reqs = against_requirements(job.against) if job.against else None
     result = static.check(config, reqs, job.board)
     outcomes = tuple(
-        RequirementOutcome(
-            symbol=item.symbol,
-            requested=item.wanted,
-            final=item.final,
-            met=item.met,
-            status=item.status.value,
-            reason=item.requirement.reason,
-            why=item.why(),
-            location=None if item.met else (
-                Location(item.requested.file, item.requested.line) if item.requested
-                else job.fallback),
-            details=item.explanation.to_dict() if item.explanation else {},
-        )
+        _requirement(item, None if item.met else (
+            Location(item.requested.file, item.requested.line) if item.requested
+            else job.fallback))
         for item in result.items
     )
     return ConfigOutcome(
