@@ -78,10 +78,13 @@ demo: deps venv
 	else \
 		base=$$($(KDUMPLAYER) validate --format json $(BOARD) | $(PY) -c \
 			'import json, sys; print(json.load(sys.stdin)["buildroot"]["defconfig"] or "")'); \
-		echo "Buildroot, from your Buildroot directory (the tree holds the kdump settings only;"; \
-		echo "'make demo BUILDROOT_DIR=/path/to/buildroot' writes a complete defconfig instead):"; \
+		board=$$(cd "$$tree/board" && ls); \
+		echo "Buildroot, from your Buildroot directory: the standalone defconfig (it configures"; \
+		echo "the kernel and toolchain itself; 'make demo BUILDROOT_DIR=DIR' merges over the base):"; \
+		echo "    make BR2_EXTERNAL=$$tree $$defconfig && make"; \
+		echo "or the kdump settings over your own base:"; \
 		echo "    make BR2_EXTERNAL=$$tree $${base:-YOUR_BASE_defconfig}"; \
-		echo "    support/kconfig/merge_config.sh -m .config $$tree/configs/$$defconfig"; \
+		echo "    support/kconfig/merge_config.sh -m .config $$tree/board/$$board/kdump.defconfig"; \
 		echo "    make olddefconfig && make"; \
 	fi > $(DEMO_OUT)/next-steps.txt
 	@echo "== 5/7 generate the Yocto layer: $(DEMO_OUT)/yocto"
