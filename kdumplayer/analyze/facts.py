@@ -19,6 +19,7 @@ class DumpArch:
     elf_machine: int
     uname_machines: tuple[str, ...]
     bits: int
+    stack_unread: str | None = None  # why drgn cannot read a stack on this arch
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,8 @@ def facts() -> Facts:
     raw = yaml.safe_load(FACTS_FILE.read_text(encoding="utf-8"))
     return Facts(
         arches=tuple(DumpArch(name=name, elf_machine=int(e["elf_machine"]),
-                              uname_machines=tuple(e["uname_machines"]), bits=int(e["bits"]))
+                              uname_machines=tuple(e["uname_machines"]), bits=int(e["bits"]),
+                              stack_unread=e.get("stack_unread"))
                      for name, e in raw["arches"].items()),
         debug_packages=tuple(DebugPackage(**p) for p in raw["debug_packages"]),
         compression_flags={k: int(v) for k, v in raw["compression_flags"].items()},
