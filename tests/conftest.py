@@ -105,8 +105,8 @@ def pytest_report_collectionfinish(items: list[pytest.Item]) -> list[str]:
     built = len(list(gold.glob("*/.done"))) if gold.is_dir() else 0
     return [f"{len(_SLOW)} slow test(s) (kernel builds, QEMU boots, downloads) in "
             f"{len(set(_SLOW.values()))} file(s); {built} kernel(s) already built in {gold}. "
-            "With an empty cache the first kernel build takes about 12 min and the "
-            "suite about 20 min on 2 cores; later runs reuse the cache."]
+            "With an empty cache each kernel build takes 4 to 10 min and the "
+            "suite about 35 min on 2 cores; later runs reuse the cache."]
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -99,7 +99,7 @@ class VerifyCommand(Command):
             workdir = args.workdir or Path(tmp)
             choice = kernels.choose(board, args.kernel, args.debian)
             if choice.which == "gold":
-                note("verify: the gold kernel is built once (about 12 min on 2 cores), "
+                note("verify: the gold kernel is built once (4 to 10 min on 2 cores), "
                      "then taken from the cache")
             with status(f"verify: {choice.which} kernel for {board.name}..."):
                 kernel = kernels.load(board, choice, note)
