@@ -9,10 +9,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from kdumplayer.analyze import debuginfo, engine
+from kdumplayer.analyze import debuginfo
 from kdumplayer.analyze.dumpdir import DumpInput, locate
-from kdumplayer.analyze.engine import Crash
 from kdumplayer.analyze.facts import facts
 from kdumplayer.analyze.vmcore import VmcoreFacts, read_facts
 from kdumplayer.analyze.vmcoreinfo import VmcoreInfo
@@ -22,6 +22,9 @@ LOG_TAIL = 20
 _PANIC = re.compile(r"^\[\s*(\d+\.\d+)\]\s*((?:Kernel panic - not syncing: |BUG: |Oops|"
                     r"Unable to handle kernel |general protection fault).*)$")
 _STAMP = re.compile(r"^\[\s*(\d+\.\d+)\]")
+
+if TYPE_CHECKING:  # drgn loads only when a dump is opened, not at every start-up
+    from kdumplayer.analyze.engine import Crash
 
 
 @dataclass
@@ -76,6 +79,8 @@ def _last_stamp(log: str) -> float | None:
 
 
 def analyze(path: Path, vmlinux: Path | None = None) -> Analysis:
+    from kdumplayer.analyze import engine
+
     """Everything analyze reports about the dump at `path`; UserError for bad input."""
     dump = locate(path)
     facts_ = read_facts(dump.vmcore)
@@ -118,6 +123,8 @@ def analyze(path: Path, vmlinux: Path | None = None) -> Analysis:
 
 
 def _log_without_debuginfo(dump: DumpInput) -> tuple[str, str]:
+    from kdumplayer.analyze import engine
+
     """drgn's printk helpers need the kernel's types: the hook's copy of the log,
     else makedumpfile's reading of it."""
     if dump.dmesg:

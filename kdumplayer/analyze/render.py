@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-
-from drgn import __version__ as drgn_version
+from importlib.metadata import version
+from typing import TYPE_CHECKING
 
 from kdumplayer.analyze.analysis import Analysis
-from kdumplayer.analyze.engine import Frame
 from kdumplayer.analyze.facts import facts
+
+if TYPE_CHECKING:  # drgn loads only when a dump is opened, not at every start-up
+    from kdumplayer.analyze.engine import Frame
 
 SCHEMA = 1
 MIB = 1 << 20
@@ -58,7 +60,7 @@ def as_dict(a: Analysis) -> dict[str, object]:
             "excluded": _level(v.dump_level), "cpus": v.cpus, "complete": v.complete,
             "summary": a.dump.summary or None,
         },
-        "engine": {"name": "drgn", "version": drgn_version},
+        "engine": {"name": "drgn", "version": version("drgn")},
     }
 
 
