@@ -15,7 +15,9 @@ from kdumplayer.cli.base import Command, add_board_argument, note, out
 from kdumplayer.errors import UserError
 from kdumplayer.runtime import INITS
 from kdumplayer.term import paint, status
-from kdumplayer.verify import analysis, arches, initsys, kernels, report, scenarios
+from kdumplayer.verify import analysis, arches, initsys, kernels, report, scenarios, summary
+
+NO_RTC_MIN_CRASHES = 4  # keep: 3 and one more: the fewest crashes that rotate
 
 
 class VerifyCommand(Command):
@@ -59,7 +61,8 @@ class VerifyCommand(Command):
         parser.add_argument("--init", choices=INITS,
                             help="boot this init system instead of the board's `init`")
         parser.add_argument("--rtc-crashes", type=int, default=12, metavar="N",
-                            help="crashes in the no-rtc scenario (default 12, keep: 3)")
+                            help="crashes in the no-rtc scenario (default 12, keep: 3; "
+                            "at least 4)")
         parser.add_argument("--kernel", choices=kernels.CHOICES, default="auto",
                             help="auto (default): Debian's kernel where it is recorded as "
                             "capturing on the arch, else gold; debian; gold (tinyconfig + "
@@ -70,7 +73,8 @@ class VerifyCommand(Command):
                             "the one nearest the board's kernel.version)")
         parser.add_argument("--report", action="store_true",
                             help="measure: crash-to-saved time, vmcore sizes per level and "
-                            "compression, smallest crashkernel (many boots)")
+                            "compression, smallest crashkernel (many boots); with --all or "
+                            "-s, the scenarios run first and lead the report")
         parser.add_argument("--format", choices=("text", "json"), default="text")
         parser.add_argument("--workdir", type=Path,
                             help="keep images and console logs here (default: a temporary dir)")
@@ -84,6 +88,11 @@ class VerifyCommand(Command):
         except UserError as exc:
             raise UserError(exc.message, file=args.board, key="arch") from None
         names = list(scenarios.SCENARIOS) if args.all else (args.scenario or ["capture"])
+        if args.rtc_crashes < NO_RTC_MIN_CRASHES:
+            raise UserError(f"--rtc-crashes {args.rtc_crashes}: at least {NO_RTC_MIN_CRASHES} "
+                            "(keep: 3 and one more, or nothing is rotated)")
+        # --report alone measures; with --all or -s the scenarios run first.
+        run_scenarios = not args.report or args.all or bool(args.scenario)
         reason = initsys.unproven_reason(board)
         if reason:
             # Said before anything is downloaded or booted: nothing stands in for the board's init.
@@ -94,6 +103,7 @@ class VerifyCommand(Command):
             else:
                 for outcome in unproven:
                     _print_outcome(outcome)
+                out("\n".join(summary.summary_lines(unproven)))
             return 1
         with tempfile.TemporaryDirectory(prefix="kdumplayer-verify-") as tmp:
             workdir = args.workdir or Path(tmp)
@@ -103,26 +113,25 @@ class VerifyCommand(Command):
                      "then taken from the cache")
             with status(f"verify: {choice.which} kernel for {board.name}..."):
                 kernel = kernels.load(board, choice, note)
-            if args.report:
-                result = report.measure(board, kernel, workdir, log=note)
-                out(json.dumps(result.as_dict(), indent=2) if args.format == "json"
-                    else report.format_report(result))
-                return 0 if result.smallest else 1
             outcomes, analyses = [], []
-            for name in names:
-                note(f"verify: {name} on {board.name} ({kernel.name})")
-                if name == "no-rtc":
-                    outcome = scenarios.SCENARIOS[name](
-                        board, kernel, workdir / name, crashes=max(args.rtc_crashes, 4))
-                else:
-                    outcome = scenarios.SCENARIOS[name](board, kernel, workdir / name)
+            for name in names if run_scenarios else []:
+                note(f"verify: {name} on {board.name} ({kernel.name}, init {board.init})")
+                options = {"crashes": args.rtc_crashes} if name == "no-rtc" else {}
+                outcome = scenarios.SCENARIOS[name](board, kernel, workdir / name, **options)
+                note(f"verify: {summary.verdict(outcome)} {outcome.scenario} "
+                     f"in {outcome.seconds:.0f} s")
                 outcomes.append(outcome)
                 # The gold kernel keeps its vmlinux: read the captured dump with it.
                 found = analysis.analyze_capture(outcome, kernel) if name == "capture" else None
                 analyses.append(found)
+            measured = None
+            if args.report:
+                measured = report.measure(board, kernel, workdir / "report", log=note)
             if args.format == "json":
-                out(json.dumps([{**_as_dict(o), "analysis": render.as_dict(a) if a else None}
-                                for o, a in zip(outcomes, analyses, strict=True)], indent=2))
+                done = [{**_as_dict(o), "analysis": render.as_dict(a) if a else None}
+                        for o, a in zip(outcomes, analyses, strict=True)]
+                out(json.dumps({**measured.as_dict(), "scenarios": done} if measured else done,
+                               indent=2))
             else:
                 for outcome, found in zip(outcomes, analyses, strict=True):
                     _print_outcome(outcome)
@@ -130,7 +139,15 @@ class VerifyCommand(Command):
                         out(f"  analysis of dump {found.dump.path.name} "
                             "(kdumplayer analyze, drgn):")
                         out("\n".join(f"    {line}" for line in render.as_text(found).splitlines()))
-            return 0 if all(o.ok for o in outcomes) else 1
+                if measured:
+                    if outcomes:
+                        out("")
+                    out(report.format_report(measured))
+                if outcomes:
+                    out("")
+                    out("\n".join(summary.summary_lines(outcomes)))
+            proven = all(o.ok for o in outcomes)
+            return 0 if proven and (measured is None or measured.smallest) else 1
 
 
 def _as_dict(o: scenarios.Outcome) -> dict[str, object]:

@@ -20,6 +20,7 @@ no-rtc: the clock is reset to the same time every boot; keep: 3 over 12 crashes
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -65,6 +66,7 @@ class Outcome:
     retried: int = 0  # boots repeated because the kernel died before userspace
     init: str = ""  # the init system booted
     unproven: str = ""  # why nothing was booted: the board's init system cannot run here
+    seconds: float = 0.0  # wall time of the scenario: building the guest and every boot
 
     @property
     def ok(self) -> bool:
@@ -410,8 +412,9 @@ def _proven_only(name: str, scenario: Scenario) -> Scenario:
         reason = initsys.unproven_reason(board)
         if reason:
             return Outcome(name, board.name, kernel.name, init=board.init, unproven=reason)
+        start = time.monotonic()
         out = scenario(board, kernel, workdir, **options)
-        out.init = board.init
+        out.init, out.seconds = board.init, time.monotonic() - start
         return out
     return run
 

@@ -262,8 +262,11 @@ def test_a_board_whose_init_cannot_boot_is_not_proven() -> None:
     """BusyBox init never stands in for the board's: no PASS, exit 1, and why."""
     result = run_cli("verify", "--all", DEFAULT_BOARD.parent / "beaglebone-black.yaml")
     assert result.code == 1, result.out + result.err
-    assert "PASS" not in result.out
-    assert result.out.count("NOT PROVEN") == len(scenarios.SCENARIOS)
+    assert "PASS " not in result.out
+    verdicts = [line for line in result.out.splitlines() if line.startswith("NOT PROVEN ")]
+    assert len(verdicts) == len(scenarios.SCENARIOS)
+    assert (f"{len(scenarios.SCENARIOS)} scenarios: 0 PASS, 0 FAIL, "
+            f"{len(scenarios.SCENARIOS)} NOT PROVEN") in result.out
     assert "init sysv runs on a Debian root built for the host only" in result.out
 
 
@@ -325,3 +328,29 @@ def test_debian_root_gets_the_runtime_files_enabled_as_the_trees_do(init: str,
         assert "rcS:12345:wait:/etc/init.d/rcS" in (tmp_path / "etc/inittab").read_text()
         assert (tmp_path / "etc/init.d/S95kdump").exists()
     assert "/dev/vdb\t/var/crash\text4" in (tmp_path / "etc/fstab").read_text()
+
+
+def test_summary_lists_each_scenario_with_its_checks_and_wall_time() -> None:
+    from kdumplayer.verify.summary import summary_lines
+
+    passed = scenarios.Outcome("capture", "b", "k", accel="tcg", init="sysv", seconds=31.4)
+    passed.check("saved", True)
+    failed = scenarios.Outcome("power-cut", "b", "k", accel="tcg", init="sysv", seconds=92.6)
+    failed.check("cut", True)
+    failed.check("status reports it", False)
+    unproven = scenarios.Outcome("no-rtc", "b", "k", init="sysv", unproven="no root")
+    lines = summary_lines([passed, failed, unproven])
+    assert lines == [
+        "verify summary: b, init sysv, k, QEMU tcg",
+        "  PASS       capture     0 boots    1/1 checks      31 s",
+        "  FAIL       power-cut   0 boots    1/2 checks      93 s",
+        "  NOT PROVEN no-rtc     nothing booted",
+        "  3 scenarios: 1 PASS, 1 FAIL, 1 NOT PROVEN; wall time 124 s",
+    ]
+
+
+def test_no_rtc_needs_enough_crashes_to_rotate() -> None:
+    result = run_cli("verify", "--rtc-crashes", "3", DEFAULT_BOARD)
+    assert result.code == 2
+    assert result.err.strip() == ("kdumplayer: error: --rtc-crashes 3: at least 4 "
+                                  "(keep: 3 and one more, or nothing is rotated)")
