@@ -43,7 +43,8 @@ class InitSystem:
 
 
 INIT_SYSTEMS = {
-    "busybox": InitSystem("busybox", ("KDUMPLAYER: initramfs",), "Starting kdump: "),
+    # BusyBox init is silent: its inittab echoes what runs as pid 1.
+    "busybox": InitSystem("busybox", ("KDUMPLAYER: pid 1 is /bin/busybox",), "Starting kdump: "),
     "sysv": InitSystem("sysv", ("INIT: version",), "Starting kdump: ", boot_timeout=1500.0),
     "openrc": InitSystem("openrc", ("OpenRC ", "is starting up"), "* Starting kdump",
                          boot_timeout=1500.0),
