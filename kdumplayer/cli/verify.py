@@ -156,7 +156,8 @@ def _as_dict(o: scenarios.Outcome) -> dict[str, object]:
         "init": o.init, "ok": o.ok, "unproven": o.unproven or None,
         "crash_to_saved": o.crash_to_saved, "retried": o.retried,
         "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in o.checks],
-        "dumps": [{"name": d.name, "files": d.files, "status": d.status} for d in o.dumps],
+        "dumps": [{"name": d.name, "files": d.files, "status": d.status,
+                   "seq": d.seq} for d in o.dumps],
     }
 
 
@@ -176,5 +177,6 @@ def _print_outcome(o: scenarios.Outcome) -> None:
             for line in check.detail.splitlines()[-15:]:
                 out(f"         {line}")
     for dump in o.dumps:
-        out(f"  dump {dump.name}: {dump.status or '?'} "
+        seq = f" (capture {dump.seq})" if dump.seq is not None else ""
+        out(f"  dump {dump.name}{seq}: {dump.status or '?'} "
             + " ".join(f"{n}={s}" for n, s in sorted(dump.files.items())))

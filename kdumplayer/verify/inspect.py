@@ -19,6 +19,7 @@ class Dump:
     summary: dict[str, str]
     dmesg: str
     vmcore_head: bytes  # the first bytes of vmcore (or vmcore-incomplete)
+    seq: int | None = None  # the hook's capture sequence number (its seq file)
 
     @property
     def status(self) -> str:
@@ -73,9 +74,11 @@ def read_dumps(image: Path, directory: str, scratch: Path) -> list[Dump] | None:
         head = b""
         if core in files:
             head = disk.read_head(image, f"{base}/{core}", 64, scratch)
+        seq = text("seq").strip()
         dumps.append(Dump(
             name=entry.name, files=files, summary=parse_summary(text("summary.txt")),
             dmesg=text("vmcore-dmesg.txt"), vmcore_head=head,
+            seq=int(seq) if seq.isdigit() else None,
         ))
     return dumps
 

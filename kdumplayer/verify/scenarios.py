@@ -359,6 +359,11 @@ def no_rtc(board: Board, kernel: Kernel, workdir: Path, crashes: int = 12,
     out.check(f"exactly the {keep} newest dumps by capture order remain",
               sorted(complete) == sorted(n for n in saved[-keep:] if n) and len(dumps) == keep,
               f"saved in order {saved}, on disk {[d.name for d in dumps]}")
+    # Names repeat on a reset clock: the seq files say which captures these are.
+    newest = list(range(crashes - keep + 1, crashes + 1))
+    out.check(f"the dumps left are captures {newest[0]} to {newest[-1]} of {crashes} "
+              "(their seq files)", sorted(d.seq or 0 for d in dumps) == newest,
+              str({d.name: d.seq for d in dumps}))
     status = guest.boot("status")
     out.check("next boot: status names the newest dump",
               status.has(f"last dump: {board.dump.dir}/{saved[-1]} (ok)"), _tail(status))

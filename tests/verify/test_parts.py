@@ -342,8 +342,8 @@ def test_summary_lists_each_scenario_with_its_checks_and_wall_time() -> None:
     lines = summary_lines([passed, failed, unproven])
     assert lines == [
         "verify summary: b, init sysv, k, QEMU tcg",
-        "  PASS       capture     0 boots    1/1 checks      31 s",
-        "  FAIL       power-cut   0 boots    1/2 checks      93 s",
+        "  PASS       capture     0 boots      1/1 checks      31 s",
+        "  FAIL       power-cut   0 boots      1/2 checks      93 s",
         "  NOT PROVEN no-rtc     nothing booted",
         "  3 scenarios: 1 PASS, 1 FAIL, 1 NOT PROVEN; wall time 124 s",
     ]
