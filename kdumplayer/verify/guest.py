@@ -85,6 +85,7 @@ class Guest:
     accel: str = ""
     append_extra: tuple[str, ...] = ()  # more kernel parameters on every boot
     customize: Callable[[Path], None] | None = None  # changes the staged root (faults)
+    rtc_base: str | None = None  # the RTC's time at every QEMU start (machine.Machine)
     runs: list[machine.BootRun] = field(default_factory=list)
     retried: int = 0  # boots repeated because the kernel died before userspace
 
@@ -149,7 +150,7 @@ class Guest:
         m = machine.Machine(
             arch=self.board.arch, memory_mb=self.board.memory >> 20, kernel=self.kernel.image,
             initrd=self.initrd, append=self.append(action, reserve), disks=tuple(disks),
-            accel=self.accel,
+            accel=self.accel, rtc_base=self.rtc_base,
         )
         for attempt in (1, 2):
             log = self.workdir / f"console-{len(self.runs) + 1}-{action}.log"

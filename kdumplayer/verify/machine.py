@@ -28,6 +28,9 @@ class Machine:
     disks: tuple[Path, ...]
     accel: str  # kvm | tcg
     cpus: int = 2
+    # The emulated RTC's time at every start (ISO 8601, UTC), instead of the host's:
+    # a board whose clock starts at the same time every boot.
+    rtc_base: str | None = None
 
 
 @dataclass
@@ -83,6 +86,8 @@ def qemu_argv(m: Machine) -> list[str]:
         "-display", "none", "-monitor", "none", "-serial", "stdio",
         "-no-reboot", "-nodefaults",
     ]
+    if m.rtc_base:
+        argv += ["-rtc", f"base={m.rtc_base},clock=vm"]
     for index, disk in enumerate(m.disks):
         argv += [
             "-drive", f"file={disk},format=raw,if=none,id=disk{index}",

@@ -89,6 +89,12 @@ def test_qemu_argv_tcg() -> None:
     assert "file=/d.img,format=raw,if=none,id=disk1" in argv
 
 
+def test_qemu_argv_rtc_starts_at_the_given_time() -> None:
+    assert "-rtc" not in machine.qemu_argv(_machine("tcg"))  # the host's time by default
+    argv = machine.qemu_argv(replace(_machine("tcg"), rtc_base="2020-01-01T00:00:00"))
+    assert argv[argv.index("-rtc") + 1] == "base=2020-01-01T00:00:00,clock=vm"
+
+
 def test_qemu_argv_kvm_uses_the_host_cpu() -> None:
     argv = machine.qemu_argv(_machine("kvm"))
     assert argv[argv.index("-cpu") + 1] == "host"
