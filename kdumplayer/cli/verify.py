@@ -179,4 +179,5 @@ def _print_outcome(o: scenarios.Outcome) -> None:
     for dump in o.dumps:
         seq = f" (capture {dump.seq})" if dump.seq is not None else ""
         out(f"  dump {dump.name}{seq}: {dump.status or '?'} "
-            + " ".join(f"{n}={s}" for n, s in sorted(dump.files.items())))
+            # seq's size would read as its number: the number is shown above.
+            + " ".join(f"{n}={s}" for n, s in sorted(dump.files.items()) if n != "seq"))
