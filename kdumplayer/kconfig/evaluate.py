@@ -53,6 +53,7 @@ NEW_CHOICE_SINCE = (6, 11)
 IMPLY_M_SINCE = (5, 7)  # symbols implied by y may be m (ImpliedMSymbol)
 INT_HEX_RULES_SINCE = (6, 8)  # int/hex: 0/0x0 without a value, clamped user values
 _BASE_FORMAT = "b4"  # bump when evaluation semantics change: invalidates cached bases
+_CLOSURE_FORMAT = "c1"  # bump when Closure follows other references: its cached bases too
 
 
 @dataclass(frozen=True)
@@ -391,7 +392,8 @@ def closure(tree: KconfigTree, roots: Iterable[str]) -> Closure:
     ordered = tuple(dict.fromkeys(
         node.item for node in kconf.node_iter(unique_syms=True)
         if isinstance(node.item, kconfiglib.Symbol) and node.item in seen))
-    digest = hashlib.sha256("\n".join(sorted(wanted)).encode()).hexdigest()[:12]
+    key = "\n".join([_CLOSURE_FORMAT, *sorted(wanted)])
+    digest = hashlib.sha256(key.encode()).hexdigest()[:12]
     choices = tuple(c for c in kconf.unique_choices if c in seen)
     memo[wanted] = Closure(frozenset(s.name for s in ordered), ordered, choices, digest)
     return memo[wanted]
@@ -697,7 +699,8 @@ def evaluate(
     Evaluation.values is then empty. With `only` as well (the symbols the caller
     reads), only their Closure is evaluated, in the base and in the final config:
     they and everything within it have their true values, the rest of the tree is
-    left unevaluated (a batch check costs a tenth as much).
+    left unevaluated (a batch check costs a tenth as much), and
+    Evaluation.assignments holds the base's lines within the closure only.
     """
     keep = closure(tree, only) if only is not None and not values else None
     fragment_assignments: list[Assignment] = []
