@@ -139,7 +139,8 @@ class Guest:
         return " ".join(words)
 
     def boot(self, action: str, reserve: bool = True, timeout: float | None = None,
-             power_cut: machine.PowerCut | None = None) -> machine.BootRun:
+             power_cut: machine.PowerCut | None = None,
+             stall: machine.Stall | None = None) -> machine.BootRun:
         if timeout is None:
             init = initsys.INIT_SYSTEMS.get(self.board.init)
             timeout = init.boot_timeout if init else BOOT_TIMEOUT
@@ -153,7 +154,7 @@ class Guest:
         )
         for attempt in (1, 2):
             log = self.workdir / f"console-{len(self.runs) + 1}-{action}.log"
-            run = machine.run(m, timeout=timeout, log=log, power_cut=power_cut)
+            run = machine.run(m, timeout=timeout, log=log, power_cut=power_cut, stall=stall)
             self.runs.append(run)
             if run.has(USERSPACE_MARK) or attempt == 2:
                 return run

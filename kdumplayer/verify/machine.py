@@ -39,6 +39,7 @@ class BootRun:
     exit_code: int | None = None
     timed_out: bool = False
     power_cut: bool = False  # killed on purpose mid-run
+    stalled: bool = False  # killed: the console fell silent (Stall)
     seconds: float = 0.0
 
     @property
@@ -100,16 +101,26 @@ class PowerCut:
     delay: float
 
 
+@dataclass(frozen=True)
+class Stall:
+    """Kill QEMU when the console stays silent `silence` seconds after the first line
+    containing `after`: a capture kernel too small to boot hangs without a word."""
+
+    after: str
+    silence: float
+
+
 def run(m: Machine, timeout: float, log: Path | None = None,
-        power_cut: PowerCut | None = None) -> BootRun:
-    """Boot `m` until QEMU exits (the guest powered off or rebooted), `timeout`, or
-    the power cut."""
+        power_cut: PowerCut | None = None, stall: Stall | None = None) -> BootRun:
+    """Boot `m` until QEMU exits (the guest powered off or rebooted), `timeout`, the
+    power cut, or the stall."""
     argv = qemu_argv(m)
     if shutil.which(argv[0]) is None:
         raise UserError(f"{argv[0]} is not installed (run `make deps`)")
     result = BootRun(argv=argv)
     start = time.monotonic()
     seen = threading.Event()
+    stall_from: list[float] = []  # when the stall's `after` line appeared
     # nice: the machine is shared; QEMU is the heaviest thing the tests run.
     proc = subprocess.Popen(["nice", "-n", "10", *argv], stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -122,6 +133,8 @@ def run(m: Machine, timeout: float, log: Path | None = None,
             result.lines.append((time.monotonic() - start, line))
             if power_cut and power_cut.after in line:
                 seen.set()
+            if stall and not stall_from and stall.after in line:
+                stall_from.append(time.monotonic())
             if sink:
                 sink.write(line + "\n")
                 sink.flush()
@@ -129,7 +142,20 @@ def run(m: Machine, timeout: float, log: Path | None = None,
     thread = threading.Thread(target=reader, daemon=True)
     thread.start()
     try:
-        if power_cut is None:
+        if stall is not None:
+            deadline = start + timeout
+            while proc.poll() is None:
+                now = time.monotonic()
+                if now > deadline:
+                    raise subprocess.TimeoutExpired(argv, timeout)
+                last = result.lines[-1][0] + start if result.lines else start
+                if stall_from and now - max(last, stall_from[0]) > stall.silence:
+                    result.stalled = True
+                    proc.kill()
+                    break
+                time.sleep(0.5)
+            result.exit_code = proc.wait()
+        elif power_cut is None:
             result.exit_code = proc.wait(timeout=timeout)
         else:
             deadline = start + timeout
