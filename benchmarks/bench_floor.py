@@ -19,6 +19,7 @@ import argparse
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -35,15 +36,20 @@ DEFAULT_BOARD = BOARDS / "qemu-x86_64.yaml"
 MIB = 1 << 20
 # (board, kernel, Debian generation or None, RAM sizes), highest priority first:
 # x86_64 and arm64 at every size, then arm and riscv64 at 512M and 1G, then the rest.
-PLAN: tuple[tuple[str, str, str | None, tuple[str, ...]], ...] = (
-    ("qemu-x86_64", "gold", None, ("1G", "512M", "2G", "4G")),
-    ("qemu-arm64", "gold", None, ("1G", "512M", "2G", "4G")),
-    ("qemu-arm", "gold", None, ("512M", "1G")),
+PLAN: tuple[tuple[str, str, str | None, str, tuple[str, ...]], ...] = (
+    ("qemu-x86_64", "gold", None, "busybox", ("1G", "512M", "2G", "4G")),
+    ("qemu-arm64", "gold", None, "busybox", ("1G", "512M", "2G", "4G")),
+    ("qemu-arm", "gold", None, "busybox", ("512M", "1G")),
     # riscv64's gold kernel does not boot yet (issue 15): Debian unstable's kernel.
-    ("qemu-riscv64", "debian", "unstable", ("512M", "1G")),
-    ("qemu-x86_64", "debian", "bookworm", ("1G", "512M", "2G", "4G")),
-    ("qemu-arm", "gold", None, ("2G",)),
-    ("qemu-riscv64", "debian", "unstable", ("2G", "4G")),
+    ("qemu-riscv64", "debian", "unstable", "busybox", ("512M", "1G")),
+    ("qemu-x86_64", "debian", "bookworm", "busybox", ("1G", "512M", "2G", "4G")),
+    # What another init system costs in the capture boot (x86_64: the host's arch,
+    # where verify boots Debian roots); the example boards with one use it.
+    ("qemu-x86_64", "gold", None, "systemd", ("1G",)),
+    ("qemu-x86_64", "gold", None, "sysv", ("1G",)),
+    ("qemu-x86_64", "gold", None, "openrc", ("1G",)),
+    ("qemu-arm", "gold", None, "busybox", ("2G",)),
+    ("qemu-riscv64", "debian", "unstable", "busybox", ("2G", "4G")),
 )
 DEFAULT_HINT = 24 * MIB
 
@@ -62,18 +68,21 @@ def sweep(only: list[str], budget: float) -> int:
     start = time.monotonic()
     table = model.load_floors()
     with tempfile.TemporaryDirectory(prefix="kdumplayer-floor-") as tmp:
-        for name, which, generation, memories in PLAN:
-            board = load_board(BOARDS / f"{name}.yaml")
+        for name, which, generation, init, memories in PLAN:
+            board = replace(load_board(BOARDS / f"{name}.yaml"), init=init)
             for memory in memories:
                 key = f"{board.arch.name}:{memory}"
-                if only and not {board.arch.name, key, f"{key}:{which}"} & set(only):
+                wanted = {board.arch.name, key, f"{key}:{which}", f"{key}:{which}:{init}"}
+                if init != "busybox":  # only when asked by name
+                    wanted = {f"{key}:{which}:{init}", init}
+                if only and not wanted & set(only):
                     continue
                 if time.monotonic() - start > budget:
                     print(f"budget spent: {key} {which} not measured", file=sys.stderr)
                     continue
                 sized = floor.with_memory(board, parse_size(memory))
                 kernel, label = _load(sized, which, generation)
-                old = table.find(board.arch.name, label, sized.memory)
+                old = table.find(board.arch.name, label, sized.memory, init)
                 hint = old.captures if old else DEFAULT_HINT
                 found = floor.find_floor(
                     sized, kernel, Path(tmp), hint,
@@ -107,6 +116,57 @@ def recheck(board_path: Path) -> tuple[str, bool]:
     return text, same
 
 
+def _size(amount: int | None) -> str:
+    return format_size(amount) if amount else "-"
+
+
+def format_table(table: model.Table, mdl: model.Model) -> str:
+    """The floors per arch, kernel and RAM, with the figures before issue 18 beside them."""
+    lines = ["smallest crashkernel= that captures (dump read back and checked), QEMU TCG:",
+             f"  {'arch':<8} {'kernel':<16} {'init':<8} {'RAM':>5} {'captures':>9} {'fails':>6} "
+             f"{'footprint':>9} {'initrd':>7}  {'before (captures/fails)':<24} probes"]
+    for e in table.entries:
+        before = next((p for p in mdl.previous if (p.arch, p.kernel, p.memory)
+                       == (e.arch, e.kernel, e.memory)), None)
+        was = f"{_size(before.captures)} / {_size(before.fails)}" if before else "-"
+        lines.append(f"  {e.arch:<8} {e.kernel:<16} {e.init:<8} {format_size(e.memory):>5} "
+                     f"{format_size(e.captures):>9} {_size(e.fails):>6} "
+                     f"{model.mib(e.footprint):>9} {model.mib(e.initrd):>7}  {was:<24} {e.probes}")
+    for arch in dict.fromkeys(e.arch for e in table.entries):
+        for kernel in dict.fromkeys(e.kernel for e in table.entries if e.arch == arch):
+            found = model.fit(table, mdl, arch, kernel)
+            if found is not None:
+                lines.append(f"  fit {arch} {kernel}: overhead = {model.mib(found.intercept)}"
+                             f" + {found.slope * 1024:.2f}M per G of RAM "
+                             f"({len(found.basis)} floor(s))")
+    return "\n".join(lines)
+
+
+def format_boards(table: model.Table, mdl: model.Model, paths: list[Path]) -> str:
+    """For every example board: the recommendation, its kernel, and the measured floor."""
+    lines = ["recommendation beside the measured floor, every example board:",
+             f"  {'board':<26} {'arch':<8} {'RAM':>5} {'kernel':<16} {'init':<8} {'reserves':>9} "
+             f"{'recommend':>9} {'floor':>6}"]
+    prev_board, prev_size = mdl.previous_recommendation
+    for path in paths:
+        board = load_board(path)
+        label = model.verify_kernel_label(board)
+        try:
+            rec = model.recommend(table, mdl, board.arch.name, board.memory, label, None, None,
+                                  board.init)
+        except LookupError as exc:
+            lines.append(f"  {board.name:<26} {board.arch.name:<8} {exc}")
+            continue
+        measured = table.find(board.arch.name, label, board.memory, board.init)
+        reserved = max(p.size_for(board.memory) for p in board.crashkernel.params)
+        was = f" (before: {format_size(prev_size)})" if board.name == prev_board else ""
+        lines.append(f"  {board.name:<26} {board.arch.name:<8} {format_size(board.memory):>5} "
+                     f"{label:<16} {board.init:<8} {format_size(reserved):>9} "
+                     f"{format_size(rec.size):>9} "
+                     f"{_size(measured.captures if measured else None):>6}{was}")
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sweep", action="store_true", help="measure and rewrite the table")
@@ -118,15 +178,15 @@ def main() -> int:
     args = parser.parse_args()
     if args.sweep:
         return sweep(args.only, args.budget)
-    table = model.load_floors()
-    print(model.format_table(table))
+    table, mdl = model.load_floors(), model.Model.load()
+    print(format_table(table, mdl))
     print()
     ok = True
     if not args.no_boot:
         text, ok = recheck(DEFAULT_BOARD)
         print(f"default board floor, checked again: {text}")
         print()
-    print(model.format_boards(table, sorted(BOARDS.glob("*.yaml"))))
+    print(format_boards(table, mdl, sorted(BOARDS.glob("*.yaml"))))
     return 0 if ok else 1
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from kdumplayer.board import Board
 from kdumplayer.output import atomic_write
 from kdumplayer.paths import FRAGMENTS_DIR
 from kdumplayer.sizes import format_size, parse_size
@@ -52,6 +53,7 @@ class Entry:
     initrd: int
     probes: str = ""  # every size booted, in order: "20M fails, 24M captures"
     measured: str = ""  # the date
+    init: str = "busybox"  # the init system the capture boot ran
 
     def overhead(self, initrd_factor: int) -> int:
         """The floor less the capture kernel and its initrd."""
@@ -62,25 +64,29 @@ class Entry:
 class Table:
     entries: tuple[Entry, ...] = ()
 
-    def find(self, arch: str, kernel: str, memory: int) -> Entry | None:
+    def find(self, arch: str, kernel: str, memory: int, init: str = "busybox") -> Entry | None:
         return next((e for e in self.entries
-                     if (e.arch, e.kernel, e.memory) == (arch, kernel, memory)), None)
+                     if _key(e) == (arch, kernel, init, memory)), None)
 
     def with_entry(self, entry: Entry) -> Table:
-        rest = [e for e in self.entries
-                if (e.arch, e.kernel, e.memory) != (entry.arch, entry.kernel, entry.memory)]
+        rest = [e for e in self.entries if _key(e) != _key(entry)]
         return Table(tuple(sorted([*rest, entry], key=_order)))
 
-    def of(self, arch: str, kernel: str) -> list[Entry]:
-        return [e for e in self.entries if e.arch == arch and e.kernel == kernel]
+    def of(self, arch: str, kernel: str, init: str = "busybox") -> list[Entry]:
+        return [e for e in self.entries
+                if e.arch == arch and e.kernel == kernel and e.init == init]
+
+
+def _key(e: Entry) -> tuple[str, str, str, int]:
+    return e.arch, e.kernel, e.init, e.memory
 
 
 _ARCH_ORDER = ("x86_64", "arm64", "arm", "riscv64", "i386")
 
 
-def _order(e: Entry) -> tuple[int, str, int]:
+def _order(e: Entry) -> tuple[int, str, bool, str, int]:
     rank = _ARCH_ORDER.index(e.arch) if e.arch in _ARCH_ORDER else len(_ARCH_ORDER)
-    return rank, e.kernel, e.memory
+    return rank, e.kernel, e.init != "busybox", e.init, e.memory
 
 
 def load_floors(path: Path = FLOOR_FILE) -> Table:
@@ -94,7 +100,7 @@ def load_floors(path: Path = FLOOR_FILE) -> Table:
             captures=parse_size(row["captures"]), fails=parse_size(row["fails"]),
             image=int(row["image"]), footprint=int(row["footprint"]),
             initrd=int(row["initrd"]), probes=str(row.get("probes", "")),
-            measured=str(row.get("measured", "")),
+            measured=str(row.get("measured", "")), init=str(row.get("init", "busybox")),
         ))
     return Table(tuple(sorted(entries, key=_order)))
 
@@ -105,6 +111,7 @@ def render_floors(table: Table) -> str:
         lines += [
             f"  - arch: {e.arch}",
             f"    kernel: {e.kernel}",
+            f"    init: {e.init}",
             f"    memory: {format_size(e.memory)}",
             f"    captures: {format_size(e.captures)}",
             f"    fails: {format_size(e.fails)}",
@@ -220,11 +227,25 @@ class Recommendation:
     basis: tuple[Entry, ...]
 
 
+def init_term(table: Table, init: str) -> tuple[Term, Entry | None]:
+    """What the capture boot of `init` costs over BusyBox init: the largest
+    difference of floors measured with both (same arch, kernel and RAM)."""
+    pairs = [(e, table.find(e.arch, e.kernel, e.memory)) for e in table.entries
+             if e.init == init]
+    known = [(e, b) for e, b in pairs if b is not None]
+    if not known:
+        return Term(f"init {init}: not measured (the floors are BusyBox init's)", 0), None
+    e, b = max(known, key=lambda p: p[0].captures - p[1].captures)
+    return Term(f"init {init}: its floor less BusyBox init's ({e.arch} {e.kernel} "
+                f"{format_size(e.memory)})", e.captures - b.captures), e
+
+
 def recommend(table: Table, model: Model, arch: str, memory: int, kernel: str,
-              image_footprint: tuple[int, str] | None, initrd: int | None) -> Recommendation:
+              image_footprint: tuple[int, str] | None, initrd: int | None,
+              init: str = "busybox") -> Recommendation:
     """The reservation for `arch` with `memory` of RAM. `kernel`: the label whose
     floors give the overhead and, when `image_footprint` is None, the footprint;
-    `initrd` None: the initrd of those floors."""
+    `initrd` None: the initrd of those floors; `init`: the capture boot's init system."""
     found = fit(table, model, arch, kernel) or fit(table, model, arch, "gold")
     if found is None:
         raise LookupError(f"no measured floor for {arch} in {FLOOR_FILE.name}")
@@ -241,17 +262,22 @@ def recommend(table: Table, model: Model, arch: str, memory: int, kernel: str,
                           image_footprint[0]))
     used_initrd = ref.initrd if initrd is None else initrd
     if used_initrd:
-        terms.append(Term(f"capture initrd {_mib(used_initrd)} x {model.initrd_factor} "
+        terms.append(Term(f"capture initrd {mib(used_initrd)} x {model.initrd_factor} "
                           "(loaded + unpacked)", used_initrd * model.initrd_factor))
+    basis = found.basis
+    if init != "busybox":
+        term, entry = init_term(table, init)
+        terms.append(term)
+        basis += (entry,) if entry is not None else ()
     total = sum(t.amount for t in terms)
     extra = max(total * model.margin_percent // 100, model.margin_minimum)
     margin = Term(f"margin {model.margin_percent}% (at least "
                   f"{format_size(model.margin_minimum)})", extra)
     size = -(-(total + extra) // model.round) * model.round
-    return Recommendation(tuple(terms), total, margin, size, found.basis)
+    return Recommendation(tuple(terms), total, margin, size, basis)
 
 
-def _mib(amount: float) -> str:
+def mib(amount: float) -> str:
     mib = amount / MIB
     return f"{mib:.0f}M" if mib == int(mib) else f"{mib:.1f}M"
 
@@ -263,9 +289,18 @@ def describe(entry: Entry) -> str:
 
 def format_recommendation(rec: Recommendation) -> list[str]:
     width = max(len(t.label) for t in (*rec.terms, rec.margin)) + 2
-    lines = [f"    {t.label:<{width}}{_mib(t.amount):>9}" for t in rec.terms]
-    lines.append(f"  = {'model of the floor':<{width}}{_mib(rec.model_total):>9}")
-    lines.append(f"  + {rec.margin.label:<{width}}{_mib(rec.margin.amount):>9}")
-    lines.append(f"    {'rounded up':<{width}}{_mib(rec.size):>9}")
+    lines = [f"    {t.label:<{width}}{mib(t.amount):>9}" for t in rec.terms]
+    lines.append(f"  = {'model of the floor':<{width}}{mib(rec.model_total):>9}")
+    lines.append(f"  + {rec.margin.label:<{width}}{mib(rec.margin.amount):>9}")
+    lines.append(f"    {'rounded up':<{width}}{mib(rec.size):>9}")
     lines.append("  rests on: " + "; ".join(describe(e) for e in rec.basis))
     return lines
+
+
+def verify_kernel_label(board: Board, which: str = "auto") -> str:
+    """The label of the kernel `kdumplayer verify --kernel which` boots for `board`:
+    the floors the board's recommendation rests on."""
+    from kdumplayer.verify import kernels  # verify's choice, no download, no build
+
+    choice = kernels.choose(board, which)
+    return "gold" if choice.which == "gold" else f"debian-{choice.generation}"

@@ -170,5 +170,5 @@ def entry_from(found: Floor, label: str, board: Board, kernel: Kernel) -> model.
         arch=found.arch, kernel=label, memory=found.memory, captures=found.smallest,
         fails=fails, image=len(image), footprint=size,
         initrd=capture_initrd_size(board, kernel), probes=probes,
-        measured=time.strftime("%Y-%m-%d", time.gmtime()),
+        measured=time.strftime("%Y-%m-%d", time.gmtime()), init=board.init,
     )
