@@ -23,7 +23,7 @@ APT_PACKAGES := python3-venv make gcc libc6-dev flex bison bc libelf-dev libssl-
 	shellcheck grub-common u-boot-tools mmdebstrap \
 	linux-source-6.1 linux-source-6.12
 
-.PHONY: all deps venv demo test lint docs bench e2e hostile-sweep verify-all buildroot-check yocto-check-layer fidelity sweep-arches clean
+.PHONY: all deps venv demo test lint docs bench floor e2e hostile-sweep verify-all buildroot-check yocto-check-layer fidelity sweep-arches clean
 
 all: test
 
@@ -126,6 +126,12 @@ bench: deps venv
 	@for script in benchmarks/bench_*.py; do \
 		echo "== $$script"; $(PY) $$script || exit 1; \
 	done
+
+# The memory floor sweep: bisect the smallest crashkernel= that captures per arch and
+# RAM in QEMU (one at a time, niced) and rewrite kconfig-fragments/crashkernel-floor.yaml.
+# Hours under TCG; FLOOR_ARGS="--only x86_64:1G" limits it.
+floor: deps venv
+	nice -n 10 $(PY) benchmarks/bench_floor.py --sweep $(FLOOR_ARGS)
 
 e2e: deps venv
 	$(PY) -m pytest -m slow -v

@@ -167,5 +167,5 @@ def _read(path: str) -> bytes:
     try:
         return Path(path).read_bytes()
     except OSError as exc:
-        raise UserError(f"cannot read: {exc.strerror}", file=path) from None
+        raise UserError(f"cannot read the file: {exc.strerror}", file=path) from None
 
