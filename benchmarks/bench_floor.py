@@ -66,7 +66,7 @@ def _load(board: Board, which: str, generation: str | None) -> tuple[Kernel, str
 
 def sweep(only: list[str], budget: float) -> int:
     start = time.monotonic()
-    table = model.load_floors()
+    table, mdl = model.load_floors(), model.Model.load()
     with tempfile.TemporaryDirectory(prefix="kdumplayer-floor-") as tmp:
         for name, which, generation, init, memories in PLAN:
             board = replace(load_board(BOARDS / f"{name}.yaml"), init=init)
@@ -83,7 +83,9 @@ def sweep(only: list[str], budget: float) -> int:
                 sized = floor.with_memory(board, parse_size(memory))
                 kernel, label = _load(sized, which, generation)
                 old = table.find(board.arch.name, label, sized.memory, init)
-                hint = old.captures if old else DEFAULT_HINT
+                before = next((p.captures for p in mdl.previous if (p.arch, p.kernel, p.memory)
+                               == (board.arch.name, label, sized.memory)), DEFAULT_HINT)
+                hint = old.captures if old else before
                 found = floor.find_floor(
                     sized, kernel, Path(tmp), hint,
                     log=lambda line: print(f"  {line}", file=sys.stderr, flush=True))
