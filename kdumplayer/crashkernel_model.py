@@ -246,7 +246,10 @@ def recommend(table: Table, model: Model, arch: str, memory: int, kernel: str,
     """The reservation for `arch` with `memory` of RAM. `kernel`: the label whose
     floors give the overhead and, when `image_footprint` is None, the footprint;
     `initrd` None: the initrd of those floors; `init`: the capture boot's init system."""
-    found = fit(table, model, arch, kernel) or fit(table, model, arch, "gold")
+    # The kernel's own floors, else gold's, else any measured on the arch (riscv64:
+    # Debian's while its gold kernel does not boot); the label says which.
+    labels = [kernel, "gold", *dict.fromkeys(e.kernel for e in table.entries if e.arch == arch)]
+    found = next((f for f in (fit(table, model, arch, k) for k in labels) if f), None)
     if found is None:
         raise LookupError(f"no measured floor for {arch} in {FLOOR_FILE.name}")
     ref = found.basis[0]

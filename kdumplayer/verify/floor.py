@@ -123,6 +123,14 @@ def find_floor(board: Board, kernel: Kernel, workdir: Path, hint: int, *,
                 + f" [{result.seconds:.0f}s]")
         return seen[size]
 
+    search(works, hint, ceiling)
+    return floor
+
+
+def search(works: Callable[[int], bool], hint: int, ceiling: int = 512 * MIB) -> int | None:
+    """The smallest multiple of STEP for which works() holds, assuming it holds from
+    some size on: bracket from `hint` in doubling steps, then bisect. None when
+    nothing up to `ceiling` works."""
     size = max(STEP, hint - hint % STEP)
     reach = 2 * STEP
     if works(size):
@@ -139,7 +147,7 @@ def find_floor(board: Board, kernel: Kernel, workdir: Path, hint: int, *,
             low, reach = high, reach * 2
             high = low + reach
         if high > ceiling:
-            return floor
+            return None
     while high - low > STEP:  # works(high) true, works(low) false (or low == 0)
         mid = (low + high) // 2
         mid -= mid % STEP
@@ -147,7 +155,7 @@ def find_floor(board: Board, kernel: Kernel, workdir: Path, hint: int, *,
             high = mid
         else:
             low = mid
-    return floor
+    return high
 
 
 def capture_initrd_size(board: Board, kernel: Kernel) -> int:
