@@ -80,8 +80,11 @@ def with_memory(board: Board, memory: int) -> Board:
 
 def _why(console: str) -> str:
     lines = [line.strip() for line in console.splitlines() if line.strip()]
-    if lines and "sysrq triggered crash" in lines[-1]:
-        return f"the capture kernel never spoke (killed after {SILENCE:.0f} s of silence)"
+    crash = max((i for i, line in enumerate(lines) if CRASH_LINE in line), default=None)
+    if crash is not None and not any("Linux version" in line for line in lines[crash:]):
+        return "the capture kernel never spoke (no 'Linux version' after the crash)"
+    if crash is not None:
+        lines = lines[crash + 1:]  # the capture kernel's words
     for mark in _MARKS:
         found = [line for line in lines if mark in line]
         if found:
