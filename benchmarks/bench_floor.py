@@ -25,8 +25,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from kdumplayer import crashkernel_model as model  # noqa: E402
-from kdumplayer.board import Board, load_board  # noqa: E402
+from kdumplayer.board.model import Board, load_board  # noqa: E402
+from kdumplayer.crashkernel import model  # noqa: E402
 from kdumplayer.sizes import format_size, parse_size  # noqa: E402
 from kdumplayer.verify import floor, kernels  # noqa: E402
 from kdumplayer.verify.assets import Kernel  # noqa: E402

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from kdumplayer import crashkernel_model as model
-from kdumplayer.board import Board
+from kdumplayer.board.model import Board
+from kdumplayer.crashkernel import model
 from kdumplayer.verify import arches, report, rootfs
 from kdumplayer.verify.assets import Kernel
 from kdumplayer.verify.machine import Stall

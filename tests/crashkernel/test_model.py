@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from kdumplayer import crashkernel_model as model
-from kdumplayer.board import load_board
+from kdumplayer.board.model import load_board
+from kdumplayer.crashkernel import model
 from tests.conftest import REPO, run_cli
 
 M = 1 << 20

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from kdumplayer.board import Board
+from kdumplayer.board.model import Board
 from kdumplayer.output import atomic_write
 from kdumplayer.paths import FRAGMENTS_DIR
 from kdumplayer.sizes import format_size, parse_size
@@ -176,7 +176,7 @@ def footprint(data: bytes, zimage_factor: float) -> tuple[int, str]:
         if size:
             return size, "Image header image_size"
     if data[:4] == b"\x7fELF":
-        from kdumplayer.crashkernel_check import _elf_load_size
+        from kdumplayer.crashkernel.rules import _elf_load_size
 
         return _elf_load_size(data, Path("image")), "loadable ELF segments"
     if len(data) > 0x28 and struct.unpack_from("<I", data, 0x24)[0] == 0x016F2818:
