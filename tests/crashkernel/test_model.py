@@ -125,8 +125,20 @@ def _reserved(path: Path) -> int:
     return max(p.size_for(board.memory) for p in board.crashkernel.params)
 
 
-@pytest.mark.parametrize("path", sorted((REPO / "board-configs").glob("*.yaml")),
-                         ids=lambda p: p.stem)
+# No floor measured yet: riscv64's gold kernel does not boot and Debian's capture
+# kernel needs more than the floor search's silence cut-off under TCG (docs/memory.md).
+UNMEASURED = {"riscv64"}
+BOARDS = sorted((REPO / "board-configs").glob("*.yaml"))
+MEASURED_BOARDS = [p for p in BOARDS if load_board(p).arch.name not in UNMEASURED]
+
+
+def test_unmeasured_arches_are_the_listed_ones() -> None:
+    measured = {e.arch for e in model.load_floors().entries}
+    boards = {load_board(p).arch.name for p in BOARDS}
+    assert boards - measured == UNMEASURED
+
+
+@pytest.mark.parametrize("path", MEASURED_BOARDS, ids=lambda p: p.stem)
 def test_example_boards_reserve_the_recommendation(path: Path) -> None:
     board = load_board(path)
     table, mdl = model.load_floors(), model.Model.load()
