@@ -19,7 +19,7 @@ from kdumplayer.board.model import Board
 from kdumplayer.errors import UserError
 from kdumplayer.kconfig.configfile import read_config
 from kdumplayer.paths import FRAGMENTS_DIR
-from kdumplayer.requirements import Version, parse_version
+from kdumplayer.version import Version, parse_version
 from kdumplayer.yamlsrc import load
 
 COMPAT_FILE = FRAGMENTS_DIR / "kexec-tools.yaml"

@@ -11,25 +11,83 @@ arguments is a UserError (exit 2) before anything is evaluated.
 from __future__ import annotations
 
 import argparse
+import glob
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kdumplayer.arch import all_arches, get_arch
 from kdumplayer.board.model import Board, load_board
 from kdumplayer.check import buildroot, yocto
 from kdumplayer.check.report import Location
-from kdumplayer.check.runner import Base, Job, expand
 from kdumplayer.errors import UserError
 from kdumplayer.fragment import fragment_for_board
+from kdumplayer.kconfig.evaluate import Base
 from kdumplayer.output import atomic_write
 from kdumplayer.paths import cache_dir
 from kdumplayer.requirements import BoardChoices, choices_of
+from kdumplayer.version import parse_version
 
 _WORD_BASES = ("tinyconfig", "allnoconfig")
 _LABEL = re.compile(r"^([2-9]\.[0-9]+(?:\.[0-9]+)?)=(.+)$")
 _IN_TREE = re.compile(r"(?:^|/)arch/([a-z0-9]+)/configs/([^/]+)$")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One configuration to check: plain data that crosses process boundaries."""
+
+    name: str  # what the user named, shown in every report
+    kind: str  # kernel | buildroot | yocto
+    source: str  # kernel tree or tarball
+    arch: str
+    base: Base
+    fragments: tuple[str, ...] = ()
+    toolchain: str | None = None
+    against: str | None = None  # a fragment to check instead of the kdump requirements
+    board: BoardChoices = field(default_factory=BoardChoices)
+    buildroot: tuple[buildroot.Finding, ...] = ()
+    anchor: Location | None = None  # the file annotations fall back to
+    fallback: Location | None = None  # where to add a missing setting (a fragment)
+    notes: tuple[str, ...] = ()
+    fix: bool = False  # also compute the fix fragment
+    error: str | None = None  # why this config cannot be evaluated (reported, not checked)
+    static: bool = False  # no kernel tree: the config's own values, not evaluated
+
+    @property
+    def key(self) -> tuple[str, str, str | None]:
+        return (self.source, self.arch, self.toolchain)
+
+
+def expand(patterns: list[str], roots: list[Path] | None = None) -> list[Path]:
+    """Files named by paths or globs, in argument order (globs sorted), each once.
+
+    A pattern that matches nothing under the working directory is tried under
+    each of `roots` (a kernel tree: `arch/arm/configs/*_defconfig`); one that
+    matches nothing anywhere is bad input.
+    """
+    found: list[Path] = []
+    for pattern in patterns:
+        matches = _matches(pattern, Path.cwd())
+        for root in roots or []:
+            if matches or Path(pattern).is_absolute():
+                break
+            matches = _matches(pattern, root)
+        if not matches:
+            raise UserError("no such file (nothing matches)", file=pattern)
+        found += matches
+    return list(dict.fromkeys(found))
+
+
+def _matches(pattern: str, root: Path) -> list[Path]:
+    # Under the working directory, paths stay as the user wrote them (relative ones
+    # make the names in reports and the files in CI annotations).
+    here = Path(pattern).is_absolute() or root == Path.cwd()
+    full = pattern if here else str(root / pattern)
+    if glob.has_magic(pattern):
+        return [Path(p) for p in sorted(glob.glob(full, recursive=True)) if Path(p).is_file()]
+    return [Path(full)] if Path(full).is_file() else []
 
 
 @dataclass(frozen=True)
@@ -50,7 +108,7 @@ def parse_sources(values: list[str]) -> list[Source]:
 
 
 def _major_minor(version: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in re.findall(r"\d+", version)[:2])
+    return parse_version(version)[:2]
 
 
 class Sources:
@@ -144,7 +202,7 @@ def static_job(args: argparse.Namespace, path: str) -> Job:
         kind="kernel",
         source="",
         arch=config.arch.name,
-        base=Base("config", path),
+        base=Base.config(path),
         anchor=Location(path),
         fallback=Location(path),
         against=_against(args),
@@ -158,17 +216,17 @@ def single_job(args: argparse.Namespace, sources: Sources, word: str | None) -> 
     if args.config and not sources.items:
         return static_job(args, _existing(args.config, "--config"))
     if args.config:
-        base = Base("config", _existing(args.config, "--config"))
-        anchor: Location | None = Location(base.value or "")
+        base = Base.config(_existing(args.config, "--config"))
+        anchor: Location | None = Location(base.name)
     elif args.defconfig:
         base = (
-            Base(args.defconfig, None)
+            Base(args.defconfig, name=args.defconfig)
             if args.defconfig in _WORD_BASES
-            else Base("defconfig", args.defconfig)
+            else Base.defconfig(args.defconfig)
         )
         anchor = None
     elif word:
-        base, anchor = Base(word), None
+        base, anchor = Base(word, name=word), None
     else:
         raise UserError(
             "nothing to check: give a BOARD, CONFIG files, --defconfig NAME, "
@@ -177,7 +235,7 @@ def single_job(args: argparse.Namespace, sources: Sources, word: str | None) -> 
     arch = _arch_name(args)
     fragments = _fragments(args)
     return Job(
-        name=str(base.value or base.kind),
+        name=base.name,
         kind="kernel",
         source=sources.default(),
         arch=arch,
@@ -205,15 +263,15 @@ def board_job(args: argparse.Namespace, sources: Sources, path: Path) -> Job:
             "the board names no kernel source; give --kernel-src", file=path, key="kernel.source"
         )
     if args.config:
-        base = Base("config", _existing(args.config, "--config"))
+        base = Base.config(_existing(args.config, "--config"))
     elif args.defconfig:
-        base = Base("defconfig", args.defconfig)
+        base = Base.defconfig(args.defconfig)
     elif kernel.config is not None:
-        base = Base("config", str(kernel.config))
+        base = Base.config(str(kernel.config))
     elif kernel.defconfig:
-        base = Base("defconfig", kernel.defconfig)
+        base = Base.defconfig(kernel.defconfig)
     else:
-        base = Base("defconfig", _arch_default_defconfig(source, board.arch.name))
+        base = Base.defconfig(_arch_default_defconfig(source, board.arch.name))
     own = tuple(_existing(str(f), "kernel.fragments") for f in kernel.fragments)
     notes: tuple[str, ...] = ()
     generated: tuple[str, ...] = ()
@@ -288,7 +346,7 @@ def config_jobs(args: argparse.Namespace, sources: Sources, patterns: list[str])
         anchor = None if in_tree and not Path(source).is_dir() else Location(str(path))
         # A defconfig of the tree itself is named as `make NAME` would take it.
         own = in_tree and path.parent.name == "configs" and path.parent.parent.parent.name == "arch"
-        base = Base("defconfig", path.name) if own else Base("config", str(path))
+        base = Base.defconfig(path.name) if own else Base.config(str(path))
         jobs.append(
             Job(
                 name=name,
@@ -342,7 +400,7 @@ def _arch_default_defconfig(source: str, arch: str) -> str:
 def _unevaluable(path: Path, arch: str, message: str, line: int | None,
                  findings: tuple[buildroot.Finding, ...] = ()) -> Job:
     """A Buildroot defconfig reported as not evaluated; the batch goes on with the others."""
-    return Job(name=str(path), kind="buildroot", source="", arch=arch, base=Base("allnoconfig"),
+    return Job(name=str(path), kind="buildroot", source="", arch=arch, base=Base.allnoconfig(),
                buildroot=findings, anchor=Location(str(path), line), error=message)
 
 
@@ -372,7 +430,7 @@ def buildroot_jobs(args: argparse.Namespace, sources: Sources) -> list[Job]:
                     kind="buildroot",
                     source="",
                     arch=arch,
-                    base=Base("allnoconfig"),
+                    base=Base.allnoconfig(),
                     buildroot=br.findings,
                     anchor=Location(str(path)),
                     notes=(*notes, "no kernel to check"),
@@ -395,11 +453,11 @@ def buildroot_jobs(args: argparse.Namespace, sources: Sources) -> list[Job]:
             jobs.append(_unevaluable(path, arch, exc.message, exc.line, br.findings))
             continue
         if br.kernel_config:
-            base = Base("config", str(br.kernel_config))
+            base = Base.config(str(br.kernel_config))
         elif br.kernel_defconfig == "defconfig":  # USE_ARCH_DEFAULT_CONFIG: `make defconfig`
-            base = Base("defconfig", _arch_default_defconfig(source, arch))
+            base = Base.defconfig(_arch_default_defconfig(source, arch))
         else:
-            base = Base("defconfig", br.kernel_defconfig)
+            base = Base.defconfig(br.kernel_defconfig or "defconfig")
         frag_line = br.line_of("BR2_LINUX_KERNEL_CONFIG_FRAGMENT_FILES")
         fallback = (
             Location(str(br.fragments[-1]))
@@ -432,13 +490,13 @@ def yocto_jobs(args: argparse.Namespace, sources: Sources) -> list[Job]:
     found = yocto.kernel_fragments(layer, args.machine)
     source = sources.default()
     if args.config:
-        base = Base("config", _existing(args.config, "--config"))
+        base = Base.config(_existing(args.config, "--config"))
     elif args.defconfig:
-        base = Base("defconfig", args.defconfig)
+        base = Base.defconfig(args.defconfig)
     elif found.defconfig is not None:
-        base = Base("config", str(found.defconfig))
+        base = Base.config(str(found.defconfig))
     else:
-        base = Base("defconfig", _arch_default_defconfig(source, arch))
+        base = Base.defconfig(_arch_default_defconfig(source, arch))
     fragments = tuple(str(f) for f in found.fragments) + _fragments(args)
     anchor = Location(str(found.recipes[0])) if found.recipes else Location(str(layer))
     return [

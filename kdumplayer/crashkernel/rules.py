@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import yaml
 
@@ -24,20 +24,12 @@ from kdumplayer.crashkernel import grammar as ck
 from kdumplayer.errors import UserError
 from kdumplayer.paths import FRAGMENTS_DIR
 from kdumplayer.sizes import format_size as fs
+from kdumplayer.version import optional_version
 
 REFERENCES_FILE = FRAGMENTS_DIR / "crashkernel-references.yaml"
-# DEFAULT_CRASH_KERNEL_LOW_SIZE (arch/x86/include/asm/crash_reserve.h, include/linux/
-# crash_reserve.h): what ,high reserves below 4G when no ,low is given.
-_DEFAULT_LOW = {"x86_64": 256 << 20, "i386": 0}
-_GENERIC_LOW = 128 << 20
-_I386_LIMIT = 512 << 20
-# arch/x86/Kconfig's default PHYSICAL_START: where a system kernel runs on x86.
-_X86_DEFAULT_PHYSICAL_START = 0x1000000
-# RANDOMIZE_BASE defaults to y on x86 from 4.12: the kernel's load address varies per boot.
-_KASLR_DEFAULT_SINCE = (4, 12)  # CRASH_ADDR_LOW_MAX on 32-bit x86
-# ",cma" arrived in 6.17 (x86 first). An older kernel takes "64M,cma" for the plain value,
-# fails to parse it ("unrecognized char") and reserves nothing at all.
-_CMA_SINCE = (6, 17)
+def _said(arch: Arch) -> str:
+    """The arch as the messages name it."""
+    return {"i386": "32-bit x86", "arm": "32-bit arm"}.get(arch.name, arch.name)
 
 
 @dataclass(frozen=True)
@@ -52,20 +44,10 @@ def effective(params: tuple[ck.Crashkernel, ...], memory: int, arch: Arch) -> tu
     kinds = {p.kind: p for p in params}
     if "plain" in kinds:
         return kinds["plain"].size_for(memory), 0
-    if "high" in kinds and arch.name != "arm":
-        low = kinds["low"].size_for(memory) if "low" in kinds else _DEFAULT_LOW.get(
-            arch.name, _GENERIC_LOW)
+    if "high" in kinds and arch.crash.low_default is not None:
+        low = kinds["low"].size_for(memory) if "low" in kinds else arch.crash.low_default
         return kinds["high"].size_for(memory) + low, low
     return 0, 0
-
-
-def _version(text: str | None) -> tuple[int, ...] | None:
-    if not text:
-        return None
-    try:
-        return tuple(int(part) for part in str(text).split(".")[:2])
-    except ValueError:
-        raise UserError(f"{text!r} is not a kernel version such as 6.12", key="kernel") from None
 
 
 def check(params: tuple[ck.Crashkernel, ...], memory: int, arch: Arch,
@@ -78,8 +60,8 @@ def check(params: tuple[ck.Crashkernel, ...], memory: int, arch: Arch,
     kinds = {p.kind: p for p in params}
     value = ck.to_cmdline(params)
     total_ram = ck.kernel_ram(memory)
-    if arch.name == "arm" and ({"high", "low"} & set(kinds)):
-        out.append(Finding(True, "32-bit arm has no crashkernel=,high or ,low (no "
+    if arch.crash.low_default is None and ({"high", "low"} & set(kinds)):
+        out.append(Finding(True, f"{_said(arch)} has no crashkernel=,high or ,low (no "
                                  "ARCH_HAS_GENERIC_CRASHKERNEL_RESERVATION): nothing is reserved"))
     if "plain" in kinds and ({"high", "low"} & set(kinds)):
         out.append(Finding(False, "the plain crashkernel= wins: the kernel ignores ,high, ,low"))
@@ -89,11 +71,12 @@ def check(params: tuple[ck.Crashkernel, ...], memory: int, arch: Arch,
     if "cma" in kinds and not ({"plain", "high"} & set(kinds)):
         out.append(Finding(True, "crashkernel=...,cma only adds to a plain or ,high "
                                  "reservation: the capture kernel has no memory of its own"))
-    version = _version(kernel)
-    if "cma" in kinds and version is not None and version < _CMA_SINCE:
+    version = optional_version(kernel, key="kernel")
+    cma_since = arch.crash.cma_since
+    if "cma" in kinds and version is not None and cma_since is not None and version < cma_since:
         out.append(Finding(True, f"Linux {kernel} has no crashkernel=...,cma (from 6.17): it "
                                  "reads it as the plain value, fails, and reserves nothing"))
-    elif "cma" in kinds and (version is None or arch.name != "x86_64"):
+    elif "cma" in kinds and (version is None or cma_since is None):
         out.append(Finding(False, "crashkernel=...,cma needs Linux 6.17 or later (x86_64 "
                                   "first; other arches later): an older kernel reserves nothing"))
     for param in params:
@@ -121,7 +104,8 @@ def check(params: tuple[ck.Crashkernel, ...], memory: int, arch: Arch,
     size = next((p.size_for(memory) for p in params if p.offset is not None), 0)
     if offset is not None:
         out += _offset_findings(offset, size, memory, arch, physical_start)
-        if arch.srcarch == "x86" and (version is None or version >= _KASLR_DEFAULT_SINCE):
+        kaslr = arch.crash.kaslr_since
+        if kaslr is not None and (version is None or version >= kaslr):
             out.append(Finding(False, "x86 kernels randomize where they run (KASLR, on by "
                                       "default since 4.12): with a fixed @offset the "
                                       "reservation fails when the kernel lands in it; prefer "
@@ -139,9 +123,9 @@ def _offset_findings(offset: int, size: int, memory: int, arch: Arch,
         out.append(Finding(False, f"offset {fs(offset)} is not a multiple of the recommended "
                                   f"{fs(arch.offset_recommended)} on {arch.name}", "offset"))
     if arch.srcarch == "x86":  # RAM starts at physical 0 on PCs; elsewhere the base varies
-        limit = min(memory, _I386_LIMIT) if arch.name == "i386" else memory
+        limit = min(memory, arch.crash.limit or memory)
         if offset + size > limit:
-            why = " (32-bit x86 keeps it below 512M)" if limit != memory else ""
+            why = f" ({_said(arch)} keeps it below {fs(limit)})" if limit != memory else ""
             out.append(Finding(True, f"the reservation {fs(offset)}..{fs(offset + size)} ends "
                                      f"above {fs(limit)}{why}", "offset"))
         if physical_start is not None and physical_start != offset:
@@ -158,32 +142,6 @@ def physical_start_of(fragment_text: str) -> int | None:
     """CONFIG_PHYSICAL_START from a fragment or .config text, if set."""
     match = _PHYS.search(fragment_text)
     return int(match.group(1), 0) if match else None
-
-
-def check_board(board: Any) -> list[Finding]:
-    """The board's crashkernel= against its RAM, arch and its own fragment's PHYSICAL_START.
-
-    A dedicated capture kernel must start where the reservation does; a kernel
-    that is also the system kernel runs at its (default) PHYSICAL_START, which
-    must then lie outside the reservation.
-    """
-    physical = None
-    if board.arch.srcarch == "x86":
-        from kdumplayer.fragment import fragment_for_board
-
-        physical = physical_start_of(fragment_for_board(board))
-    out = check(board.crashkernel.params, board.memory, board.arch, physical,
-                board.kernel.version)
-    offset = board.crashkernel.offset
-    if board.arch.srcarch == "x86" and board.capture.kernel == "same" and offset is not None:
-        load = physical if physical is not None else _X86_DEFAULT_PHYSICAL_START
-        size = max(p.size_for(board.memory) for p in board.crashkernel.params)
-        if offset <= load < offset + size:
-            out.append(Finding(True, f"the running kernel is loaded at {fs(load)} "
-                                     "(CONFIG_PHYSICAL_START), inside the reservation "
-                                     f"{fs(offset)}..{fs(offset + size)}: the reservation "
-                                     "fails; move the offset above the kernel", "offset"))
-    return out
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,8 @@ from kdumplayer.kconfig.result import (
     Term,
 )
 from kdumplayer.paths import FRAGMENTS_DIR
-from kdumplayer.requirements import Requirement, parse_version, select
+from kdumplayer.requirements import Requirement, select
+from kdumplayer.version import parse_version
 from kdumplayer.yamlsrc import load
 
 if TYPE_CHECKING:
