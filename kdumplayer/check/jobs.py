@@ -1,4 +1,4 @@
-"""Turn `kdumplayer check` arguments into batch Jobs: one per configuration to check.
+"""Turn a check Request into Jobs: one per configuration to check.
 
 The forms: a board description; one base (--defconfig, --config, tinyconfig,
 allnoconfig) on --kernel-src; many kernel configs (paths or globs, tried in
@@ -10,10 +10,10 @@ arguments is a UserError (exit 2) before anything is evaluated.
 
 from __future__ import annotations
 
-import argparse
 import glob
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +32,28 @@ from kdumplayer.version import parse_version
 _WORD_BASES = ("tinyconfig", "allnoconfig")
 _LABEL = re.compile(r"^([2-9]\.[0-9]+(?:\.[0-9]+)?)=(.+)$")
 _IN_TREE = re.compile(r"(?:^|/)arch/([a-z0-9]+)/configs/([^/]+)$")
+
+
+@dataclass(frozen=True)
+class Request:
+    """What `kdumplayer check` was asked, as plain values (cli/check.py parses the command
+    line into one; the library never sees argparse)."""
+
+    inputs: tuple[str, ...] = ()  # board files, config paths or globs, defconfigs, or a word
+    kernel_src: tuple[str, ...] = ()  # DIR|TARBALL, or VERSION=DIR|TARBALL
+    arch: str | None = None
+    defconfig: str | None = None
+    config: str | None = None
+    fragments: tuple[str, ...] = ()
+    toolchain: str | None = None
+    against: str | None = None  # a fragment to check instead of the kdump requirements
+    without_kdump_fragment: bool = False
+    fix: bool = False  # also compute the fix fragment
+    buildroot: bool = False  # the inputs are Buildroot defconfigs
+    br2_external: tuple[str, ...] = ()
+    buildroot_dir: str | None = None
+    yocto: str | None = None  # a layer
+    machine: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,7 +82,7 @@ class Job:
         return (self.source, self.arch, self.toolchain)
 
 
-def expand(patterns: list[str], roots: list[Path] | None = None) -> list[Path]:
+def expand(patterns: Sequence[str], roots: list[Path] | None = None) -> list[Path]:
     """Files named by paths or globs, in argument order (globs sorted), each once.
 
     A pattern that matches nothing under the working directory is tried under
@@ -96,7 +118,7 @@ class Source:
     label: str | None  # the version the user said this source is for
 
 
-def parse_sources(values: list[str]) -> list[Source]:
+def parse_sources(values: Sequence[str]) -> list[Source]:
     sources = []
     for value in values:
         match = _LABEL.match(value)
@@ -114,7 +136,7 @@ def _major_minor(version: str) -> tuple[int, ...]:
 class Sources:
     """The --kernel-src values, with versions read once (tarballs are extracted once, cached)."""
 
-    def __init__(self, values: list[str]) -> None:
+    def __init__(self, values: Sequence[str]) -> None:
         self.items = parse_sources(values)
         self._versions: dict[str, str] = {}
 
@@ -151,8 +173,8 @@ class Sources:
         )
 
 
-def _against(args: argparse.Namespace) -> str | None:
-    return _existing(args.against, "--against") if args.against else None
+def _against(req: Request) -> str | None:
+    return _existing(req.against, "--against") if req.against else None
 
 
 def _existing(path: str, key: str) -> str:
@@ -161,42 +183,42 @@ def _existing(path: str, key: str) -> str:
     return str(Path(path))
 
 
-def _fragments(args: argparse.Namespace) -> tuple[str, ...]:
-    return tuple(_existing(f, "--fragment") for f in args.fragment)
+def _fragments(req: Request) -> tuple[str, ...]:
+    return tuple(_existing(f, "--fragment") for f in req.fragments)
 
 
-def _arch_name(args: argparse.Namespace) -> str:
-    if not args.arch:
+def _arch_name(req: Request) -> str:
+    if not req.arch:
         raise UserError("give --arch (one of: " + ", ".join(all_arches()) + ")", key="--arch")
-    return get_arch(args.arch).name
+    return get_arch(req.arch).name
 
 
-def build(args: argparse.Namespace) -> list[Job]:
-    sources = Sources(args.kernel_src)
-    if args.yocto:
-        return yocto_jobs(args, sources)
-    if args.buildroot:
-        return buildroot_jobs(args, sources)
-    inputs: list[str] = args.inputs
+def build(req: Request) -> list[Job]:
+    sources = Sources(req.kernel_src)
+    if req.yocto:
+        return yocto_jobs(req, sources)
+    if req.buildroot:
+        return buildroot_jobs(req, sources)
+    inputs = list(req.inputs)
     if len(inputs) == 1 and inputs[0].endswith((".yaml", ".yml")):
-        return [board_job(args, sources, Path(inputs[0]))]
+        return [board_job(req, sources, Path(inputs[0]))]
     if not inputs or (len(inputs) == 1 and inputs[0] in _WORD_BASES):
-        return [single_job(args, sources, inputs[0] if inputs else None)]
-    if args.defconfig or args.config:
+        return [single_job(req, sources, inputs[0] if inputs else None)]
+    if req.defconfig or req.config:
         raise UserError("give either CONFIG arguments or --defconfig/--config, not both")
-    return config_jobs(args, sources, inputs)
+    return config_jobs(req, sources, inputs)
 
 
-def static_job(args: argparse.Namespace, path: str) -> Job:
+def static_job(req: Request, path: str) -> Job:
     """A kernel-written .config (or /proc/config.gz) checked without a kernel tree."""
     from kdumplayer.kconfig import static
 
-    for option, given in (("--fragment", args.fragment), ("--fix", args.fix),
-                          ("--toolchain", args.toolchain)):
+    for option, given in (("--fragment", req.fragments), ("--fix", req.fix),
+                          ("--toolchain", req.toolchain)):
         if given:
             raise UserError(f"{option} needs --kernel-src (without a kernel tree only the "
                             "values of the config itself are checked)", key=option)
-    config = static.load(Path(path), args.arch)  # bad files fail here, before any check
+    config = static.load(Path(path), req.arch)  # bad files fail here, before any check
     return Job(
         name=path,
         kind="kernel",
@@ -205,24 +227,24 @@ def static_job(args: argparse.Namespace, path: str) -> Job:
         base=Base.config(path),
         anchor=Location(path),
         fallback=Location(path),
-        against=_against(args),
+        against=_against(req),
         static=True,
         notes=(f"Linux {config.version}, {config.arch.name}: from the config's header "
                f"(line {config.header.line})",),
     )
 
 
-def single_job(args: argparse.Namespace, sources: Sources, word: str | None) -> Job:
-    if args.config and not sources.items:
-        return static_job(args, _existing(args.config, "--config"))
-    if args.config:
-        base = Base.config(_existing(args.config, "--config"))
+def single_job(req: Request, sources: Sources, word: str | None) -> Job:
+    if req.config and not sources.items:
+        return static_job(req, _existing(req.config, "--config"))
+    if req.config:
+        base = Base.config(_existing(req.config, "--config"))
         anchor: Location | None = Location(base.name)
-    elif args.defconfig:
+    elif req.defconfig:
         base = (
-            Base(args.defconfig, name=args.defconfig)
-            if args.defconfig in _WORD_BASES
-            else Base.defconfig(args.defconfig)
+            Base(req.defconfig, name=req.defconfig)
+            if req.defconfig in _WORD_BASES
+            else Base.defconfig(req.defconfig)
         )
         anchor = None
     elif word:
@@ -232,8 +254,8 @@ def single_job(args: argparse.Namespace, sources: Sources, word: str | None) -> 
             "nothing to check: give a BOARD, CONFIG files, --defconfig NAME, "
             "--config FILE, tinyconfig or allnoconfig"
         )
-    arch = _arch_name(args)
-    fragments = _fragments(args)
+    arch = _arch_name(req)
+    fragments = _fragments(req)
     return Job(
         name=base.name,
         kind="kernel",
@@ -243,17 +265,17 @@ def single_job(args: argparse.Namespace, sources: Sources, word: str | None) -> 
         fragments=fragments,
         anchor=anchor,
         fallback=Location(fragments[-1]) if fragments else anchor,
-        fix=bool(args.fix),
-        toolchain=args.toolchain,
-        against=_against(args),
+        fix=req.fix,
+        toolchain=req.toolchain,
+        against=_against(req),
     )
 
 
-def board_job(args: argparse.Namespace, sources: Sources, path: Path) -> Job:
+def board_job(req: Request, sources: Sources, path: Path) -> Job:
     board = load_board(path)
     kernel = board.kernel
-    if args.arch and get_arch(args.arch).name != board.arch.name:
-        raise UserError(f"--arch {args.arch} differs from the board's arch {board.arch.name}")
+    if req.arch and get_arch(req.arch).name != board.arch.name:
+        raise UserError(f"--arch {req.arch} differs from the board's arch {board.arch.name}")
     if sources.items:
         source = sources.for_version(kernel.version, board.arch.srcarch, Location(str(path)))
     elif kernel.source is not None:
@@ -262,10 +284,10 @@ def board_job(args: argparse.Namespace, sources: Sources, path: Path) -> Job:
         raise UserError(
             "the board names no kernel source; give --kernel-src", file=path, key="kernel.source"
         )
-    if args.config:
-        base = Base.config(_existing(args.config, "--config"))
-    elif args.defconfig:
-        base = Base.defconfig(args.defconfig)
+    if req.config:
+        base = Base.config(_existing(req.config, "--config"))
+    elif req.defconfig:
+        base = Base.defconfig(req.defconfig)
     elif kernel.config is not None:
         base = Base.config(str(kernel.config))
     elif kernel.defconfig:
@@ -275,7 +297,7 @@ def board_job(args: argparse.Namespace, sources: Sources, path: Path) -> Job:
     own = tuple(_existing(str(f), "kernel.fragments") for f in kernel.fragments)
     notes: tuple[str, ...] = ()
     generated: tuple[str, ...] = ()
-    if not args.without_kdump_fragment:
+    if not req.without_kdump_fragment:
         # What the generated Buildroot and Yocto trees add: the board's kdump fragment.
         generated = (str(_generated_fragment(board)),)
         # The path is already on the fragments line: say only what that file is.
@@ -287,14 +309,14 @@ def board_job(args: argparse.Namespace, sources: Sources, path: Path) -> Job:
         source=source,
         arch=board.arch.name,
         base=base,
-        fragments=own + generated + _fragments(args),
+        fragments=own + generated + _fragments(req),
         board=choices_of(board),
         anchor=Location(str(path)),
         fallback=Location(str(path)),
         notes=notes,
-        fix=bool(args.fix),
-        toolchain=args.toolchain,
-        against=_against(args),
+        fix=req.fix,
+        toolchain=req.toolchain,
+        against=_against(req),
     )
 
 
@@ -322,9 +344,9 @@ def _infer_arch(path: Path) -> str | None:
     return candidates[0].name if candidates else None
 
 
-def config_jobs(args: argparse.Namespace, sources: Sources, patterns: list[str]) -> list[Job]:
+def config_jobs(req: Request, sources: Sources, patterns: list[str]) -> list[Job]:
     if not sources.items:  # no tree: each kernel-written .config on its own values
-        return [static_job(args, str(path)) for path in expand(patterns)]
+        return [static_job(req, str(path)) for path in expand(patterns)]
     source = sources.default()
     roots = []
     if Path(source).is_dir():
@@ -332,13 +354,13 @@ def config_jobs(args: argparse.Namespace, sources: Sources, patterns: list[str])
     elif any(not Path(p).exists() for p in patterns):
         from kdumplayer.kconfig.source import open_source
 
-        srcarch = get_arch(args.arch).srcarch if args.arch else "x86"
+        srcarch = get_arch(req.arch).srcarch if req.arch else "x86"
         roots.append(open_source(source, srcarch).root)
     files = expand(patterns, roots)
-    fragments = _fragments(args)
+    fragments = _fragments(req)
     jobs = []
     for path in files:
-        arch = get_arch(args.arch).name if args.arch else _infer_arch(path)
+        arch = get_arch(req.arch).name if req.arch else _infer_arch(path)
         if arch is None:
             raise UserError("cannot tell the arch of this config; give --arch", file=path)
         name = _display_name(path, roots)
@@ -357,8 +379,8 @@ def config_jobs(args: argparse.Namespace, sources: Sources, patterns: list[str])
                 fragments=fragments,
                 anchor=anchor,
                 fallback=Location(fragments[-1]) if fragments else anchor,
-                toolchain=args.toolchain,
-                against=_against(args),
+                toolchain=req.toolchain,
+                against=_against(req),
             )
         )
     return jobs
@@ -404,16 +426,16 @@ def _unevaluable(path: Path, arch: str, message: str, line: int | None,
                buildroot=findings, anchor=Location(str(path), line), error=message)
 
 
-def buildroot_jobs(args: argparse.Namespace, sources: Sources) -> list[Job]:
-    if not args.inputs:
+def buildroot_jobs(req: Request, sources: Sources) -> list[Job]:
+    if not req.inputs:
         raise UserError("--buildroot: give the Buildroot defconfigs to check")
-    externals = [Path(d) for d in args.br2_external]
-    topdir = Path(args.buildroot_dir) if args.buildroot_dir else None
+    externals = [Path(d) for d in req.br2_external]
+    topdir = Path(req.buildroot_dir) if req.buildroot_dir else None
     jobs = []
-    for path in expand(args.inputs):
+    for path in expand(req.inputs):
         br = buildroot.load(path, br2_external=externals, topdir=topdir)
         # A generated kdump-only defconfig names its arch in its kdumplayer-board mark.
-        arch = br.arch or (get_arch(args.arch).name if args.arch else None) or br.board.arch
+        arch = br.arch or (get_arch(req.arch).name if req.arch else None) or br.board.arch
         if arch is None:
             jobs.append(_unevaluable(
                 path, "?", "no arch kdumplayer handles (BR2_x86_64, BR2_i386, BR2_aarch64, "
@@ -471,37 +493,37 @@ def buildroot_jobs(args: argparse.Namespace, sources: Sources) -> list[Job]:
                 source=source,
                 arch=arch,
                 base=base,
-                fragments=tuple(str(f) for f in br.fragments) + _fragments(args),
+                fragments=tuple(str(f) for f in br.fragments) + _fragments(req),
                 board=board,
                 buildroot=br.findings,
                 anchor=Location(str(path)),
                 fallback=fallback,
                 notes=notes + ((f"kernel version {br.version}",) if br.version else ()),
-                toolchain=args.toolchain,
-                against=_against(args),
+                toolchain=req.toolchain,
+                against=_against(req),
             )
         )
     return jobs
 
 
-def yocto_jobs(args: argparse.Namespace, sources: Sources) -> list[Job]:
-    arch = _arch_name(args)
-    layer = Path(args.yocto)
-    found = yocto.kernel_fragments(layer, args.machine)
+def yocto_jobs(req: Request, sources: Sources) -> list[Job]:
+    arch = _arch_name(req)
+    layer = Path(req.yocto or ".")
+    found = yocto.kernel_fragments(layer, req.machine)
     source = sources.default()
-    if args.config:
-        base = Base.config(_existing(args.config, "--config"))
-    elif args.defconfig:
-        base = Base.defconfig(args.defconfig)
+    if req.config:
+        base = Base.config(_existing(req.config, "--config"))
+    elif req.defconfig:
+        base = Base.defconfig(req.defconfig)
     elif found.defconfig is not None:
         base = Base.config(str(found.defconfig))
     else:
         base = Base.defconfig(_arch_default_defconfig(source, arch))
-    fragments = tuple(str(f) for f in found.fragments) + _fragments(args)
+    fragments = tuple(str(f) for f in found.fragments) + _fragments(req)
     anchor = Location(str(found.recipes[0])) if found.recipes else Location(str(layer))
     return [
         Job(
-            name=f"{layer.name}:{args.machine or 'any machine'}",
+            name=f"{layer.name}:{req.machine or 'any machine'}",
             kind="yocto",
             source=source,
             arch=arch,
@@ -511,8 +533,8 @@ def yocto_jobs(args: argparse.Namespace, sources: Sources) -> list[Job]:
             fallback=Location(fragments[-1]) if fragments else anchor,
             notes=found.notes,
             board=BoardChoices(),
-            fix=bool(args.fix),
-            toolchain=args.toolchain,
-            against=_against(args),
+            fix=req.fix,
+            toolchain=req.toolchain,
+            against=_against(req),
         )
     ]

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from kdumplayer.check import report, runner
-from kdumplayer.check.jobs import build
+from kdumplayer.check.jobs import Request, build
 from kdumplayer.cli.base import Command, board_advice, note, out
 from kdumplayer.errors import UserError
 from kdumplayer.output import atomic_write
@@ -160,7 +160,7 @@ class CheckCommand(Command):
 
             # The same kexec-tools compatibility advice as validate (advice only).
             board_advice(args.inputs[0], load_board(args.inputs[0]))
-        jobs = build(args)
+        jobs = build(_request(args))
         total = len(jobs)
         if args.shard:
             index, count = runner.parse_shard(args.shard)
@@ -191,3 +191,23 @@ class CheckCommand(Command):
         if any(o.error is not None for o in outcomes):
             return 2
         return 0 if all(o.passed for o in outcomes) else 1
+
+
+def _request(args: argparse.Namespace) -> Request:
+    return Request(
+        inputs=tuple(args.inputs),
+        kernel_src=tuple(args.kernel_src),
+        arch=args.arch,
+        defconfig=args.defconfig,
+        config=args.config,
+        fragments=tuple(args.fragment),
+        toolchain=args.toolchain,
+        against=args.against,
+        without_kdump_fragment=args.without_kdump_fragment,
+        fix=bool(args.fix),
+        buildroot=args.buildroot,
+        br2_external=tuple(args.br2_external),
+        buildroot_dir=args.buildroot_dir,
+        yocto=args.yocto,
+        machine=args.machine,
+    )
