@@ -19,6 +19,7 @@ from typing import Any
 from xml.etree import ElementTree as ET
 
 from kdumplayer.check.buildroot import Finding
+from kdumplayer.kconfig.result import Status
 
 SCHEMA_ID = "kdumplayer-check/1"
 FORMATS = ("text", "json", "junit", "github")
@@ -40,12 +41,15 @@ class RequirementOutcome:
     symbol: str
     requested: str
     final: str | None  # None: the symbol is not defined in this kernel
-    met: bool
-    status: str  # the library's typed status, by name (met, unmet, absent, ...)
+    status: Status  # the Kconfig library's status, carried as it is
     reason: str = ""
     why: tuple[str, ...] = ()  # explanation lines, most useful first
     location: Location | None = None
     details: dict[str, Any] = field(default_factory=dict)  # structured explanation (JSON)
+
+    @property
+    def met(self) -> bool:
+        return self.status is Status.MET
 
     @property
     def final_text(self) -> str:
@@ -240,7 +244,7 @@ def to_data(outcomes: list[ConfigOutcome]) -> dict[str, Any]:
                         "requested": r.requested,
                         "final": r.final,
                         "met": r.met,
-                        "status": r.status,
+                        "status": r.status.value,
                         "reason": r.reason,
                         "why": list(r.why),
                         "location": _location(r.location),
@@ -306,7 +310,7 @@ def junit(outcomes: list[ConfigOutcome]) -> str:
                 failure = ET.SubElement(
                     case,
                     "failure",
-                    type=r.status,
+                    type=r.status.value,
                     message=f"{r.symbol}: requested {r.requested}, final {r.final_text}",
                 )
                 failure.text = "\n".join((r.reason, *r.why)).strip()

@@ -12,6 +12,7 @@ import xmlschema
 from kdumplayer.check import report
 from kdumplayer.check.buildroot import Finding
 from kdumplayer.check.report import ConfigOutcome, Location, RequirementOutcome
+from kdumplayer.kconfig.result import Status
 from tests.check.conftest import DATA
 
 SCHEMA = xmlschema.XMLSchema(DATA / "junit.xsd")
@@ -19,13 +20,12 @@ ANNOTATION = re.compile(r"^::error (file=[^,:]+(,line=\d+)?,)?title=[^:]+::.+$")
 
 
 def _outcomes() -> list[ConfigOutcome]:
-    ok = RequirementOutcome("KEXEC", "y", "y", True, "met", "kexec_load()")
+    ok = RequirementOutcome("KEXEC", "y", "y", Status.MET, "kexec_load()")
     blocked = RequirementOutcome(
         "CRASH_DUMP",
         "y",
         "n",
-        False,
-        "unmet",
+        Status.UNMET,
         "crash dumps",
         why=("depends on KEXEC_CORE [=n] && ARCH_SUPPORTS_CRASH_DUMP [=y]",),
         location=Location("board/no-kexec.cfg", 2),
@@ -34,8 +34,7 @@ def _outcomes() -> list[ConfigOutcome]:
         "CRASH_CORE",
         "y",
         None,
-        False,
-        "absent",
+        Status.ABSENT,
         "old name",
         why=("not defined in this kernel; renamed: VMCORE_INFO",),
     )
