@@ -369,7 +369,7 @@ def _crashkernel(r: _Reader, arch: Arch, memory: int, version: str | None) -> Cr
     value_key = ("crashkernel", "value") if raw is not None else ("crashkernel", "size")
     for finding in crashkernel_rules.check(params, memory, arch, kernel=version):
         if finding.problem:
-            raise r.doc.error(offset_key if finding.about == "offset" else value_key,
+            raise r.doc.error(offset_key if finding.key == "offset" else value_key,
                               finding.message)
     return CrashkernelSpec(params=params, auto=auto)
 

@@ -20,8 +20,8 @@ from pathlib import Path
 from kdumplayer.arch import all_arches, get_arch
 from kdumplayer.board.model import Board, load_board
 from kdumplayer.check import buildroot, yocto
-from kdumplayer.check.report import Location
 from kdumplayer.errors import UserError
+from kdumplayer.findings import Finding, Location
 from kdumplayer.fragment import fragment_for_board
 from kdumplayer.kconfig.evaluate import Base
 from kdumplayer.output import atomic_write
@@ -69,7 +69,7 @@ class Job:
     toolchain: str | None = None
     against: str | None = None  # a fragment to check instead of the kdump requirements
     board: BoardChoices = field(default_factory=BoardChoices)
-    buildroot: tuple[buildroot.Finding, ...] = ()
+    buildroot: tuple[Finding, ...] = ()
     anchor: Location | None = None  # the file annotations fall back to
     fallback: Location | None = None  # where to add a missing setting (a fragment)
     notes: tuple[str, ...] = ()
@@ -420,7 +420,7 @@ def _arch_default_defconfig(source: str, arch: str) -> str:
 
 
 def _unevaluable(path: Path, arch: str, message: str, line: int | None,
-                 findings: tuple[buildroot.Finding, ...] = ()) -> Job:
+                 findings: tuple[Finding, ...] = ()) -> Job:
     """A Buildroot defconfig reported as not evaluated; the batch goes on with the others."""
     return Job(name=str(path), kind="buildroot", source="", arch=arch, base=Base.allnoconfig(),
                buildroot=findings, anchor=Location(str(path), line), error=message)

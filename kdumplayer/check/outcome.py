@@ -16,7 +16,8 @@ from pathlib import Path
 import kconfiglib
 
 from kdumplayer.check.jobs import Job
-from kdumplayer.check.report import ConfigOutcome, Location, RequirementOutcome
+from kdumplayer.check.report import ConfigOutcome, RequirementOutcome
+from kdumplayer.findings import Location
 from kdumplayer.kconfig.configfile import Assignment, read_config
 from kdumplayer.kconfig.result import Explanation, RequirementResult
 from kdumplayer.kconfig.tree import KconfigTree

@@ -16,13 +16,13 @@ from kdumplayer.cli.base import Command, add_board_argument, note, out
 from kdumplayer.crashkernel import grammar as ck
 from kdumplayer.crashkernel.board_check import check_board
 from kdumplayer.crashkernel.rules import (
-    Finding,
     check,
     effective,
     image_size,
     references,
 )
 from kdumplayer.errors import UserError
+from kdumplayer.findings import Finding
 from kdumplayer.sizes import format_size, parse_size
 from kdumplayer.term import paint
 

@@ -7,7 +7,8 @@ which needs the board model, which runs rules.py's checks while loading.
 from __future__ import annotations
 
 from kdumplayer.board.model import Board
-from kdumplayer.crashkernel.rules import Finding, check, physical_start_of
+from kdumplayer.crashkernel.rules import check, physical_start_of
+from kdumplayer.findings import Finding, Severity
 from kdumplayer.fragment import fragment_for_board
 from kdumplayer.sizes import format_size as fs
 
@@ -23,15 +24,21 @@ def check_board(board: Board) -> list[Finding]:
     physical = None
     if default_start is not None:
         physical = physical_start_of(fragment_for_board(board))
-    out = check(board.crashkernel.params, board.memory, board.arch, physical,
-                board.kernel.version)
+    out = check(board.crashkernel.params, board.memory, board.arch, physical, board.kernel.version)
     offset = board.crashkernel.offset
     if default_start is not None and board.capture.kernel == "same" and offset is not None:
         load = physical if physical is not None else default_start
         size = max(p.size_for(board.memory) for p in board.crashkernel.params)
         if offset <= load < offset + size:
-            out.append(Finding(True, f"the running kernel is loaded at {fs(load)} "
-                                     "(CONFIG_PHYSICAL_START), inside the reservation "
-                                     f"{fs(offset)}..{fs(offset + size)}: the reservation "
-                                     "fails; move the offset above the kernel", "offset"))
+            out.append(
+                Finding(
+                    "kernel-inside-reservation",
+                    Severity.ERROR,
+                    f"the running kernel is loaded at {fs(load)} "
+                    "(CONFIG_PHYSICAL_START), inside the reservation "
+                    f"{fs(offset)}..{fs(offset + size)}: the reservation "
+                    "fails; move the offset above the kernel",
+                    key="offset",
+                )
+            )
     return out

@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING
 import kconfiglib
 from kconfiglib import AND, OR, TRI_TO_STR, expr_str, expr_value, split_expr
 
+from kdumplayer.findings import Location
 from kdumplayer.kconfig.configfile import Assignment, header_of_file
 from kdumplayer.kconfig.evaluate import Base, Evaluation, evaluate
 from kdumplayer.kconfig.result import (
     CheckResult,
     Explanation,
-    Location,
     RequirementResult,
     Status,
     Term,

@@ -10,8 +10,8 @@ import pytest
 import xmlschema
 
 from kdumplayer.check import report
-from kdumplayer.check.buildroot import Finding
-from kdumplayer.check.report import ConfigOutcome, Location, RequirementOutcome
+from kdumplayer.check.report import ConfigOutcome, RequirementOutcome
+from kdumplayer.findings import Finding, Location, Severity
 from kdumplayer.kconfig.result import Status
 from tests.check.conftest import DATA
 
@@ -61,7 +61,10 @@ def _outcomes() -> list[ConfigOutcome]:
             requirements=(ok, blocked, absent),
             buildroot=(
                 Finding(
-                    "kdump-package", False, "no kexec 100% sure", "configs/bad,one:defconfig", 7
+                    "kdump-package",
+                    Severity.ERROR,
+                    "no kexec 100% sure",
+                    Location("configs/bad,one:defconfig", 7),
                 ),
             ),
             anchor=Location("configs/bad,one:defconfig"),
