@@ -15,7 +15,6 @@ recipes/buildroot/buildroot.yaml.
 
 from __future__ import annotations
 
-import importlib
 import re
 import textwrap
 from dataclasses import dataclass
@@ -27,10 +26,12 @@ import yaml
 
 from kdumplayer.board.model import Board
 from kdumplayer.errors import UserError
+from kdumplayer.fragment import fragment_for_board
 from kdumplayer.generate import br_merge, br_standalone
 from kdumplayer.output import GeneratedFile
 from kdumplayer.paths import RECIPES_DIR
 from kdumplayer.render import render
+from kdumplayer.runtime import RuntimeFile, all_runtime_files
 
 FACTS_FILE = RECIPES_DIR / "buildroot" / "buildroot.yaml"
 PACKAGE = "kdump-init"
@@ -48,8 +49,6 @@ _FRAGMENT_UNSET = re.compile(r"^# CONFIG_([A-Za-z0-9_]+) is not set$")
 # What a crashkernel= value may hold once it is in a sed replacement and a shell word.
 _CMDLINE_SAFE = re.compile(r"^crashkernel=[A-Za-z0-9@:,.-]+( crashkernel=[A-Za-z0-9@:,.-]+)*$")
 _INIT_MACROS = (("SYSV", ("busybox", "sysv")), ("SYSTEMD", ("systemd",)), ("OPENRC", ("openrc",)))
-# The generate CLI's options this generator takes, as keywords of generate().
-OPTIONS = ("buildroot_dir",)
 
 
 @cache
@@ -78,25 +77,9 @@ def defconfig_name(board: Board) -> str:
     return f"{board.ident}_kdump_defconfig"
 
 
-def _requires(module: str, what: str, issue: str) -> Any:
-    # The fragment and the runtime come from other parts of kdumplayer: without
-    # them there is no tree worth writing.
-    try:
-        return importlib.import_module(module)
-    except ImportError as exc:
-        raise RuntimeError(
-            f"the Buildroot generator needs {module} ({what}, {issue}): {exc}") from exc
-
-
-def kernel_fragment(board: Board) -> str:
-    return str(_requires("kdumplayer.fragment", "the kernel fragment", "issue 3")
-               .fragment_for_board(board))
-
-
-def runtime_files(board: Board) -> list[Any]:
-    """Every init system's runtime files: Buildroot installs the selected init's."""
-    runtime = _requires("kdumplayer.runtime", "the kdump hook", "issue 4")
-    files = list(runtime.all_runtime_files(board))
+def _installed_files(board: Board) -> list[RuntimeFile]:
+    """Every init system's hook files: Buildroot installs the selected init's."""
+    files = all_runtime_files(board)
     for f in files:
         if "/" in f.name or not f.name or not f.install_path.startswith("/"):
             raise RuntimeError(f"runtime file {f.name!r} -> {f.install_path!r}: expected a plain "
@@ -341,8 +324,8 @@ def context(board: Board, name: str | None = None,
     name = external_name(board, name)
     board_dir = f"board/{board.name}"
     pinned = pinned_kexec(board)
-    fragment = kernel_fragment(board)
-    files = runtime_files(board)
+    fragment = fragment_for_board(board)
+    files = _installed_files(board)
     target_files, init_macros = _group(files)
     depends, selects, needs, comment_depends = _dependencies(board, pinned)
     post = _post_script(board, name, board_dir, merged=base is not None)
@@ -376,7 +359,6 @@ def context(board: Board, name: str | None = None,
         "comment_depends": comment_depends,
         "help": _help(board, pinned),
         "final_action": FINAL_ACTIONS[board.dump.final_action],
-        "packages": selects,
         "init_symbol": facts()["init_symbols"][board.init],
         "post": post,
         "post_scripts": [post["setting"]],
