@@ -19,12 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import yaml
 
 from kdumplayer.arch import Arch, get_arch
 from kdumplayer.crashkernel import grammar as ck
 from kdumplayer.crashkernel import rules as crashkernel_rules
 from kdumplayer.errors import UserError
-from kdumplayer.paths import SCHEMA_FILE
+from kdumplayer.paths import RECIPES_DIR, SCHEMA_FILE
 from kdumplayer.sizes import format_size, parse_size
 from kdumplayer.yamlsrc import LocatedYaml, Pointer, load
 
@@ -40,6 +41,7 @@ _DEFCONFIG_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 # in a schema pattern mean the end of the value: Python's `$` would otherwise accept
 # a trailing newline, which JSON Schema's (ECMA) `$` does not.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+YOCTO_RELEASES_FILE = RECIPES_DIR / "yocto" / "releases.yaml"
 COMPRESSION_FLAGS = {"none": None, "zlib": "-c", "lzo": "-l", "snappy": "-p", "zstd": "-z"}
 
 
@@ -214,6 +216,14 @@ class Board:
                 "releases": list(self.yocto.releases),
             },
         }
+
+
+@cache
+def default_yocto_releases() -> list[str]:
+    """The releases a layer claims when the board names none (recipes/yocto/releases.yaml)."""
+    with YOCTO_RELEASES_FILE.open(encoding="utf-8") as handle:
+        releases = yaml.safe_load(handle)["releases"]
+    return [name for name, facts in releases.items() if facts["default"]]
 
 
 @cache
@@ -531,13 +541,7 @@ def from_document(doc: LocatedYaml) -> Board:
         yocto=YoctoSpec(
             machine=r.get("yocto", "machine"),
             layer=r.get("yocto", "layer", default=f"meta-kdump-{re.sub(r'[^a-z0-9-]', '-', name)}"),
-            releases=tuple(
-                r.get(
-                    "yocto",
-                    "releases",
-                    default=["scarthgap", "styhead", "walnascar", "whinlatter", "wrynose"],
-                )
-            ),
+            releases=tuple(r.get("yocto", "releases", default=default_yocto_releases())),
         ),
     )
 
