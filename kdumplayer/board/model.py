@@ -22,6 +22,7 @@ import jsonschema
 import yaml
 
 from kdumplayer.arch import Arch, get_arch
+from kdumplayer.board import targets
 from kdumplayer.crashkernel import grammar as ck
 from kdumplayer.crashkernel import rules as crashkernel_rules
 from kdumplayer.errors import UserError
@@ -385,7 +386,14 @@ def _crashkernel(r: _Reader, arch: Arch, memory: int, version: str | None) -> Cr
 
 
 def from_document(doc: LocatedYaml) -> Board:
-    """Validate a loaded document and resolve it into a Board."""
+    """Validate a loaded document and resolve it into a Board that every generator takes."""
+    board = _resolve(doc)
+    targets.check(board)
+    return board
+
+
+def _resolve(doc: LocatedYaml) -> Board:
+    """The document's values checked one by one and together, resolved into a Board."""
     if not isinstance(doc.data, dict):
         raise doc.error((), "the board description must be a mapping of keys")
     _control_characters(doc)

@@ -180,23 +180,13 @@ def test_compression_library_is_selected(compression: str, symbol: str | None) -
 
 # --- refusals ------------------------------------------------------------------------------
 
-def _with_makedumpfile(path: Path):
-    board = load_board(path)
-    dump = dataclasses.replace(board.dump, collector="makedumpfile", compression="zstd")
-    return dataclasses.replace(board, dump=dump)
-
-
+# What the Buildroot tree refuses of a board that validate accepts (bootloader.entry:
+# the cmdline patcher and the Yocto layer take it). Value refusals are board validation:
+# tests/board/test_generators_accept.py.
 REFUSALS = [
-    ("makedumpfile-riscv64",
-     lambda: _with_makedumpfile(REPO / "board-configs" / "visionfive2.yaml"),
-     "dump.collector", "does not build for riscv64"),
-    ("unknown-kexec-tools", lambda: variant(kexec_tools="2.0.2"), "kexec_tools",
-     "no download hash known for kexec-tools 2.0.2"),
     ("entry", lambda: dataclasses.replace(
         board_of(DEFAULT_BOARD), bootloader=BootloaderSpec("grub", None, "Linux")),
      "bootloader.entry", "not supported"),
-    ("u-boot-without-config", lambda: variant(bootloader="u-boot"), "bootloader.config",
-     "boot.cmd source"),
 ]
 
 
