@@ -23,13 +23,12 @@ from typing import Any
 import yaml
 
 from kdumplayer.arch import all_arches
+from kdumplayer.buildroot_defconfig import read_lines
 from kdumplayer.errors import UserError
 from kdumplayer.findings import Finding, Location, Severity
 from kdumplayer.paths import RECIPES_DIR
 from kdumplayer.requirements import BoardChoices
 
-_LINE = re.compile(r"^(BR2_[A-Za-z0-9_]+)=(.*)$")
-_UNSET = re.compile(r"^# (BR2_[A-Za-z0-9_]+) is not set$")
 _VAR = re.compile(r"\$\(([A-Za-z0-9_]+)\)|\$\{([A-Za-z0-9_]+)\}")
 _EXT_NAME = re.compile(r"^name:\s*([A-Za-z0-9_]+)\s*$", re.M)
 # The mark kdumplayer writes in the defconfigs it generates (generate/buildroot.py).
@@ -135,27 +134,11 @@ def read_settings(path: Path) -> dict[str, Setting]:
         raise UserError("Buildroot defconfig not found", file=path) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"cannot read Buildroot defconfig: {exc}", file=path) from None
-    settings: dict[str, Setting] = {}
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
-        if not line:
-            continue
-        if match := _LINE.match(line):
-            settings[match[1]] = Setting(match[1], _unquote(match[2], path, number), number)
-        elif match := _UNSET.match(line):
-            settings[match[1]] = Setting(match[1], "", number)
-        elif not line.startswith("#"):
-            raise UserError(f"not a Buildroot assignment: {line!r}", file=path, line=number)
-    return settings
-
-
-def _unquote(value: str, path: Path, line: int) -> str:
-    value = value.strip()
-    if value.startswith('"'):
-        if len(value) < 2 or not value.endswith('"'):
-            raise UserError(f"unterminated string {value!r}", file=path, line=line)
-        return value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
-    return value
+    return {
+        line.key: Setting(line.key, "" if line.unset else line.value, line.number)
+        for line in read_lines(text, path)
+        if line.key is not None
+    }
 
 
 def external_names(dirs: list[Path]) -> dict[str, Path]:

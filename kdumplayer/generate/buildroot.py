@@ -265,7 +265,7 @@ def _settings(board: Board, fragment_setting: str, selects: list[str],
     ]
 
 
-def _defconfig(board: Board, base: br_merge.Base | None, ours: list[tuple[str, str, bool]],
+def _defconfig(board: Board, base: br_merge.BaseDefconfig | None, ours: list[tuple[str, str, bool]],
                pinned: str | None) -> br_merge.Merged:
     if base is None:
         return br_merge.Merged((), tuple((s, br_merge.written(v, q)) for s, v, q in ours), ())
@@ -302,7 +302,7 @@ def standalone_advice(board: Board) -> str | None:
 
 
 def context(board: Board, name: str | None = None,
-            base: br_merge.Base | None = None) -> dict[str, Any]:
+            base: br_merge.BaseDefconfig | None = None) -> dict[str, Any]:
     """Everything the templates are rendered with."""
     name = external_name(board, name)
     board_dir = f"board/{board.name}"
