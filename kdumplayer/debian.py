@@ -31,6 +31,7 @@ from pathlib import Path
 import yaml
 
 from kdumplayer.errors import UserError
+from kdumplayer.host import run as _run
 from kdumplayer.paths import FRAGMENTS_DIR, cache_dir
 
 KEYRING = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
@@ -343,12 +344,6 @@ class PrivateApt:
             time.sleep(2 * (attempt + 1))
         raise UserError(f"apt-get download from Debian {self.generation.name} "
                         f"({self.arch}) failed:\n{errors}")
-
-
-def _run(argv: list[str]) -> None:
-    done = subprocess.run(argv, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise UserError(f"`{' '.join(argv)}` failed:\n{done.stderr.strip()}")
 
 
 def unpack_deb(deb: Path, dest: Path) -> Path:

@@ -392,25 +392,8 @@ def from_document(doc: LocatedYaml) -> Board:
     return board
 
 
-def _resolve(doc: LocatedYaml) -> Board:
-    """The document's values checked one by one and together, resolved into a Board."""
-    if not isinstance(doc.data, dict):
-        raise doc.error((), "the board description must be a mapping of keys")
-    _control_characters(doc)
-    errors = list(jsonschema.Draft202012Validator(schema()).iter_errors(doc.data))
-    if errors:
-        raise _schema_error(doc, _first(errors, doc))
-    r = _Reader(doc)
-    try:
-        arch = get_arch(str(r.get("arch")))
-    except UserError as exc:
-        raise doc.error(("arch",), exc.message) from None
-    memory = r.size("memory") or 0
-    if memory < 64 << 20:
-        raise doc.error(
-            ("memory",), f"{format_size(memory)} is too little RAM for kdump (at least 64M)"
-        )
-
+def _kernel(r: _Reader, arch: Arch) -> KernelSpec:
+    doc = r.doc
     image = str(r.get("kernel", "image", default=arch.default_image))
     if image not in arch.images:
         raise doc.error(
@@ -432,7 +415,7 @@ def _resolve(doc: LocatedYaml) -> Board:
     if config is not None and not (config.is_file() and os.access(config, os.R_OK)):
         raise doc.error(("kernel", "config"), f"{config} is not a readable file "
                         "(the kernel .config the board builds from)")
-    kernel = KernelSpec(
+    return KernelSpec(
         version=version,
         source=r.host_path("kernel", "source"),
         defconfig=r.get("kernel", "defconfig"),
@@ -444,13 +427,13 @@ def _resolve(doc: LocatedYaml) -> Board:
         ),
     )
 
-    crash = _crashkernel(r, arch, memory, version)
 
+def _capture(r: _Reader, arch: Arch) -> CaptureSpec:
     capture_kernel = r.get("capture", "kernel", default="same")
     if capture_kernel != "same":
         capture_kernel = r.target_path("capture", "kernel")
     dtb = r.target_path("capture", "dtb", default="/sys/firmware/fdt" if arch.needs_dtb else None)
-    capture = CaptureSpec(
+    return CaptureSpec(
         kernel=capture_kernel,
         initrd=r.target_path("capture", "initrd"),
         dtb=dtb,
@@ -461,6 +444,9 @@ def _resolve(doc: LocatedYaml) -> Board:
         load_method=r.get("capture", "load_method", default="auto"),
     )
 
+
+def _dump(r: _Reader) -> DumpSpec:
+    doc = r.doc
     collector = r.get("dump", "collector", default="makedumpfile")
     compression = r.get(
         "dump", "compression", default="zlib" if collector == "makedumpfile" else "none"
@@ -490,15 +476,21 @@ def _resolve(doc: LocatedYaml) -> Board:
     )
     if dump.dir == "/":
         raise doc.error(("dump", "dir"), "the dump directory cannot be /")
+    return dump
 
+
+def _kexec_tools(r: _Reader) -> str | None:
     kexec_tools = r.get("kexec_tools")
     if kexec_tools is not None:
         kexec_tools = str(kexec_tools)
         if not re.fullmatch(r"2\.0\.[0-9]+", kexec_tools):
-            raise doc.error(
+            raise r.doc.error(
                 ("kexec_tools",), f"{kexec_tools!r} is not a kexec-tools version such as 2.0.32"
             )
+    return kexec_tools
 
+
+def _base_defconfig(r: _Reader) -> str | None:
     base_defconfig = r.get("buildroot", "base_defconfig")
     # Without buildroot.defconfig, the generated defconfig is named after the copy's file.
     if (
@@ -506,23 +498,61 @@ def _resolve(doc: LocatedYaml) -> Board:
         and r.get("buildroot", "defconfig") is None
         and not _DEFCONFIG_NAME.fullmatch(Path(base_defconfig).name)
     ):
-        raise doc.error(
+        raise r.doc.error(
             ("buildroot", "base_defconfig"),
             f"{base_defconfig!r}: without buildroot.defconfig, its file name must be a "
             "defconfig name (letters, digits, '.', '_', '+', '-')",
         )
+    return base_defconfig
 
-    name = str(r.get("name"))
-    ident = re.sub(r"[^A-Za-z0-9_]", "_", name).upper()
+
+def _bootloader(r: _Reader) -> BootloaderSpec:
     bootloader = BootloaderSpec(
         type=r.get("bootloader", "type"),
         config=r.get("bootloader", "config"),
         entry=r.get("bootloader", "entry"),
     )
     if bootloader.config is not None and _UNSAFE_TEXT.search(bootloader.config):
-        raise doc.error(
+        raise r.doc.error(
             ("bootloader", "config"), "must not contain quotes, '$', backticks or newlines"
         )
+    return bootloader
+
+
+def _resolve(doc: LocatedYaml) -> Board:
+    """The document's values checked one by one and together, resolved into a Board."""
+    if not isinstance(doc.data, dict):
+        raise doc.error((), "the board description must be a mapping of keys")
+    _control_characters(doc)
+    errors = list(jsonschema.Draft202012Validator(schema()).iter_errors(doc.data))
+    if errors:
+        raise _schema_error(doc, _first(errors, doc))
+    r = _Reader(doc)
+    try:
+        arch = get_arch(str(r.get("arch")))
+    except UserError as exc:
+        raise doc.error(("arch",), exc.message) from None
+    memory = r.size("memory") or 0
+    if memory < 64 << 20:
+        raise doc.error(
+            ("memory",), f"{format_size(memory)} is too little RAM for kdump (at least 64M)"
+        )
+
+    kernel = _kernel(r, arch)
+    version = kernel.version
+
+    crash = _crashkernel(r, arch, memory, version)
+
+    capture = _capture(r, arch)
+
+    dump = _dump(r)
+
+    kexec_tools = _kexec_tools(r)
+    base_defconfig = _base_defconfig(r)
+
+    name = str(r.get("name"))
+    ident = re.sub(r"[^A-Za-z0-9_]", "_", name).upper()
+    bootloader = _bootloader(r)
     return Board(
         lines={
             ".".join(str(p) for p in path): line
