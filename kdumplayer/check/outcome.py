@@ -1,7 +1,7 @@
 """From the Kconfig library's CheckResult to a report's ConfigOutcome, with the line to change.
 
 This is the thin adapter between kdumplayer.kconfig (which evaluates and
-explains) and kdumplayer.check.report (which formats): it picks the requirements
+explains) and kdumplayer.check.formats (which formats): it picks the requirements
 (the kdump data, or the assignments of an --against fragment), runs the check
 and, for every unmet requirement, finds the line a user edits: the assignment
 that turns it (or what blocks it) off, else the line that asked for it, else
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import kconfiglib
 
+from kdumplayer.check.formats import ConfigOutcome, RequirementOutcome
 from kdumplayer.check.jobs import Job
-from kdumplayer.check.report import ConfigOutcome, RequirementOutcome
 from kdumplayer.findings import Location
 from kdumplayer.kconfig.configfile import Assignment, read_config
 from kdumplayer.kconfig.result import Explanation, RequirementResult

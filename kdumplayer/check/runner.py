@@ -6,7 +6,7 @@ boundaries. `run()` checks a list of jobs in `workers` processes; each
 process parses a Kconfig tree once per (source, arch, toolchain) and reuses
 it for every job with that key, so a batch of seventy arm defconfigs costs one
 parse per process. `shard()` splits a job list deterministically for CI
-matrices. Results come back as kdumplayer.check.report.ConfigOutcome values in the
+matrices. Results come back as kdumplayer.check.formats.ConfigOutcome values in the
 order of the jobs, whatever order the workers finish in.
 """
 
@@ -22,8 +22,8 @@ from typing import TypeVar
 
 from kdumplayer import term
 from kdumplayer.check import outcome
+from kdumplayer.check.formats import ConfigOutcome
 from kdumplayer.check.jobs import Job
-from kdumplayer.check.report import ConfigOutcome
 from kdumplayer.errors import UserError
 from kdumplayer.kconfig.tree import KconfigTree
 
