@@ -23,3 +23,9 @@ def parse_version(text: str, key: str = "kernel.version") -> Version:
 def optional_version(text: str | None, key: str = "kernel.version") -> Version | None:
     """parse_version, or None when no version is known."""
     return parse_version(text, key) if text else None
+
+
+def series(text: str | None) -> Version | None:
+    """(major, minor) of a version text, or None when it does not start with one."""
+    match = _VERSION.match(str(text or "").strip())
+    return (int(match[1]), int(match[2])) if match else None

@@ -16,7 +16,6 @@ so. Which options are lists is data (recipes/buildroot/buildroot.yaml).
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,8 +23,8 @@ from kdumplayer.arch import all_arches
 from kdumplayer.board.model import Board
 from kdumplayer.buildroot_defconfig import Line, quote, read_lines
 from kdumplayer.errors import UserError
+from kdumplayer.version import series
 
-_MAJOR_MINOR = re.compile(r"^(\d+\.\d+)")
 DEFCONFIG_ARG = "$(BR2_DEFCONFIG)"
 
 
@@ -101,8 +100,8 @@ def _check_base(board: Board, base: BaseDefconfig, values: dict[str, Line]) -> l
     notes = []
     version = values.get("BR2_LINUX_KERNEL_CUSTOM_VERSION_VALUE")
     built = version.value if version else ""
-    wanted = _MAJOR_MINOR.match(board.kernel.version or "")
-    if (match := _MAJOR_MINOR.match(built)) and wanted and match[1] != wanted[1]:
+    wanted = series(board.kernel.version)
+    if (have := series(built)) and wanted and have != wanted:
         notes.append(f"The base builds Linux {built}; the fragment is for the "
                      f"board's {board.kernel.version}: check the result with "
                      "`kdumplayer check --buildroot`.")
