@@ -388,7 +388,14 @@ def _crashkernel(r: _Reader, arch: Arch, memory: int, version: str | None) -> Cr
 def from_document(doc: LocatedYaml) -> Board:
     """Validate a loaded document and resolve it into a Board that every generator takes."""
     board = _resolve(doc)
-    targets.check(board)
+    base = board.buildroot.base_defconfig
+    found = targets.problem(
+        kexec_tools=board.kexec_tools, collector=board.dump.collector, arch=board.arch.name,
+        bootloader=board.bootloader.type, bootloader_config=board.bootloader.config,
+        base_defconfig=(board.path.parent if board.path else Path()) / base if base else None,
+    )
+    if found is not None:
+        raise board.error(*found)
     return board
 
 

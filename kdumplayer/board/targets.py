@@ -8,14 +8,11 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
 from kdumplayer.paths import RECIPES_DIR
-
-if TYPE_CHECKING:  # model.py calls check(): the Board is only named here
-    from kdumplayer.board.model import Board
 
 BUILDROOT_FACTS = RECIPES_DIR / "buildroot" / "buildroot.yaml"
 
@@ -27,29 +24,28 @@ def _buildroot() -> dict[str, Any]:
     return data
 
 
-def check(board: Board) -> None:
-    """Raise the board's located UserError for a value the Buildroot tree cannot take."""
+def problem(*, kexec_tools: str | None, collector: str, arch: str, bootloader: str,
+            bootloader_config: str | None, base_defconfig: Path | None) -> tuple[str, str] | None:
+    """(board key, message) for the first value the Buildroot tree cannot take, else None.
+
+    Plain values in (board/model.py raises the located error), so this module needs
+    nothing of the board model."""
     facts = _buildroot()
-    pin = board.kexec_tools
     known = facts["kexec_tools_releases"]
-    if pin is not None and pin != str(facts["kexec_version"]) and pin not in known:
-        raise board.error(
-            "kexec_tools",
-            f"no download hash known for kexec-tools {pin}; Buildroot checks every "
-            f"download (known: {', '.join(known)}); add it to {BUILDROOT_FACTS.name}")
+    if kexec_tools is not None and kexec_tools != str(facts["kexec_version"]) \
+            and kexec_tools not in known:
+        return ("kexec_tools",
+                f"no download hash known for kexec-tools {kexec_tools}; Buildroot checks every "
+                f"download (known: {', '.join(known)}); add it to {BUILDROOT_FACTS.name}")
     arches = facts["makedumpfile_arches"]
-    if board.dump.collector == "makedumpfile" and board.arch.name not in arches:
-        raise board.error(
-            "dump.collector",
-            f"Buildroot's makedumpfile package does not build for {board.arch.name} "
-            f"(it does for {', '.join(arches)}); use dump.collector: cp for this board")
-    if board.bootloader.type == "u-boot" and not board.bootloader.config:
-        raise board.error(
-            "bootloader.config",
-            "a U-Boot board needs bootloader.config: its boot.cmd source "
-            "(relative to Buildroot's top directory) or uEnv.txt")
-    base = board.buildroot.base_defconfig
-    if base is not None:
-        path = (board.path.parent if board.path else Path()) / base
-        if not path.is_file():
-            raise board.error("buildroot.base_defconfig", f"{path}: no such file")
+    if collector == "makedumpfile" and arch not in arches:
+        return ("dump.collector",
+                f"Buildroot's makedumpfile package does not build for {arch} "
+                f"(it does for {', '.join(arches)}); use dump.collector: cp for this board")
+    if bootloader == "u-boot" and not bootloader_config:
+        return ("bootloader.config",
+                "a U-Boot board needs bootloader.config: its boot.cmd source "
+                "(relative to Buildroot's top directory) or uEnv.txt")
+    if base_defconfig is not None and not base_defconfig.is_file():
+        return ("buildroot.base_defconfig", f"{base_defconfig}: no such file")
+    return None
