@@ -16,7 +16,7 @@ from pathlib import Path
 
 from kdumplayer.board.model import Board
 from kdumplayer.crashkernel import model
-from kdumplayer.verify import arches, report, rootfs
+from kdumplayer.verify import arches, initsys, report, rootfs
 from kdumplayer.verify.assets import Kernel
 from kdumplayer.verify.machine import Stall
 from kdumplayer.verify.rootfs import verify_board
@@ -104,8 +104,12 @@ def probe(board: Board, kernel: Kernel, workdir: Path, size: int,
           accel: str = "") -> tuple[Probe, str]:
     """Boot, crash and capture `board` with crashkernel=`size`; read the dump back."""
     where = workdir / f"{board.arch.name}-{board.memory // MIB}M-{size // MIB}M"
+    # A Debian root's init system boots for minutes under TCG: its own timeout, not
+    # the 240 s a BusyBox probe gets (a systemd probe timed out before the crash).
+    init = initsys.INIT_SYSTEMS.get(board.init)
+    timeout = max(report.PROBE_TIMEOUT, init.boot_timeout if init else 0.0)
     cap, accel = report.capture_once(board, kernel, where, size, board.dump.level,
-                                     board.dump.compression, accel,
+                                     board.dump.compression, accel, timeout=timeout,
                                      stall=_stall(board.arch.name))
     why = ""
     if not cap.ok:
