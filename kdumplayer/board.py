@@ -13,7 +13,7 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ import jsonschema
 from kdumplayer import crashkernel as ck
 from kdumplayer import crashkernel_check
 from kdumplayer.arch import Arch, get_arch
+from kdumplayer.dumptarget import Network, SshTarget, read_network, read_ssh
 from kdumplayer.errors import UserError
 from kdumplayer.paths import SCHEMA_FILE
 from kdumplayer.sizes import format_size, parse_size
@@ -103,6 +104,8 @@ class DumpSpec:
     final_action: str
     pre: tuple[str, ...]
     post: tuple[str, ...]
+    ssh: SshTarget | None = None  # dump.target of type ssh (None: the local dump.dir)
+    network: Network | None = None  # how the capture kernel reaches it
 
 
 @dataclass(frozen=True)
@@ -202,6 +205,7 @@ class Board:
                 "final_action": self.dump.final_action,
                 "pre": list(self.dump.pre),
                 "post": list(self.dump.post),
+                "target": self.dump.ssh.url if self.dump.ssh else "local",
             },
             "kexec_tools": self.kexec_tools,
             "buildroot": {
@@ -470,6 +474,8 @@ def from_document(doc: LocatedYaml) -> Board:
             _command(r, "post", i, c) for i, c in enumerate(r.get("dump", "post", default=[]))
         ),
     )
+    ssh = read_ssh(doc)
+    dump = replace(dump, ssh=ssh, network=read_network(doc, ssh))
     if dump.dir == "/":
         raise doc.error(("dump", "dir"), "the dump directory cannot be /")
 
