@@ -2,10 +2,10 @@
 on this machine's loopback (verify.sshserver), reached as 10.0.2.2 through QEMU's
 user network, with OpenSSH's ssh in the guest.
 
-ssh-capture: DHCP, the dump arrives whole as vmcore.flat (the server's shell has
-  no makedumpfile on its PATH), `kdumplayer reassemble` makes it a vmcore that
-  checks like a local one, the server numbered it, the next boot's status says
-  where it went and that the test passed.
+ssh-capture: DHCP, the dump arrives whole; the server's makedumpfile -R makes it
+  a vmcore (server_makedumpfile=False: it stays vmcore.flat and `kdumplayer
+  reassemble` does it on the host); it checks like a local one, the server
+  numbered it, the next boot's status says where it went and that the test passed.
 ssh-server-down: nothing listens on the port: fallback local saves the dump on
   the board, its summary and the remote record say why, the failure action runs.
 ssh-wrong-host-key: the server's key is not the pinned one: refused before
@@ -130,9 +130,11 @@ def _failure_action(out: Outcome, run: BootRun, board: Board) -> None:
               and not run.has("kdump: final action"), _tail(run))
 
 
-def ssh_capture(board: Board, kernel: Kernel, workdir: Path) -> Outcome:
+def ssh_capture(board: Board, kernel: Kernel, workdir: Path,
+                server_makedumpfile: bool = True) -> Outcome:
     out = Outcome("ssh-capture", board.name, kernel.name, workdir=workdir)
     server, private_key, host_key = _server(workdir)
+    server.makedumpfile = server_makedumpfile
     server.start()
     try:
         board = _ssh_board(board, server, host_key, server.port, "none")
@@ -147,15 +149,17 @@ def ssh_capture(board: Board, kernel: Kernel, workdir: Path) -> Outcome:
         dumps = server_dumps(server)
         if out.check("one dump on the server", len(dumps) == 1, str(dumps)):
             path = server.dumps / dumps[0].name
-            out.check("the whole flattened vmcore arrived (renamed from -incomplete)",
-                      "vmcore.flat" in dumps[0].files, str(dumps[0].files))
+            kept = "vmcore" if server_makedumpfile else "vmcore.flat"
+            out.check(f"the whole vmcore arrived, renamed from -incomplete ({kept})",
+                      kept in dumps[0].files and "vmcore.flat-incomplete" not in dumps[0].files,
+                      str(dumps[0].files))
             out.check("numbered by the server like a local dump",
                       (path / "seq").read_text() == "1\n")
             out.check("the summary names the target",
                       dumps[0].summary.get("target") == f"{url}{dumps[0].name}",
                       str(dumps[0].summary))
-            if "vmcore.flat" in dumps[0].files:
-                reassemble(path)
+            if not server_makedumpfile and "vmcore.flat" in dumps[0].files:
+                reassemble(path)  # what `kdumplayer reassemble DIR` runs
             (dump,) = [d for d in server_dumps(server) if d.name == dumps[0].name]
             _check_dump(out, dump, "reassembled dump", kernel)
             out.check("reassembled into a kdump-compressed vmcore",
