@@ -127,6 +127,8 @@ def _rdepends(board: Board) -> list[str]:
         deps.append("makedumpfile")
     if board.capture.kernel == "same":
         deps.append(kernel_image_package(board))
+    if board.dump.ssh is not None:
+        deps.append(facts()["ssh_clients"][board.dump.ssh.client])
     return sorted(deps)
 
 
@@ -210,6 +212,9 @@ def context(board: Board, name: str | None = None) -> dict[str, Any]:
         "bsp_collection": bsp_collection(board),
         "kernel_dir": kernel_dir(board),
         "rdepends": _rdepends(board),
+        "ssh_key": bitbake_path(board.dump.ssh.key) if board.dump.ssh else None,
+        "ssh_key_dir": bitbake_path(board.dump.ssh.key.rsplit("/", 1)[0] or "/")
+        if board.dump.ssh else None,
         "kernel_features": ["features/kexec/kexec-enable.scc", "features/kdump/kdump-enable.scc"]
         if board.kernel.recipe.startswith("linux-yocto") else [],
         "compression": compression if compression in COMPRESSION_PACKAGECONFIG else None,
