@@ -44,7 +44,7 @@ do_install() {
     # The dump target's private key: provisioned on each device (kdumplayer's
     # docs/network-targets.md), or KDUMP_SSH_KEY, a key file on the build
     # host, the same in every image.
-    install -d -m 0700 ${D}{{ ssh_key_dir | sh }}
+    install -d -m 0700 "${D}$(dirname {{ ssh_key | sh }})"
     key="${KDUMP_SSH_KEY}"
     if [ -n "$key" ]; then
         install -m 0600 "$key" ${D}{{ ssh_key | sh }}
