@@ -205,7 +205,12 @@ class Board:
                 "final_action": self.dump.final_action,
                 "pre": list(self.dump.pre),
                 "post": list(self.dump.post),
-                "target": self.dump.ssh.url if self.dump.ssh else "local",
+                "target": _target_summary(self.dump.ssh),
+                "network": {
+                    "interface": self.dump.network.interface if self.dump.network else "eth0",
+                    "address": self.dump.network.address if self.dump.network else "dhcp",
+                    "gateway": self.dump.network.gateway if self.dump.network else None,
+                },
             },
             "kexec_tools": self.kexec_tools,
             "buildroot": {
@@ -218,6 +223,15 @@ class Board:
                 "releases": list(self.yocto.releases),
             },
         }
+
+
+def _target_summary(ssh: SshTarget | None) -> dict[str, Any]:
+    """dump.target as plain data (a local board: the defaults)."""
+    if ssh is None:
+        return {"type": "local", "port": 22, "client": "openssh", "fallback": "none"}
+    return {"type": "ssh", "url": ssh.url, "user": ssh.user, "host": ssh.host,
+            "port": ssh.port, "path": ssh.path, "key": ssh.key, "host_key": ssh.host_key,
+            "client": ssh.client, "fallback": ssh.fallback}
 
 
 @cache
