@@ -133,21 +133,24 @@ class SshServer:
         env = {**self._env(), "LD_PRELOAD": f"{libdir}/libnss_wrapper.so",
                "NSS_WRAPPER_PASSWD": str(self.workdir / "passwd"),
                "NSS_WRAPPER_GROUP": str(self.workdir / "group")}
+        forced: list[str] = []
         if not self.makedumpfile:
             tools = self.workdir / "bin"
             tools.mkdir(exist_ok=True)
             (tools / "makedumpfile").write_text(
                 "#!/bin/sh\necho 'makedumpfile: not on this server' >&2\nexit 127\n")
             (tools / "makedumpfile").chmod(0o755)
-            env["PATH"] = f"{tools}:{env.get('PATH', '/usr/bin:/bin')}"
+            # Dropbear sets the session's PATH itself: a forced command puts the
+            # stand-in first, then runs what the client asked for.
+            forced = ["-c", f'PATH={tools}:$PATH; export PATH; eval "$SSH_ORIGINAL_COMMAND"']
         log = (self.workdir / "server.log").open("ab")
         # -s: keys only; -F -E: foreground, log to stderr; -e: the sessions get this
-        # environment (PATH, nss_wrapper), whoever runs the test; a session of its own so
+        # environment (nss_wrapper), whoever runs the test; a session of its own so
         # that a cut kills the server and the session it forked.
         self.process = subprocess.Popen(
             [str(self.root / "usr/sbin/dropbear"), "-F", "-E", "-e", "-s", "-m", "-p",
              f"127.0.0.1:{self.port}", "-r", str(self.host_key_file),
-             "-P", str(self.workdir / "dropbear.pid")],
+             "-P", str(self.workdir / "dropbear.pid"), *forced],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env, start_new_session=True)
         log.close()
         deadline = time.monotonic() + 10
