@@ -17,8 +17,10 @@ ssh-cut: the server is killed mid-transfer: it keeps only vmcore.flat-incomplete
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from kdumplayer.board import Board
 from kdumplayer.dumptarget import Network, SshTarget, parse_host_key
@@ -48,7 +50,7 @@ INTERRUPTED = "failed: interrupted while saving the vmcore"
 
 
 def _ssh_board(board: Board, server: SshServer, host_key: str, port: int, fallback: str,
-               **dump: object) -> Board:
+               **dump: Any) -> Board:
     board = verify_board(board)
     ssh = SshTarget(user=server.user, host=HOST_FROM_GUEST, port=port, path=str(server.dumps),
                     key=board.dump.ssh.key if board.dump.ssh else KEY_PATH,
@@ -57,7 +59,7 @@ def _ssh_board(board: Board, server: SshServer, host_key: str, port: int, fallba
     return replace(board, dump=replace(board.dump, ssh=ssh, network=network, **dump))
 
 
-def _provision(board: Board, private_key: bytes) -> object:
+def _provision(board: Board, private_key: bytes) -> Callable[[Path], None]:
     """The staged root gets ssh with its libraries, the key (600) and a passwd entry
     for root (ssh looks the user up)."""
     files = client_files(board.arch)
@@ -86,7 +88,7 @@ def _provision(board: Board, private_key: bytes) -> object:
 def _guest(board: Board, kernel: Kernel, workdir: Path, private_key: bytes,
            append_extra: tuple[str, ...] = ()) -> Guest:
     guest = Guest(board, kernel, workdir, dump_disk_size(board),
-                  customize=_provision(board, private_key),  # type: ignore[arg-type]
+                  customize=_provision(board, private_key),
                   network=True, append_extra=append_extra)
     guest.build()
     return guest
