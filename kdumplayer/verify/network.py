@@ -22,8 +22,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from kdumplayer.board import Board
-from kdumplayer.dumptarget import Network, SshTarget, parse_host_key
+from kdumplayer.board.model import Board
+from kdumplayer.board.target import Network, SshTarget, parse_host_key
 from kdumplayer.reassemble import reassemble
 from kdumplayer.verify import inspect
 from kdumplayer.verify.assets import Kernel
