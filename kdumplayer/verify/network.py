@@ -49,6 +49,14 @@ CUT_AFTER = 2 << 20  # bytes of the flattened vmcore the server gets before the 
 INTERRUPTED = "failed: interrupted while saving the vmcore"
 
 
+def unproven_reason(board: Board) -> str | None:
+    """Why the network scenarios cannot boot this board's init system (None: they can)."""
+    if board.init != "busybox":
+        return (f"the ssh scenarios boot BusyBox's root (its ip and udhcpc); the Debian "
+                f"root of init {board.init} has neither yet")
+    return None
+
+
 def _ssh_board(board: Board, server: SshServer, host_key: str, port: int, fallback: str,
                **dump: Any) -> Board:
     board = verify_board(board)
