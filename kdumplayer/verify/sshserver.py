@@ -12,6 +12,7 @@ state (kdumplayer.debian), never installed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import signal
@@ -164,8 +165,30 @@ class SshServer:
         raise UserError(f"dropbear did not start: {(self.workdir / 'server.log').read_text()}")
 
     def stop(self) -> None:
-        """Kill the server and every session it forked (its process group)."""
+        """Kill the server and every session it forked: Dropbear re-executes each
+        connection's process in a session of its own, so the process group is not
+        enough; its descendants are found by their parent pid."""
         if self.process is not None and self.process.poll() is None:
+            victims = _descendants(self.process.pid)
             os.killpg(self.process.pid, signal.SIGKILL)
+            for pid in victims:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
             self.process.wait()
         self.process = None
+
+
+def _descendants(root: int) -> list[int]:
+    """The pids below `root` in the process tree (read from /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            # The fields after the command name, which may hold spaces and ')'.
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
