@@ -20,6 +20,7 @@ import socket
 import subprocess
 import time
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from kdumplayer import debian
@@ -41,7 +42,9 @@ HOST_FROM_GUEST = "10.0.2.2"  # QEMU's user network: the host's loopback
 _HOST_DEBIAN = {"x86_64": "amd64", "aarch64": "arm64"}
 
 
+@cache
 def _server_root() -> Path:
+    """The unpacked server packages (asked of apt once a process: its queries take seconds)."""
     arch = _HOST_DEBIAN.get(platform.machine())
     if arch is None:
         raise UserError(f"no SSH server for a {platform.machine()} host")
