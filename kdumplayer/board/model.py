@@ -13,7 +13,7 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ import yaml
 
 from kdumplayer.arch import Arch, get_arch
 from kdumplayer.board import targets
+from kdumplayer.board.target import Network, SshTarget, read_network, read_ssh
 from kdumplayer.crashkernel import grammar as ck
 from kdumplayer.crashkernel import rules as crashkernel_rules
 from kdumplayer.errors import UserError
@@ -106,6 +107,8 @@ class DumpSpec:
     final_action: str
     pre: tuple[str, ...]
     post: tuple[str, ...]
+    ssh: SshTarget | None = None  # dump.target of type ssh (None: the local dump.dir)
+    network: Network | None = None  # how the capture kernel reaches it
 
 
 @dataclass(frozen=True)
@@ -205,6 +208,12 @@ class Board:
                 "final_action": self.dump.final_action,
                 "pre": list(self.dump.pre),
                 "post": list(self.dump.post),
+                "target": _target_summary(self.dump.ssh),
+                "network": {
+                    "interface": self.dump.network.interface if self.dump.network else "eth0",
+                    "address": self.dump.network.address if self.dump.network else "dhcp",
+                    "gateway": self.dump.network.gateway if self.dump.network else None,
+                },
             },
             "kexec_tools": self.kexec_tools,
             "buildroot": {
@@ -217,6 +226,15 @@ class Board:
                 "releases": list(self.yocto.releases),
             },
         }
+
+
+def _target_summary(ssh: SshTarget | None) -> dict[str, Any]:
+    """dump.target as plain data (a local board: the defaults)."""
+    if ssh is None:
+        return {"type": "local", "port": 22, "client": "openssh", "fallback": "none"}
+    return {"type": "ssh", "url": ssh.url, "user": ssh.user, "host": ssh.host,
+            "port": ssh.port, "path": ssh.path, "key": ssh.key, "host_key": ssh.host_key,
+            "client": ssh.client, "fallback": ssh.fallback}
 
 
 @cache
@@ -481,6 +499,8 @@ def _dump(r: _Reader) -> DumpSpec:
             _command(r, "post", i, c) for i, c in enumerate(r.get("dump", "post", default=[]))
         ),
     )
+    ssh = read_ssh(doc)
+    dump = replace(dump, ssh=ssh, network=read_network(doc, ssh))
     if dump.dir == "/":
         raise doc.error(("dump", "dir"), "the dump directory cannot be /")
     return dump

@@ -136,6 +136,9 @@ class VariablePrefix(Rule):
             return None
         elif self.in_define or line.startswith(("#", "\t", "$(eval", "include ")) or not line:
             return None
+        # Make's conditionals set no variable.
+        if re.match(r"(?:ifeq|ifneq|ifdef|ifndef|else|endif)\b", line):
+            return None
         match = self.ASSIGN.match(line)
         if match and not match.group(1).startswith(self.prefix):
             return f"variable {match.group(1)} is not prefixed with {self.prefix}"

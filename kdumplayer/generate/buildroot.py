@@ -163,6 +163,9 @@ def _dependencies(board: Board, pinned: str | None) -> tuple[list[tuple[str, str
             selects.append(library)
             if board.dump.compression in deps:
                 parts.append(board.dump.compression)
+    if board.dump.ssh is not None:
+        parts.append("ssh")
+        selects += facts()["ssh_clients"][board.dump.ssh.client]
     depends: list[tuple[str, str]] = []
     needs: list[str] = []
     arches: list[str] = []
@@ -334,6 +337,7 @@ def context(board: Board, name: str | None = None,
         "target_files": target_files,
         "init_macros": init_macros,
         "dump_dir": board.dump.dir,
+        "ssh_key": board.dump.ssh.key if board.dump.ssh else None,
         "pinned": pinned,
         "buildroot_kexec": facts()["kexec_version"],
         "depends": depends,

@@ -115,12 +115,22 @@ def _fragment(board: Board) -> str:
     return fragment_for_board(board)
 
 
+def _target_path(path: str) -> str:
+    """`path` with a BitBake directory variable where one names its directory."""
+    try:
+        return bitbake_path(path)
+    except ValueError:
+        return path
+
+
 def _rdepends(board: Board) -> list[str]:
     deps = ["kexec", "vmcore-dmesg"]
     if board.dump.collector == "makedumpfile":
         deps.append("makedumpfile")
     if board.capture.kernel == "same":
         deps.append(kernel_image_package(board))
+    if board.dump.ssh is not None:
+        deps.append(facts()["ssh_clients"][board.dump.ssh.client])
     return sorted(deps)
 
 
@@ -204,6 +214,7 @@ def context(board: Board, name: str | None = None) -> dict[str, Any]:
         "bsp_collection": bsp_collection(board),
         "kernel_dir": kernel_dir(board),
         "rdepends": _rdepends(board),
+        "ssh_key": _target_path(board.dump.ssh.key) if board.dump.ssh else None,
         "kernel_features": ["features/kexec/kexec-enable.scc", "features/kdump/kdump-enable.scc"]
         if board.kernel.recipe.startswith("linux-yocto") else [],
         "compression": compression if compression in COMPRESSION_PACKAGECONFIG else None,

@@ -22,8 +22,8 @@ from kdumplayer.paths import cache_dir
 
 # What the initramfs loads when the kernel has them as modules: the virtio disk
 # on PCI and the root filesystem (their dependencies come first, read from each
-# module's own `depends=`).
-ROOT_MODULES = ("virtio_pci", "virtio_blk", "ext4")
+# module's own `depends=`), and the virtio NIC a network dump target uses.
+ROOT_MODULES = ("virtio_pci", "virtio_blk", "ext4", "virtio_net")
 # The guest's tools: Debian's packages as installed on the host.
 GUEST_TOOLS = ("/usr/sbin/kexec", "/usr/sbin/vmcore-dmesg", "/usr/bin/makedumpfile")
 BUSYBOX = "/bin/busybox"

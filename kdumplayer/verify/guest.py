@@ -85,6 +85,7 @@ class Guest:
     accel: str = ""
     append_extra: tuple[str, ...] = ()  # more kernel parameters on every boot
     customize: Callable[[Path], None] | None = None  # changes the staged root (faults)
+    network: bool = False  # a NIC on QEMU's user network (network dump targets)
     runs: list[machine.BootRun] = field(default_factory=list)
     retried: int = 0  # boots repeated because the kernel died before userspace
 
@@ -150,7 +151,7 @@ class Guest:
         m = machine.Machine(
             arch=self.board.arch, memory_mb=self.board.memory >> 20, kernel=self.kernel.image,
             initrd=self.initrd, append=self.append(action, reserve), disks=tuple(disks),
-            accel=self.accel,
+            accel=self.accel, nic=self.network,
         )
         for attempt in (1, 2):
             log = self.workdir / f"console-{len(self.runs) + 1}-{action}.log"

@@ -28,6 +28,7 @@ class Machine:
     disks: tuple[Path, ...]
     accel: str  # kvm | tcg
     cpus: int = 2
+    nic: bool = False  # a virtio NIC on QEMU's user network (the host is 10.0.2.2)
 
 
 @dataclass
@@ -89,6 +90,8 @@ def qemu_argv(m: Machine) -> list[str]:
             "-drive", f"file={disk},format=raw,if=none,id=disk{index}",
             "-device", f"virtio-blk-pci,drive=disk{index}",
         ]
+    if m.nic:
+        argv += ["-netdev", "user,id=net0", "-device", "virtio-net-pci,netdev=net0"]
     return argv
 
 

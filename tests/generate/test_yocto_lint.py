@@ -18,8 +18,11 @@ import pytest
 from kdumplayer.board.model import Board, load_board
 from kdumplayer.generate import yocto
 from kdumplayer.output import write_tree
-from tests.conftest import BOARDS, DEFAULT_BOARD
+from tests.conftest import BOARDS as EXAMPLES
+from tests.conftest import DEFAULT_BOARD, REPO
 
+# The examples, and a board with an ssh dump target (the client, the key's install).
+BOARDS = [*EXAMPLES, REPO / "tests" / "data" / "network" / "ssh-board.yaml"]
 IDS = [p.stem for p in BOARDS]
 BITBAKE_SUFFIXES = (".bb", ".bbappend", ".inc", ".bbclass", ".conf")
 # A shell task of a recipe: `do_x() {` (or do_x:append) up to the closing brace.
