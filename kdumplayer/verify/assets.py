@@ -12,13 +12,16 @@ from __future__ import annotations
 import lzma
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+
+import yaml
 
 from kdumplayer import debian
 from kdumplayer.arch import Arch, get_arch
 from kdumplayer.errors import UserError
 from kdumplayer.host import run as _run
-from kdumplayer.paths import cache_dir
+from kdumplayer.paths import RECIPES_DIR, cache_dir
 
 # What the initramfs loads when the kernel has them as modules: the virtio disk
 # on PCI and the root filesystem (their dependencies come first, read from each
@@ -158,3 +161,19 @@ def guest_tools(arch: str) -> list[str]:
     if missing:
         raise UserError(f"missing on the host: {', '.join(missing)} (run `make deps`)")
     return [*GUEST_TOOLS, *library_closure(GUEST_TOOLS)]
+
+
+@cache
+def firmware(arch: str) -> Path | None:
+    """The firmware QEMU boots for `arch` instead of its own bundled one
+    (recipes/runtime/qemu/firmware.yaml says which and why), or None."""
+    table = yaml.safe_load((RECIPES_DIR / "runtime" / "qemu" / "firmware.yaml").read_text())
+    entry = (table or {}).get(arch)
+    if entry is None:
+        return None
+    apt = debian.PrivateApt(entry["generation"], arch)
+    path = apt.unpack([entry["package"]], with_depends=False) / entry["file"]
+    if not path.is_file():
+        raise UserError(f"Debian {entry['generation']}'s {entry['package']} has no "
+                        f"{entry['file']} (recipes/runtime/qemu/firmware.yaml)")
+    return path

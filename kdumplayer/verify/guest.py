@@ -12,7 +12,7 @@ from pathlib import Path
 
 from kdumplayer.board.model import Board
 from kdumplayer.paths import cache_dir
-from kdumplayer.verify import arches, disk, initsys, machine, rootfs
+from kdumplayer.verify import arches, assets, disk, initsys, machine, rootfs
 from kdumplayer.verify.assets import Kernel
 
 ROOT_HEADROOM = 128 << 20  # free space on the root disk
@@ -151,7 +151,7 @@ class Guest:
         m = machine.Machine(
             arch=self.board.arch, memory_mb=self.board.memory >> 20, kernel=self.kernel.image,
             initrd=self.initrd, append=self.append(action, reserve), disks=tuple(disks),
-            accel=self.accel, nic=self.network,
+            accel=self.accel, nic=self.network, bios=assets.firmware(self.board.arch.name),
         )
         for attempt in (1, 2):
             log = self.workdir / f"console-{len(self.runs) + 1}-{action}.log"

@@ -29,6 +29,7 @@ class Machine:
     accel: str  # kvm | tcg
     cpus: int = 2
     nic: bool = False  # a virtio NIC on QEMU's user network (the host is 10.0.2.2)
+    bios: Path | None = None  # firmware instead of QEMU's own (-bios)
 
 
 @dataclass
@@ -85,6 +86,8 @@ def qemu_argv(m: Machine) -> list[str]:
         "-display", "none", "-monitor", "none", "-serial", "stdio",
         "-no-reboot", "-nodefaults",
     ]
+    if m.bios is not None:
+        argv += ["-bios", str(m.bios)]
     for index, disk in enumerate(m.disks):
         argv += [
             "-drive", f"file={disk},format=raw,if=none,id=disk{index}",

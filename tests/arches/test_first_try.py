@@ -29,9 +29,9 @@ DEFAULTS = [
     ("raspberrypi4-64", "gold", "trixie"),
     ("pc-x86_64-grub", "gold", "trixie"),  # Debian 13's amd64 kernel: not run yet
     ("qemu-arm", "gold", "bookworm"),  # Debian has no armhf kernel for virt
-    # 7.2: Debian unstable's riscv64 kernel captures with the cp fallback, and
-    # no gold riscv64 kernel is recorded capturing
-    ("qemu-riscv64", "debian", "unstable"),
+    # 7.2: Debian unstable's riscv64 kernel captures only with the cp fallback,
+    # the gold kernel captures (with OpenSBI 1.9): the gold kernel is the default
+    ("qemu-riscv64", "gold", "unstable"),
     ("visionfive2", "gold", "trixie"),  # Debian 13 has no riscv64 kernel row
 ]
 
