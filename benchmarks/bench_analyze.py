@@ -26,7 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from kdumplayer.board import load_board  # noqa: E402
+from kdumplayer.board.model import load_board  # noqa: E402
 from kdumplayer.verify import analysis, gold, scenarios  # noqa: E402
 
 TARGET_SECONDS, TARGET_RSS = 10.0, 1 << 30

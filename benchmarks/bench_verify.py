@@ -24,7 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from kdumplayer.board import load_board  # noqa: E402
+from kdumplayer.board.model import load_board  # noqa: E402
 from kdumplayer.verify import assets, report  # noqa: E402
 
 

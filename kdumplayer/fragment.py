@@ -7,7 +7,7 @@ write it byte-identically on every run.
 
 from __future__ import annotations
 
-from kdumplayer.board import Board
+from kdumplayer.board.model import Board
 from kdumplayer.requirements import BoardChoices, Requirement, choices_of, select
 
 

@@ -238,7 +238,7 @@ def select(
 
 
 def choices_of(board: Any) -> BoardChoices:
-    """The BoardChoices of a kdumplayer.board.Board."""
+    """The BoardChoices of a kdumplayer.board.model.Board."""
     return BoardChoices(
         load_method=board.capture.load_method,
         offset=board.crashkernel.offset,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kdumplayer.board import Board
+from kdumplayer.board.model import Board
 from kdumplayer.render import render
 
 INITS = ("busybox", "sysv", "openrc", "systemd")

@@ -63,7 +63,7 @@ class GoldCapture:
 def gold_capture(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], GoldCapture]:
     """gold_capture("qemu-arm64"): the gold kernel built, booted, crashed, captured and
     analyzed by verify once per board and session (QEMU boots and builds are slow)."""
-    from kdumplayer.board import load_board
+    from kdumplayer.board.model import load_board
     from kdumplayer.verify import analysis, gold, scenarios
 
     captures: dict[str, GoldCapture] = {}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kdumplayer.board import load_board
+from kdumplayer.board.model import load_board
 from kdumplayer.fragment import fragment_for_board
 from kdumplayer.paths import SCHEMA_FILE
 from tests.conftest import BOARDS, REPO, run_cli

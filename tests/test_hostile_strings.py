@@ -44,7 +44,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kdumplayer import render
-from kdumplayer.board import from_document, schema
+from kdumplayer.board.model import from_document, schema
 from kdumplayer.errors import UserError
 from kdumplayer.generate import buildroot, yocto
 from kdumplayer.output import GeneratedFile, write_tree

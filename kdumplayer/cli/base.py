@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import IO
 
-from kdumplayer.board import Board
+from kdumplayer.board.model import Board
 
 
 class Command:
@@ -41,7 +41,7 @@ def note(text: str) -> None:
 
 def board_advice(path: str, board: Board) -> None:
     """The kexec-tools compatibility findings for a board, on stderr (advice only)."""
-    from kdumplayer.kexec_compat import assess
+    from kdumplayer.board.kexec_compat import assess
     from kdumplayer.term import paint
 
     for finding in assess(board):

@@ -3,8 +3,8 @@
 Forms: a board; one base config (--defconfig, --config, tinyconfig,
 allnoconfig) on --kernel-src; many kernel configs (paths or globs); Buildroot
 defconfigs (--buildroot); a Yocto layer's fragments (--yocto). The jobs are
-built here (kdumplayer.checkjobs), checked by kdumplayer.batch and formatted
-by kdumplayer.report. Exit 0 when everything is met, 1 when anything is not,
+built here (kdumplayer.check.jobs), checked by kdumplayer.check.runner and formatted
+by kdumplayer.check.report. Exit 0 when everything is met, 1 when anything is not,
 2 on bad input.
 """
 
@@ -15,7 +15,8 @@ import os
 import sys
 from pathlib import Path
 
-from kdumplayer import batch, checkjobs, report
+from kdumplayer.check import report, runner
+from kdumplayer.check.jobs import build
 from kdumplayer.cli.base import Command, board_advice, note, out
 from kdumplayer.errors import UserError
 from kdumplayer.output import atomic_write
@@ -155,18 +156,18 @@ class CheckCommand(Command):
             raise UserError(f"--jobs {args.jobs}: must be 1 or more")
         if len(args.inputs) == 1 and args.inputs[0].endswith((".yaml", ".yml")) \
                 and not (args.yocto or args.buildroot):
-            from kdumplayer.board import load_board
+            from kdumplayer.board.model import load_board
 
             # The same kexec-tools compatibility advice as validate (advice only).
             board_advice(args.inputs[0], load_board(args.inputs[0]))
-        jobs = checkjobs.build(args)
+        jobs = build(args)
         total = len(jobs)
         if args.shard:
-            index, count = batch.parse_shard(args.shard)
-            jobs = batch.shard(jobs, index, count)
+            index, count = runner.parse_shard(args.shard)
+            jobs = runner.shard(jobs, index, count)
         if args.fix and len(jobs) != 1:
             raise UserError(f"--fix needs exactly one config, got {len(jobs)}")
-        outcomes = batch.run(jobs, args.jobs, show_progress=args.format == "text")
+        outcomes = runner.run(jobs, args.jobs, show_progress=args.format == "text")
         if args.fix:
             fix_text = outcomes[0].fix or ""
             atomic_write(Path(args.fix), fix_text.encode("utf-8"))

@@ -12,7 +12,7 @@ import difflib
 from pathlib import Path
 
 from kdumplayer import cmdline
-from kdumplayer.board import load_board
+from kdumplayer.board.model import load_board
 from kdumplayer.cli.base import Command, note, out
 from kdumplayer.errors import UserError
 from kdumplayer.output import atomic_write

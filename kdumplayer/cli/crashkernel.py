@@ -10,11 +10,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from kdumplayer import crashkernel as ck
 from kdumplayer.arch import get_arch, supported
-from kdumplayer.board import load_board
+from kdumplayer.board.model import load_board
 from kdumplayer.cli.base import Command, add_board_argument, note, out
-from kdumplayer.crashkernel_check import (
+from kdumplayer.crashkernel import grammar as ck
+from kdumplayer.crashkernel.rules import (
     Finding,
     check,
     check_board,

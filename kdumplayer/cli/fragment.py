@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from kdumplayer.board import load_board
+from kdumplayer.board.model import load_board
 from kdumplayer.cli.base import Command, add_board_argument, note, out
 from kdumplayer.fragment import fragment_for
 from kdumplayer.output import atomic_write

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from kdumplayer.board import load_board
+from kdumplayer.board.model import load_board
 from kdumplayer.cli.base import Command, board_advice, buildroot_advice, note, out
 from kdumplayer.errors import UserError
 from kdumplayer.generate import TARGETS, generator

@@ -7,7 +7,7 @@ import json
 
 import yaml
 
-from kdumplayer.board import load_board
+from kdumplayer.board.model import load_board
 from kdumplayer.cli.base import Command, board_advice, buildroot_advice, out
 
 

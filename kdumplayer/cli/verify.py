@@ -10,7 +10,7 @@ from pathlib import Path
 
 from kdumplayer import debian
 from kdumplayer.analyze import render
-from kdumplayer.board import load_board
+from kdumplayer.board.model import load_board
 from kdumplayer.cli.base import Command, add_board_argument, note, out
 from kdumplayer.errors import UserError
 from kdumplayer.runtime import INITS

@@ -35,7 +35,6 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass
 
-from kdumplayer import crashkernel as ck
 from kdumplayer.cmdline import (
     extlinux,
     grub,
@@ -48,6 +47,7 @@ from kdumplayer.cmdline import (
     uenv,
 )
 from kdumplayer.cmdline.protocol import Format, Site, apply, choose_chained, select_entry, words
+from kdumplayer.crashkernel import grammar as ck
 from kdumplayer.errors import UserError
 
 FORMATS: dict[str, Format] = {

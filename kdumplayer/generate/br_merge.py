@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kdumplayer.arch import all_arches
-from kdumplayer.board import Board
+from kdumplayer.board.model import Board
 from kdumplayer.errors import UserError
 
 _SET = re.compile(r"^(BR2_[A-Za-z0-9_]+)=(.*)$")

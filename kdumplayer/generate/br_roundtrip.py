@@ -116,7 +116,7 @@ def _defconfig(tree: Path) -> Path:
 
 def round_trip(board: Path, buildroot: Path, work: Path) -> list[tuple[str, Comparison]]:
     """The three ways of using the tree, each compared; raises on a make failure."""
-    from kdumplayer.board import load_board
+    from kdumplayer.board.model import load_board
 
     base = load_board(board).buildroot.defconfig
     results = []

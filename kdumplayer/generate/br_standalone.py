@@ -20,7 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from kdumplayer.board import Board
+from kdumplayer.board.model import Board
 
 Setting = tuple[str, str, bool]  # (symbol, unquoted value, is a string)
 _SERIES = re.compile(r"^(\d+)\.(\d+)")

@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from kdumplayer.board import Board
+from kdumplayer.board.model import Board
 from kdumplayer.errors import UserError
 from kdumplayer.generate import br_merge, br_standalone
 from kdumplayer.output import GeneratedFile

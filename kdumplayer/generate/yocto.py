@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from kdumplayer.board import COMPRESSION_FLAGS, Board
+from kdumplayer.board.model import COMPRESSION_FLAGS, Board
 from kdumplayer.errors import UserError
 from kdumplayer.output import GeneratedFile
 from kdumplayer.paths import RECIPES_DIR

@@ -34,6 +34,8 @@ batch `kdumplayer check`) code against::
 
     reqs = select(tree.arch.name, tree.version, BoardChoices())  # kdumplayer.requirements
     result = tree.check(base, [Path("kdump.cfg")], reqs)         # -> CheckResult
+    # (evaluates only what the requirements' symbols depend on: evaluate.Closure;
+    # afterwards only those hold their values in the tree)
     result.ok                    # True when every requirement is met
     for item in result.items:    # one RequirementResult per requirement, in data order
         item.requirement         # kdumplayer.requirements.Requirement

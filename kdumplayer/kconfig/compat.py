@@ -165,8 +165,20 @@ def rewrite_depends_if(dep: str) -> str | None:
     return f"({' '.join(cond)}) || {_compare(condition, True, 'n')}"
 
 
+# A line any rewrite below could change: a superset of their patterns. Most Kconfig
+# files have none, and one search is cheaper than walking their lines (the walk was
+# a fifth of a parse).
+_CANDIDATE = re.compile(
+    r"^[^\S\n]*(?:modules|transitional)[^\S\n]*(?:#.*)?$"
+    r"|^[^\S\n]*depends[^\S\n].*\bif\b|;[^\S\n]*$",
+    re.M,
+)
+
+
 def rewrite(text: str, filename: str, log: CompatLog) -> str:
     """The file with each unsupported construct rewritten on its own line."""
+    if not _CANDIDATE.search(text):
+        return text
     lines = text.split("\n")
     current: str | None = None
     in_help = False

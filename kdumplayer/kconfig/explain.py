@@ -303,11 +303,20 @@ def check(
     fragments: Sequence[Path | str] = (),
     requirements: Sequence[Requirement] | None = None,
     extra: Sequence[Assignment] = (),
+    *,
+    whole: bool = False,
 ) -> CheckResult:
-    """Evaluate base + fragments and judge every requirement (default: the kdump data)."""
+    """Evaluate base + fragments and judge every requirement (default: the kdump data).
+
+    Only what the requirements' symbols depend on is evaluated (evaluate.Closure);
+    whole=True evaluates every symbol (the same result: a test compares).
+    """
     reqs = tuple(requirements) if requirements is not None else select(
         tree.arch.name, tree.version)
-    evaluation = evaluate(tree, base, fragments, extra, values=False)
+    reached = {name for req in reqs for name in req.symbols}
+    reached |= {name for req in reqs for name, _value in req.set}
+    evaluation = evaluate(tree, base, fragments, extra, values=False,
+                          only=None if whole else reached)
     return CheckResult(
         kernel_version=tree.version,
         arch=tree.arch.name,

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kdumplayer import debian
-from kdumplayer.board import Board
+from kdumplayer.board.model import Board
 from kdumplayer.errors import UserError
 from kdumplayer.fragment import fragment_for_board
 from kdumplayer.paths import RECIPES_DIR, cache_dir

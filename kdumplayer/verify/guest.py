@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from kdumplayer.board import Board
+from kdumplayer.board.model import Board
 from kdumplayer.paths import cache_dir
 from kdumplayer.verify import arches, disk, initsys, machine, rootfs
 from kdumplayer.verify.assets import Kernel

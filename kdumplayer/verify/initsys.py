@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from kdumplayer.board import Board
+from kdumplayer.board.model import Board
 from kdumplayer.render import render
 from kdumplayer.runtime import runtime_files
 

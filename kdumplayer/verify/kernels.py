@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from kdumplayer import debian
-from kdumplayer.board import Board
+from kdumplayer.board.kexec_compat import compat_data
+from kdumplayer.board.model import Board
 from kdumplayer.errors import UserError
-from kdumplayer.kexec_compat import compat_data
 from kdumplayer.verify import arches, assets, gold
 from kdumplayer.verify.assets import Kernel
 

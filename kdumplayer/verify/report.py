@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from kdumplayer import crashkernel as ck
-from kdumplayer.board import Board
+from kdumplayer.board.model import Board
+from kdumplayer.crashkernel import grammar as ck
 from kdumplayer.sizes import format_size
 from kdumplayer.verify import guest as guest_mod
 from kdumplayer.verify import inspect

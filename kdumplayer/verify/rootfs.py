@@ -16,7 +16,7 @@ import subprocess
 from dataclasses import replace
 from pathlib import Path
 
-from kdumplayer.board import Board
+from kdumplayer.board.model import Board
 from kdumplayer.render import render
 from kdumplayer.runtime import runtime_files
 from kdumplayer.verify import arches, cpio, debroot, initsys

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from kdumplayer.board import Board
+from kdumplayer.board.model import Board
 from kdumplayer.render import render
 from kdumplayer.verify import arches, initsys, inspect
 from kdumplayer.verify.assets import Kernel

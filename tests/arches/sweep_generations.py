@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kdumplayer.kexec_compat import compat_data
+from kdumplayer.board.kexec_compat import compat_data
 from tests.arches.verify_cli import console, explain, verify
 from tests.conftest import REPO
 

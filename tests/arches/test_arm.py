@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kdumplayer.board import load_board
+from kdumplayer.board.model import load_board
 from kdumplayer.verify import gold
 from tests.arches.verify_cli import console, explain, verify
 from tests.conftest import REPO

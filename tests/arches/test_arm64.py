@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from kdumplayer.board import Board, load_board
+from kdumplayer.board.model import Board, load_board
 from kdumplayer.verify import assets, gold, inspect, scenarios
 from kdumplayer.verify.gold import GoldBuild
 from tests.conftest import REPO, GoldCapture

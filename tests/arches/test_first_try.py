@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kdumplayer.board import load_board
+from kdumplayer.board.model import load_board
 from kdumplayer.verify import kernels
 from tests.arches.verify_cli import explain, verify
 from tests.conftest import BOARDS, REPO

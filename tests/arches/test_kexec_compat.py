@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from kdumplayer.arch import get_arch
-from kdumplayer.board import Board, load_board
-from kdumplayer.kexec_compat import SEVERITIES, assess, compat_data, effective_method
+from kdumplayer.board.kexec_compat import SEVERITIES, assess, compat_data, effective_method
+from kdumplayer.board.model import Board, load_board
 from tests.conftest import REPO, run_cli
 
 BASE = REPO / "board-configs" / "raspberrypi4-64.yaml"

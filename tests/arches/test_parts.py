@@ -14,7 +14,7 @@ import pytest
 
 from kdumplayer import debian
 from kdumplayer.arch import get_arch
-from kdumplayer.board import load_board
+from kdumplayer.board.model import load_board
 from kdumplayer.errors import UserError
 from kdumplayer.verify import arches, assets, gold
 from tests.conftest import REPO

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from kdumplayer.board import load_board
-from kdumplayer.kexec_compat import compat_data
+from kdumplayer.board.kexec_compat import compat_data
+from kdumplayer.board.model import load_board
 from kdumplayer.verify import kernels
 from tests.arches.verify_cli import console, explain, verify
 from tests.conftest import REPO

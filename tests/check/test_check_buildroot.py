@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import xmlschema
 
-from kdumplayer.board import load_board
+from kdumplayer.board.model import load_board
 from kdumplayer.generate import buildroot as gen_buildroot
 from kdumplayer.generate import yocto as gen_yocto
 from kdumplayer.output import write_tree

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import xmlschema
 
-from kdumplayer.batch import Base, Job, parse_shard, shard
-from kdumplayer.board import load_board
+from kdumplayer.board.model import load_board
+from kdumplayer.check.runner import Base, Job, parse_shard, shard
 from kdumplayer.errors import UserError
 from kdumplayer.fragment import fragment_for, fragment_for_board
 from kdumplayer.kconfig.source import open_source
@@ -257,10 +257,10 @@ def test_cold_parse_in_worker_processes(
 ) -> None:
     """Workers parse and pickle the arm tree themselves (an empty parse cache): the deep
     recursion of the pickle must not kill them (it did with the 8 MiB stack)."""
-    from kdumplayer import batch
+    from kdumplayer.check import runner
     from kdumplayer.paths import cache_dir
 
-    monkeypatch.setattr(batch, "_TREES", {})  # forked workers must not inherit parsed trees
+    monkeypatch.setattr(runner, "_TREES", {})  # forked workers must not inherit parsed trees
     shared = cache_dir()
     fresh = tmp_path / "cache"
     fresh.mkdir()
@@ -284,7 +284,7 @@ def test_cold_parse_in_worker_processes(
 
 
 def test_chunks_put_each_key_first_once() -> None:
-    from kdumplayer.batch import chunks
+    from kdumplayer.check.runner import chunks
 
     arches = ["x86_64", "i386", "arm64"] + ["arm"] * 10
     jobs = [

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kdumplayer import buildroot_config, yocto_config
+from kdumplayer.check import buildroot, yocto
 from kdumplayer.errors import UserError
 from tests.check.conftest import DATA
 
@@ -20,14 +20,14 @@ BR_BAD = [
 
 
 def test_settings_are_unquoted_with_lines(br_external: Path) -> None:
-    settings = buildroot_config.read_settings(br_external / "configs" / "pc_x86_64_kdump_defconfig")
+    settings = buildroot.read_settings(br_external / "configs" / "pc_x86_64_kdump_defconfig")
     assert settings["BR2_LINUX_KERNEL_DEFCONFIG"].value == "x86_64"
     assert settings["BR2_LINUX_KERNEL_DEFCONFIG"].line == 9
     assert settings["BR2_x86_64"].value == "y"
 
 
 def test_defconfig_and_fragment_paths(br_external: Path) -> None:
-    br = buildroot_config.load(br_external / "configs" / "pc_x86_64_kdump_defconfig")
+    br = buildroot.load(br_external / "configs" / "pc_x86_64_kdump_defconfig")
     assert br.arch == "x86_64"
     assert br.kernel_defconfig == "x86_64_defconfig"  # Buildroot appends _defconfig
     assert br.kernel_config is None
@@ -44,7 +44,7 @@ def test_defconfig_and_fragment_paths(br_external: Path) -> None:
 
 
 def test_custom_config_and_overlay(br_external: Path) -> None:
-    br = buildroot_config.load(br_external / "configs" / "arm64_custom_kdump_defconfig")
+    br = buildroot.load(br_external / "configs" / "arm64_custom_kdump_defconfig")
     assert br.arch == "arm64"
     assert br.kernel_defconfig is None
     assert br.kernel_config == br_external.resolve() / "board" / "arm64" / "linux.config"
@@ -67,7 +67,7 @@ def test_custom_config_and_overlay(br_external: Path) -> None:
 def test_failed_side_checks_point_at_a_line(
     br_external: Path, defconfig: str, checks: list[str], line: int
 ) -> None:
-    br = buildroot_config.load(br_external / "configs" / defconfig)
+    br = buildroot.load(br_external / "configs" / defconfig)
     failed = [f for f in br.findings if not f.ok]
     assert [f.check for f in failed] == checks
     assert {f.line for f in failed} == {line}
@@ -88,8 +88,8 @@ def test_topdir_relative_paths(tmp_path: Path) -> None:
         'BR2_ROOTFS_POST_IMAGE_SCRIPT="$(TOPDIR)/board/qemu/post-image.sh"\n'
     )
     with pytest.raises(UserError, match=r"relative to the Buildroot directory"):
-        buildroot_config.load(defconfig)
-    br = buildroot_config.load(defconfig, topdir=top)
+        buildroot.load(defconfig)
+    br = buildroot.load(defconfig, topdir=top)
     assert br.fragments == (top / "board" / "qemu" / "kdump.cfg",)
     assert next(f for f in br.findings if f.check == "crashkernel").ok
 
@@ -97,7 +97,7 @@ def test_topdir_relative_paths(tmp_path: Path) -> None:
 def test_no_kernel_is_a_finding(tmp_path: Path) -> None:
     defconfig = tmp_path / "nokernel_defconfig"
     defconfig.write_text("BR2_arm=y\nBR2_PACKAGE_KEXEC=y\n")
-    br = buildroot_config.load(defconfig)
+    br = buildroot.load(defconfig)
     assert [(f.check, f.ok) for f in br.findings] == [("kernel", False)]
 
 
@@ -106,14 +106,14 @@ def test_bad_buildroot_input_is_located(defconfig: Path, br_external: Path) -> N
     expect = re.search(r"^# expect: (.+)$", defconfig.read_text(), re.M)
     assert expect, f"{defconfig} lacks its '# expect:' line"
     with pytest.raises(UserError) as info:
-        buildroot_config.load(defconfig, br2_external=[br_external])
+        buildroot.load(defconfig, br2_external=[br_external])
     assert expect[1] in str(info.value)
     assert info.value.file == str(defconfig)
     assert info.value.line is not None
 
 
 def test_yocto_fragments_for_a_machine(yocto_layer: Path) -> None:
-    found = yocto_config.kernel_fragments(yocto_layer, "qemuarm64")
+    found = yocto.kernel_fragments(yocto_layer, "qemuarm64")
     files = yocto_layer / "recipes-kernel" / "linux" / "files"
     # The .inc's kdump.cfg first (required at line 4), then the machine's serial.cfg.
     assert found.fragments == [files / "kdump.cfg", files / "qemuarm64" / "serial.cfg"]
@@ -122,21 +122,21 @@ def test_yocto_fragments_for_a_machine(yocto_layer: Path) -> None:
 
 
 def test_yocto_other_machine_gets_only_common_fragments(yocto_layer: Path) -> None:
-    found = yocto_config.kernel_fragments(yocto_layer, "qemux86-64")
+    found = yocto.kernel_fragments(yocto_layer, "qemux86-64")
     assert [p.name for p in found.fragments] == ["kdump.cfg"]
 
 
 def test_yocto_missing_fragment_is_located(yocto_layer: Path) -> None:
     (yocto_layer / "recipes-kernel" / "linux" / "files" / "kdump.cfg").unlink()
     with pytest.raises(UserError, match=r"file://kdump.cfg not found") as info:
-        yocto_config.kernel_fragments(yocto_layer, "qemuarm64")
+        yocto.kernel_fragments(yocto_layer, "qemuarm64")
     assert info.value.file.endswith("linux-yocto-kdump.inc")
     assert info.value.line == 1
 
 
 def test_yocto_not_a_layer(tmp_path: Path) -> None:
     with pytest.raises(UserError, match=r"no conf/layer\.conf"):
-        yocto_config.kernel_fragments(tmp_path, None)
+        yocto.kernel_fragments(tmp_path, None)
 
 
 @pytest.mark.parametrize(
@@ -153,4 +153,4 @@ def test_yocto_not_a_layer(tmp_path: Path) -> None:
 def test_arch_of_a_defconfig(tmp_path: Path, lines: str, arch: str | None) -> None:
     defconfig = tmp_path / "x_defconfig"
     defconfig.write_text(lines + 'BR2_LINUX_KERNEL_DEFCONFIG="x"\n')
-    assert buildroot_config.load(defconfig).arch == arch
+    assert buildroot.load(defconfig).arch == arch

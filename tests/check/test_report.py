@@ -9,9 +9,9 @@ import re
 import pytest
 import xmlschema
 
-from kdumplayer import report
-from kdumplayer.buildroot_config import Finding
-from kdumplayer.report import ConfigOutcome, Location, RequirementOutcome
+from kdumplayer.check import report
+from kdumplayer.check.buildroot import Finding
+from kdumplayer.check.report import ConfigOutcome, Location, RequirementOutcome
 from tests.check.conftest import DATA
 
 SCHEMA = xmlschema.XMLSchema(DATA / "junit.xsd")

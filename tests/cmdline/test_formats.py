@@ -205,7 +205,7 @@ def test_detect_by_content_alone(name: str, fmt: str) -> None:
 
 
 def test_formats_are_the_board_bootloader_types_plus_two() -> None:
-    from kdumplayer.board import schema
+    from kdumplayer.board.model import schema
 
     types = set(schema()["properties"]["bootloader"]["properties"]["type"]["enum"])
     assert set(FORMATS) == types | {"grub-default", "uenv"}

@@ -9,8 +9,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kdumplayer import crashkernel as ck
 from kdumplayer.cmdline import FORMATS, get_crashkernel, remove_crashkernel, set_crashkernel
+from kdumplayer.crashkernel import grammar as ck
 
 from .test_formats import DATA, FILES, _fmt
 

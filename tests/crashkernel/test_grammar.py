@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from kdumplayer import crashkernel as ck
+from kdumplayer.crashkernel import grammar as ck
 
 G, M, K = 1 << 30, 1 << 20, 1 << 10
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import kconfiglib
 import pytest
 
-from kdumplayer import crashkernel as ck
-from kdumplayer.board import Board, BootloaderSpec, CrashkernelSpec, load_board
+from kdumplayer.board.model import Board, BootloaderSpec, CrashkernelSpec, load_board
+from kdumplayer.crashkernel import grammar as ck
 from kdumplayer.errors import UserError
 from kdumplayer.fragment import fragment_for_board
 from kdumplayer.generate import buildroot

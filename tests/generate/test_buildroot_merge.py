@@ -21,7 +21,7 @@ from pathlib import Path
 import kconfiglib
 import pytest
 
-from kdumplayer.board import load_board
+from kdumplayer.board.model import load_board
 from kdumplayer.errors import UserError
 from kdumplayer.generate import br_conventions as conv
 from kdumplayer.generate import br_merge, buildroot

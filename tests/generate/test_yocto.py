@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kdumplayer.board import Board, load_board
+from kdumplayer.board.model import Board, load_board
 from kdumplayer.errors import UserError
 from kdumplayer.fragment import fragment_for_board
 from kdumplayer.generate import yocto
@@ -339,8 +339,8 @@ def test_cli_write_check_stale(tmp_path: Path) -> None:
 @pytest.mark.parametrize("path", BOARDS, ids=IDS)
 def test_check_reads_the_fragment(path: Path, tmp_path: Path) -> None:
     """`kdumplayer check --yocto LAYER` finds the verified fragment in the layer."""
+    from kdumplayer.check.yocto import kernel_fragments
     from kdumplayer.output import write_tree
-    from kdumplayer.yocto_config import kernel_fragments
 
     board = load_board(path)
     write_tree(tmp_path, yocto.generate(board))

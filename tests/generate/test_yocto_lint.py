@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from kdumplayer.board import Board, load_board
+from kdumplayer.board.model import Board, load_board
 from kdumplayer.generate import yocto
 from kdumplayer.output import write_tree
 from tests.conftest import BOARDS, DEFAULT_BOARD

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kdumplayer.board import load_board
+from kdumplayer.board.model import load_board
 from kdumplayer.fragment import fragment_for, fragment_for_board
 from kdumplayer.kconfig.configfile import parse_config_text
 from kdumplayer.requirements import BoardChoices, load_requirements, select

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kdumplayer.board import load_board
+from kdumplayer.board.model import load_board
 from kdumplayer.runtime import runtime_files
 from tests.conftest import DEFAULT_BOARD
 

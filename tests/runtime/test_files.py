@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kdumplayer.board import load_board
+from kdumplayer.board.model import load_board
 from kdumplayer.runtime import INITS, all_runtime_files, runtime_files
 from tests.conftest import BOARDS, DEFAULT_BOARD
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kdumplayer.board import load_board
+from kdumplayer.board.model import load_board
 from kdumplayer.verify import initsys, scenarios
 from kdumplayer.verify.assets import Kernel
 from tests.conftest import DEFAULT_BOARD

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kdumplayer.arch import get_arch
-from kdumplayer.board import load_board
+from kdumplayer.board.model import load_board
 from kdumplayer.render import render
 from kdumplayer.runtime import runtime_files
 from kdumplayer.verify import cpio, debroot, disk, gold, inspect, machine, report, rootfs, scenarios

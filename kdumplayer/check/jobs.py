@@ -3,8 +3,8 @@
 The forms: a board description; one base (--defconfig, --config, tinyconfig,
 allnoconfig) on --kernel-src; many kernel configs (paths or globs, tried in
 the kernel tree when they match nothing here); Buildroot defconfigs
-(--buildroot, read by kdumplayer.buildroot_config); a Yocto layer's
-fragments (--yocto, read by kdumplayer.yocto_config). Every problem with the
+(--buildroot, read by kdumplayer.check.buildroot); a Yocto layer's
+fragments (--yocto, read by kdumplayer.check.yocto). Every problem with the
 arguments is a UserError (exit 2) before anything is evaluated.
 """
 
@@ -16,15 +16,15 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from kdumplayer import buildroot_config, yocto_config
 from kdumplayer.arch import all_arches, get_arch
-from kdumplayer.batch import Base, Job, expand
-from kdumplayer.board import Board, load_board
+from kdumplayer.board.model import Board, load_board
+from kdumplayer.check import buildroot, yocto
+from kdumplayer.check.report import Location
+from kdumplayer.check.runner import Base, Job, expand
 from kdumplayer.errors import UserError
 from kdumplayer.fragment import fragment_for_board
 from kdumplayer.output import atomic_write
 from kdumplayer.paths import cache_dir
-from kdumplayer.report import Location
 from kdumplayer.requirements import BoardChoices, choices_of
 
 _WORD_BASES = ("tinyconfig", "allnoconfig")
@@ -340,7 +340,7 @@ def _arch_default_defconfig(source: str, arch: str) -> str:
 
 
 def _unevaluable(path: Path, arch: str, message: str, line: int | None,
-                 findings: tuple[buildroot_config.Finding, ...] = ()) -> Job:
+                 findings: tuple[buildroot.Finding, ...] = ()) -> Job:
     """A Buildroot defconfig reported as not evaluated; the batch goes on with the others."""
     return Job(name=str(path), kind="buildroot", source="", arch=arch, base=Base("allnoconfig"),
                buildroot=findings, anchor=Location(str(path), line), error=message)
@@ -353,7 +353,7 @@ def buildroot_jobs(args: argparse.Namespace, sources: Sources) -> list[Job]:
     topdir = Path(args.buildroot_dir) if args.buildroot_dir else None
     jobs = []
     for path in expand(args.inputs):
-        br = buildroot_config.load(path, br2_external=externals, topdir=topdir)
+        br = buildroot.load(path, br2_external=externals, topdir=topdir)
         # A generated kdump-only defconfig names its arch in its kdumplayer-board mark.
         arch = br.arch or (get_arch(args.arch).name if args.arch else None) or br.board.arch
         if arch is None:
@@ -429,7 +429,7 @@ def buildroot_jobs(args: argparse.Namespace, sources: Sources) -> list[Job]:
 def yocto_jobs(args: argparse.Namespace, sources: Sources) -> list[Job]:
     arch = _arch_name(args)
     layer = Path(args.yocto)
-    found = yocto_config.kernel_fragments(layer, args.machine)
+    found = yocto.kernel_fragments(layer, args.machine)
     source = sources.default()
     if args.config:
         base = Base("config", _existing(args.config, "--config"))

@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from kdumplayer.board import Board
+from kdumplayer.board.model import Board
 from kdumplayer.errors import UserError
 from kdumplayer.kconfig.configfile import read_config
 from kdumplayer.paths import FRAGMENTS_DIR

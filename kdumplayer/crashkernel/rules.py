@@ -19,8 +19,8 @@ from typing import Any, Literal
 
 import yaml
 
-from kdumplayer import crashkernel as ck
 from kdumplayer.arch import Arch
+from kdumplayer.crashkernel import grammar as ck
 from kdumplayer.errors import UserError
 from kdumplayer.paths import FRAGMENTS_DIR
 from kdumplayer.sizes import format_size as fs

@@ -20,9 +20,9 @@ from typing import Any
 
 import jsonschema
 
-from kdumplayer import crashkernel as ck
-from kdumplayer import crashkernel_check
 from kdumplayer.arch import Arch, get_arch
+from kdumplayer.crashkernel import grammar as ck
+from kdumplayer.crashkernel import rules as crashkernel_rules
 from kdumplayer.errors import UserError
 from kdumplayer.paths import SCHEMA_FILE
 from kdumplayer.sizes import format_size, parse_size
@@ -367,7 +367,7 @@ def _crashkernel(r: _Reader, arch: Arch, memory: int, version: str | None) -> Cr
         offset_key = ("crashkernel", "offset")
     # The same rules as `kdumplayer crashkernel check`: one home for them.
     value_key = ("crashkernel", "value") if raw is not None else ("crashkernel", "size")
-    for finding in crashkernel_check.check(params, memory, arch, kernel=version):
+    for finding in crashkernel_rules.check(params, memory, arch, kernel=version):
         if finding.problem:
             raise r.doc.error(offset_key if finding.about == "offset" else value_key,
                               finding.message)

@@ -6,7 +6,7 @@ boundaries. `run()` checks a list of jobs in `workers` processes; each
 process parses a Kconfig tree once per (source, arch, toolchain) and reuses
 it for every job with that key, so a batch of seventy arm defconfigs costs one
 parse per process. `shard()` splits a job list deterministically for CI
-matrices. Results come back as kdumplayer.report.ConfigOutcome values in the
+matrices. Results come back as kdumplayer.check.report.ConfigOutcome values in the
 order of the jobs, whatever order the workers finish in.
 """
 
@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from kdumplayer import term
-from kdumplayer.buildroot_config import Finding
+from kdumplayer.check.buildroot import Finding
+from kdumplayer.check.report import ConfigOutcome, Location
 from kdumplayer.errors import UserError
-from kdumplayer.report import ConfigOutcome, Location
 from kdumplayer.requirements import BoardChoices
 
 T = TypeVar("T")
@@ -140,7 +140,7 @@ _TREES: dict[tuple[str, str, str | None], Any] = {}  # KconfigTree, imported laz
 def _tree(job: Job) -> Any:
     """This process's parsed tree for the job's key: one parse per key per process."""
     if job.key not in _TREES:
-        from kdumplayer import outcome
+        from kdumplayer.check import outcome
 
         _TREES[job.key] = outcome.load_tree(job.source, job.arch, job.toolchain)
     return _TREES[job.key]
@@ -148,7 +148,7 @@ def _tree(job: Job) -> Any:
 
 def check_job(job: Job) -> ConfigOutcome | _Failure:
     """Check one job in this process (the function workers run)."""
-    from kdumplayer import outcome
+    from kdumplayer.check import outcome
 
     if job.error is not None:
         return ConfigOutcome(name=job.name, kind=job.kind, arch=job.arch, source=job.source,

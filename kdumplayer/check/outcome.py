@@ -1,7 +1,7 @@
 """From the Kconfig library's CheckResult to a report's ConfigOutcome, with the line to change.
 
 This is the thin adapter between kdumplayer.kconfig (which evaluates and
-explains) and kdumplayer.report (which formats): it picks the requirements
+explains) and kdumplayer.check.report (which formats): it picks the requirements
 (the kdump data, or the assignments of an --against fragment), runs the check
 and, for every unmet requirement, finds the line a user edits: the assignment
 that turns it (or what blocks it) off, else the line that asked for it, else
@@ -15,12 +15,12 @@ from pathlib import Path
 
 import kconfiglib
 
-from kdumplayer.batch import Base, Job
+from kdumplayer.check.report import ConfigOutcome, Location, RequirementOutcome
+from kdumplayer.check.runner import Base, Job
 from kdumplayer.kconfig.configfile import Assignment, read_config
 from kdumplayer.kconfig.evaluate import Base as KBase
 from kdumplayer.kconfig.result import Explanation, RequirementResult
 from kdumplayer.kconfig.tree import KconfigTree
-from kdumplayer.report import ConfigOutcome, Location, RequirementOutcome
 from kdumplayer.requirements import Requirement, select
 
 

@@ -4,7 +4,7 @@ The input is a list of ConfigOutcome values: one checked configuration each
 (a kernel defconfig or .config, a Buildroot defconfig, a Yocto machine), with
 the outcome of every kdump requirement and the Buildroot-side findings. The
 data comes from the Kconfig library (kdumplayer.kconfig) through
-kdumplayer.batch; this module only formats it. Every format is a pure
+kdumplayer.check.runner; this module only formats it. Every format is a pure
 function returning a string; the JSON layout is documented in docs/ci.md
 (Reports) and versioned by SCHEMA_ID.
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from kdumplayer.buildroot_config import Finding
+from kdumplayer.check.buildroot import Finding
 
 SCHEMA_ID = "kdumplayer-check/1"
 FORMATS = ("text", "json", "junit", "github")

@@ -1,0 +1,1 @@
+"""The board description: its model, loading and validation, and its kexec-tools compatibility."""

@@ -1,0 +1,1 @@
+"""crashkernel=: the grammar (parse, print, recommend) and the rules a value is checked against."""
