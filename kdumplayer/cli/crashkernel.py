@@ -14,15 +14,15 @@ from kdumplayer.arch import get_arch, supported
 from kdumplayer.board.model import load_board
 from kdumplayer.cli.base import Command, add_board_argument, note, out
 from kdumplayer.crashkernel import grammar as ck
+from kdumplayer.crashkernel.board_check import check_board
 from kdumplayer.crashkernel.rules import (
-    Finding,
     check,
-    check_board,
     effective,
     image_size,
     references,
 )
 from kdumplayer.errors import UserError
+from kdumplayer.findings import Finding
 from kdumplayer.sizes import format_size, parse_size
 from kdumplayer.term import paint
 

@@ -22,9 +22,11 @@ import yaml
 
 from kdumplayer.board.model import COMPRESSION_FLAGS, Board
 from kdumplayer.errors import UserError
+from kdumplayer.fragment import fragment_for_board
 from kdumplayer.output import GeneratedFile
 from kdumplayer.paths import RECIPES_DIR
 from kdumplayer.render import render
+from kdumplayer.runtime import RuntimeFile, runtime_files
 
 RELEASES_FILE = RECIPES_DIR / "yocto" / "releases.yaml"
 RECIPE_DIR = "recipes-kernel/kdump-init"
@@ -105,19 +107,11 @@ def _release_facts(board: Board) -> list[dict[str, Any]]:
     return [dict(table[r], name=r) for r in board.yocto.releases]
 
 
-def _runtime(board: Board) -> list[Any]:
-    try:
-        from kdumplayer.runtime import runtime_files
-    except ImportError as exc:  # another part of kdumplayer; fail loudly, never silently
-        raise RuntimeError(f"kdumplayer.runtime is missing: {exc}") from exc
+def _runtime(board: Board) -> list[RuntimeFile]:
     return list(runtime_files(board))
 
 
 def _fragment(board: Board) -> str:
-    try:
-        from kdumplayer.fragment import fragment_for_board
-    except ImportError as exc:
-        raise RuntimeError(f"kdumplayer.fragment is missing: {exc}") from exc
     return fragment_for_board(board)
 
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import lzma
 import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from kdumplayer import debian
 from kdumplayer.arch import Arch, get_arch
 from kdumplayer.errors import UserError
+from kdumplayer.host import run as _run
 from kdumplayer.paths import cache_dir
 
 # What the initramfs loads when the kernel has them as modules: the virtio disk
@@ -44,18 +44,6 @@ class Kernel:
     # Recorded as `captures with cp`: makedumpfile refuses this kernel's dump, the
     # hook's cp fallback saves it whole (and its summary says so, as a failure).
     cp_fallback: bool = False
-
-
-def _run(argv: list[str], cwd: Path | None = None) -> str:
-    try:
-        done = subprocess.run(argv, cwd=cwd, check=True, capture_output=True, text=True)
-    except FileNotFoundError:
-        raise UserError(f"{argv[0]} is not installed (run `make deps`)") from None
-    except subprocess.CalledProcessError as exc:
-        # The whole message: a cut one hid which index or package failed.
-        raise UserError(f"`{' '.join(argv)}` failed (exit {exc.returncode}):\n"
-                        f"{(exc.stderr or exc.stdout).strip()}") from None
-    return done.stdout
 
 
 def _modinfo_depends(data: bytes) -> list[str]:

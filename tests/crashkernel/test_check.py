@@ -12,7 +12,8 @@ import pytest
 from kdumplayer.arch import get_arch
 from kdumplayer.board.model import load_board
 from kdumplayer.crashkernel import grammar as ck
-from kdumplayer.crashkernel.rules import check_board, image_size, physical_start_of
+from kdumplayer.crashkernel.board_check import check_board
+from kdumplayer.crashkernel.rules import image_size, physical_start_of
 from tests.conftest import BOARDS, REPO, run_cli
 
 # (value, memory, arch, physical start / "kVERSION" / None, exit code, text expected on stdout)
