@@ -18,12 +18,12 @@ DEMO_ABS = $(abspath $(DEMO_OUT))
 APT_PACKAGES := python3-venv make gcc libc6-dev flex bison bc libelf-dev libssl-dev \
 	xz-utils cpio e2fsprogs dpkg-dev \
 	qemu-system-x86 qemu-system-arm qemu-system-misc \
-	busybox-static kexec-tools makedumpfile \
+	busybox-static kexec-tools makedumpfile openssh-client \
 	gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf gcc-riscv64-linux-gnu \
 	shellcheck grub-common u-boot-tools mmdebstrap \
 	linux-source-6.1 linux-source-6.12
 
-.PHONY: all deps venv demo test lint docs bench e2e hostile-sweep verify-all verify-no-rtc buildroot-check yocto-check-layer fidelity sweep-arches clean
+.PHONY: all deps venv demo test lint docs bench floor e2e hostile-sweep verify-all verify-no-rtc verify-ssh buildroot-check yocto-check-layer fidelity sweep-arches clean
 
 all: test
 
@@ -127,6 +127,12 @@ bench: deps venv
 		echo "== $$script"; $(PY) $$script || exit 1; \
 	done
 
+# The memory floor sweep: bisect the smallest crashkernel= that captures per arch and
+# RAM in QEMU (one at a time, niced) and rewrite kconfig-fragments/crashkernel-floor.yaml.
+# Hours under TCG; FLOOR_ARGS="--only x86_64:1G" limits it.
+floor: deps venv
+	nice -n 10 $(PY) benchmarks/bench_floor.py --sweep $(FLOOR_ARGS)
+
 e2e: deps venv
 	$(PY) -m pytest -m slow -v
 
@@ -139,6 +145,14 @@ sweep-arches: deps venv
 HOSTILE_EXAMPLES ?= 200
 hostile-sweep: deps venv
 	KDUMPLAYER_HOSTILE_EXAMPLES=$(HOSTILE_EXAMPLES) $(PY) -m pytest tests/test_hostile_strings.py
+
+# The ssh dump target's four scenarios on x86_64 (Debian's kernel) and the capture
+# on arm64 (a gold kernel with kernel-net.cfg: one more kernel build); `make test`
+# runs the x86_64 ones (docs/network-targets.md).
+verify-ssh: deps venv
+	$(KDUMPLAYER) verify -s ssh-capture -s ssh-server-down -s ssh-wrong-host-key -s ssh-cut \
+		tests/data/network/ssh-board.yaml
+	$(KDUMPLAYER) verify --kernel gold -s ssh-capture tests/data/network/ssh-board-arm64.yaml
 
 # The long QEMU sweep (1 to 3 hours under TCG on 2 idle cores): `verify --all`
 # (every scenario, the faults included, no-rtc with 12 crashes) under BusyBox init

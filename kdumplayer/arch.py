@@ -10,6 +10,7 @@ import yaml
 from kdumplayer.errors import UserError
 from kdumplayer.paths import FRAGMENTS_DIR
 from kdumplayer.sizes import parse_size
+from kdumplayer.version import Version, optional_version
 
 ARCHES_FILE = FRAGMENTS_DIR / "arches.yaml"
 
@@ -20,6 +21,31 @@ class Qemu:
     machine: str
     cpu: str
     console: str
+
+
+@dataclass(frozen=True)
+class CrashFacts:
+    """What the kernel's crashkernel= reservation does on an arch (arches.yaml `crash:`)."""
+
+    low_default: int | None  # ,high's default low part; None: no ,high/,low on this arch
+    limit: int | None  # where an @offset reservation must end (32-bit x86)
+    physical_start: int | None  # default CONFIG_PHYSICAL_START (x86)
+    kaslr_since: Version | None  # RANDOMIZE_BASE on by default from this release
+    cma_since: Version | None  # first release with crashkernel=...,cma here
+
+
+def _size(value: object) -> int | None:
+    return None if value is None else parse_size(str(value))
+
+
+def _crash(raw: dict[str, object]) -> CrashFacts:
+    return CrashFacts(
+        low_default=_size(raw["low_default"]),
+        limit=_size(raw["limit"]),
+        physical_start=_size(raw["physical_start"]),
+        kaslr_since=optional_version(str(raw["kaslr_since"] or "")),
+        cma_since=optional_version(str(raw["cma_since"] or "")),
+    )
 
 
 @dataclass(frozen=True)
@@ -38,6 +64,7 @@ class Arch:
     cross_prefix: str
     qemu: Qemu
     buildroot_arch_symbol: str
+    crash: CrashFacts
     debian_kernel: str | None = None  # meta package of Debian's kernel for verify
     debian_tools_since: str | None = None  # oldest Debian generation with usable tools
 
@@ -67,6 +94,7 @@ def all_arches() -> dict[str, Arch]:
             cross_prefix=entry["cross_prefix"],
             qemu=Qemu(**entry["qemu"]),
             buildroot_arch_symbol=entry["buildroot"]["arch_symbol"],
+            crash=_crash(entry["crash"]),
             debian_kernel=entry.get("debian_kernel"),
             debian_tools_since=entry.get("debian_tools_since"),
         )

@@ -31,7 +31,9 @@ from pathlib import Path
 import yaml
 
 from kdumplayer.errors import UserError
+from kdumplayer.host import run as _run
 from kdumplayer.paths import FRAGMENTS_DIR, cache_dir
+from kdumplayer.version import series as version_series
 
 KEYRING = Path("/usr/share/keyrings/debian-archive-keyring.gpg")
 # Package lists younger than this are used as they are (unstable moves daily;
@@ -60,11 +62,11 @@ def generations() -> dict[str, Generation]:
     }
 
 
-def _series(version: str) -> tuple[int, int]:
-    match = re.match(r"(\d+)\.(\d+)", version)
-    if not match:
+def _series(version: str) -> tuple[int, ...]:
+    found = version_series(version)
+    if found is None:
         raise UserError(f"not a kernel version: {version!r}")
-    return int(match.group(1)), int(match.group(2))
+    return found
 
 
 def generation_for_kernel(version: str) -> Generation:
@@ -345,12 +347,6 @@ class PrivateApt:
                         f"({self.arch}) failed:\n{errors}")
 
 
-def _run(argv: list[str]) -> None:
-    done = subprocess.run(argv, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise UserError(f"`{' '.join(argv)}` failed:\n{done.stderr.strip()}")
-
-
 def unpack_deb(deb: Path, dest: Path) -> Path:
     """dpkg-deb -x into `dest` once (a .done marker), returning `dest`."""
     if not (dest / ".done").exists():
@@ -400,7 +396,7 @@ def linux_source(version: str) -> Path:
 
 def newest_linux_source_series() -> str | None:
     """The newest linux-source-X.Y any of the newest generations offers ("7.3")."""
-    best: tuple[int, int] | None = None
+    best: tuple[int, ...] | None = None
     for gen in _newest_generations():
         apt = PrivateApt(gen, "amd64")
         apt.update()

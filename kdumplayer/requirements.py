@@ -20,6 +20,7 @@ import yaml
 from kdumplayer.arch import supported
 from kdumplayer.errors import UserError
 from kdumplayer.paths import FRAGMENTS_DIR
+from kdumplayer.version import Version, parse_version
 from kdumplayer.yamlsrc import LocatedYaml, Pointer, load
 
 REQUIREMENTS_FILE = FRAGMENTS_DIR / "kdump.yaml"
@@ -29,17 +30,6 @@ _KEYS = {"symbol", "value", "roles", "reason", "alternatives", "set", "arch", "s
          "before", "when", "write"}
 _SYMBOL = re.compile(r"^[A-Za-z0-9_]+$")
 _VALUE = re.compile(r"^(y|m|n|-?[0-9]+|0x[0-9a-fA-F]+)$")
-
-Version = tuple[int, ...]
-
-
-def parse_version(text: str) -> Version:
-    """'6.12' -> (6, 12); '2.6.32' -> (2, 6, 32); trailing text ('-rc1') is ignored."""
-    match = re.match(r"^(\d+)\.(\d+)(?:\.(\d+))?", text.strip())
-    if not match:
-        raise UserError(f"{text!r} is not a kernel version such as 6.12", key="kernel.version")
-    return tuple(int(part) for part in match.groups() if part is not None)
-
 
 @dataclass(frozen=True)
 class BoardChoices:

@@ -16,6 +16,7 @@ from kdumplayer.paths import cache_dir
 
 if TYPE_CHECKING:
     from kdumplayer.analyze.analysis import Analysis
+    from kdumplayer.board.model import Board
     from kdumplayer.verify.gold import GoldBuild
     from kdumplayer.verify.scenarios import Outcome
 
@@ -119,3 +120,30 @@ def pytest_runtest_protocol(item: pytest.Item) -> None:
     if reporter is not None:
         reporter.write_line(f"{module}: slow tests start (a kernel build or QEMU boots; "
                             "minutes when not cached)")
+
+
+# What a distribution kernel or init system gets (Fedora's default): the example boards
+# reserve what `crashkernel recommend` measures for the kernel and init `verify` boots on
+# them (docs/memory.md); a test booting another kernel or init on a board needs more.
+DISTRIBUTION_RESERVATION = "256M"
+
+
+def with_distribution_reservation(board: Board) -> Board:
+    from dataclasses import replace
+
+    from kdumplayer.crashkernel import grammar
+    from kdumplayer.sizes import parse_size
+
+    params = (grammar.Crashkernel(size=parse_size(DISTRIBUTION_RESERVATION)),)
+    return replace(board, crashkernel=replace(board.crashkernel, params=params, auto=False))
+
+
+def board_file_with_distribution_reservation(path: Path, directory: Path) -> Path:
+    """A copy of the board file reserving DISTRIBUTION_RESERVATION (for the CLI)."""
+    import re
+
+    text = re.sub(r"(?m)^crashkernel:\n(  \w+: .*\n)+",
+                  f"crashkernel:\n  size: {DISTRIBUTION_RESERVATION}\n", path.read_text())
+    copy = directory / path.name
+    copy.write_text(text)
+    return copy

@@ -107,6 +107,14 @@ class Case:
 
 
 UBOOT = {"arch": "arm64", "kernel": {"image": "Image"}, "bootloader": {"type": "u-boot"}}
+HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJCR63haWrk7AoCw8NO0F151ae5snMovBaEpSceKPD6o"
+# An ssh dump target: its values reach kdump.conf, the Buildroot key install and help,
+# the Yocto recipe's do_install (the key outside /etc: no BitBake directory variable).
+SSH = {"dump": {"target": {"type": "ssh", "user": "kduser0", "host": "kdhost0", "port": 2222,
+                           "path": "/srv/kdpath0", "key": "/kdkey0/id", "host_key": HOST_KEY,
+                           "client": "openssh", "fallback": "none"},
+                "network": {"interface": "kdif0", "address": "dhcp"}}}
+STATIC = {"dump": {**SSH["dump"], "network": {"interface": "kdif0", "address": "10.0.2.15/24"}}}
 CASES: dict[str, Case] = {
     "name": Case("kdname0", takes_text=True),
     "description": Case("kddescription0", takes_text=True),
@@ -141,6 +149,17 @@ CASES: dict[str, Case] = {
     "dump.final_action": Case("reboot"),
     "dump.pre[]": Case("kdpre0", takes_text=True),
     "dump.post[]": Case("kdpost0", takes_text=True),
+    "dump.target.type": Case("ssh", context=SSH),
+    "dump.target.user": Case("kduser0", context=SSH, takes_text=True),
+    "dump.target.host": Case("kdhost0", context=SSH, takes_text=True),
+    "dump.target.path": Case("/srv/kdpath0", context=SSH, takes_text=True),
+    "dump.target.key": Case("/kdkey0/id", context=SSH, takes_text=True),
+    "dump.target.host_key": Case(HOST_KEY, context=SSH),
+    "dump.target.client": Case("openssh", context=SSH),
+    "dump.target.fallback": Case("none", context=SSH),
+    "dump.network.interface": Case("kdif0", context=SSH, takes_text=True),
+    "dump.network.address": Case("dhcp", context=SSH),
+    "dump.network.gateway": Case(None, context=STATIC, parsed=True),
     "kexec_tools": Case(None, parsed=True),
     "buildroot.defconfig": Case("kdbrdefconfig0", takes_text=True),
     "buildroot.external_name": Case("KDEXT0"),
@@ -194,7 +213,8 @@ def test_every_string_key_has_a_case() -> None:
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(base)
     for key, value in over.items():
-        out[key] = _merge(out[key], value) if isinstance(value, dict) and key in out else value
+        out[key] = (_merge(out[key], value) if isinstance(value, dict) and key in out
+                    else copy.deepcopy(value))  # a case's context is never written through
     return out
 
 

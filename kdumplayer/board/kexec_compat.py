@@ -17,13 +17,15 @@ from typing import Any
 
 from kdumplayer.board.model import Board
 from kdumplayer.errors import UserError
+from kdumplayer.findings import Finding, Severity
 from kdumplayer.kconfig.configfile import read_config
 from kdumplayer.paths import FRAGMENTS_DIR
-from kdumplayer.requirements import Version, parse_version
+from kdumplayer.version import Version, parse_version
 from kdumplayer.yamlsrc import load
 
 COMPAT_FILE = FRAGMENTS_DIR / "kexec-tools.yaml"
 SEVERITIES = ("warning", "note")
+KEY = "kexec_tools"  # the board key every finding here concerns
 _CONDITIONS = {"arch", "load_methods", "kernel_since", "images", "config"}
 _NEEDS = {"needs_kexec_tools", "needs_config", "needs_load_method", "unsupported"}
 _KEYS = {"id", "severity", "reason", "evidence"} | _CONDITIONS | _NEEDS
@@ -44,17 +46,6 @@ class Rule:
     needs_config: tuple[tuple[str, str], ...] = ()
     needs_load_method: str | None = None
     unsupported: bool = False
-
-
-@dataclass(frozen=True)
-class Finding:
-    rule: str  # the rule id, or "age"
-    severity: str  # warning | note
-    message: str  # what is wrong for this board, then why
-    evidence: str
-
-    def line(self) -> str:
-        return f"kexec_tools: {self.message} [{self.rule}]"
 
 
 @dataclass(frozen=True)
@@ -190,7 +181,7 @@ def age_finding(board: Board, data: CompatData) -> Finding | None:
     newer = [v for v, d in sorted(data.releases.items()) if d >= kernel_date]
     advice = f"; {_dotted(newer[0])} is the first release after it" if newer else ""
     return Finding(
-        rule="age", severity="note",
+        rule="age", severity=Severity.NOTE, key=KEY,
         message=(f"pinned {_dotted(pin)} ({released}) is older than Linux {_dotted(kernel)} "
                  f"({kernel_date}): match kexec-tools to the kernel's age{advice}"),
         evidence="the manual kdump procedure: kexec-tools released about when the kernel was",
@@ -210,9 +201,9 @@ def assess(board: Board, config: dict[str, str] | None = None,
             continue
         problem = _violation(rule, board, config, pin)
         if problem:
-            findings.append(Finding(rule.id, rule.severity, f"{problem}: {rule.reason}",
-                                    rule.evidence))
+            findings.append(Finding(rule.id, Severity(rule.severity), f"{problem}: {rule.reason}",
+                                    key=KEY, evidence=rule.evidence))
     age = age_finding(board, data)
     if age is not None:
         findings.append(age)
-    return sorted(findings, key=lambda f: SEVERITIES.index(f.severity))
+    return sorted(findings, key=lambda f: SEVERITIES.index(f.severity.value))

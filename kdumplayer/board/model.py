@@ -13,18 +13,21 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jsonschema
+import yaml
 
 from kdumplayer.arch import Arch, get_arch
+from kdumplayer.board import targets
+from kdumplayer.board.target import Network, SshTarget, read_network, read_ssh
 from kdumplayer.crashkernel import grammar as ck
 from kdumplayer.crashkernel import rules as crashkernel_rules
 from kdumplayer.errors import UserError
-from kdumplayer.paths import SCHEMA_FILE
+from kdumplayer.paths import RECIPES_DIR, SCHEMA_FILE
 from kdumplayer.sizes import format_size, parse_size
 from kdumplayer.yamlsrc import LocatedYaml, Pointer, load
 
@@ -40,6 +43,7 @@ _DEFCONFIG_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 # in a schema pattern mean the end of the value: Python's `$` would otherwise accept
 # a trailing newline, which JSON Schema's (ECMA) `$` does not.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+YOCTO_RELEASES_FILE = RECIPES_DIR / "yocto" / "releases.yaml"
 COMPRESSION_FLAGS = {"none": None, "zlib": "-c", "lzo": "-l", "snappy": "-p", "zstd": "-z"}
 
 
@@ -103,6 +107,8 @@ class DumpSpec:
     final_action: str
     pre: tuple[str, ...]
     post: tuple[str, ...]
+    ssh: SshTarget | None = None  # dump.target of type ssh (None: the local dump.dir)
+    network: Network | None = None  # how the capture kernel reaches it
 
 
 @dataclass(frozen=True)
@@ -202,6 +208,12 @@ class Board:
                 "final_action": self.dump.final_action,
                 "pre": list(self.dump.pre),
                 "post": list(self.dump.post),
+                "target": _target_summary(self.dump.ssh),
+                "network": {
+                    "interface": self.dump.network.interface if self.dump.network else "eth0",
+                    "address": self.dump.network.address if self.dump.network else "dhcp",
+                    "gateway": self.dump.network.gateway if self.dump.network else None,
+                },
             },
             "kexec_tools": self.kexec_tools,
             "buildroot": {
@@ -214,6 +226,23 @@ class Board:
                 "releases": list(self.yocto.releases),
             },
         }
+
+
+def _target_summary(ssh: SshTarget | None) -> dict[str, Any]:
+    """dump.target as plain data (a local board: the defaults)."""
+    if ssh is None:
+        return {"type": "local", "port": 22, "client": "openssh", "fallback": "none"}
+    return {"type": "ssh", "url": ssh.url, "user": ssh.user, "host": ssh.host,
+            "port": ssh.port, "path": ssh.path, "key": ssh.key, "host_key": ssh.host_key,
+            "client": ssh.client, "fallback": ssh.fallback}
+
+
+@cache
+def default_yocto_releases() -> list[str]:
+    """The releases a layer claims when the board names none (recipes/yocto/releases.yaml)."""
+    with YOCTO_RELEASES_FILE.open(encoding="utf-8") as handle:
+        releases = yaml.safe_load(handle)["releases"]
+    return [name for name, facts in releases.items() if facts["default"]]
 
 
 @cache
@@ -369,30 +398,27 @@ def _crashkernel(r: _Reader, arch: Arch, memory: int, version: str | None) -> Cr
     value_key = ("crashkernel", "value") if raw is not None else ("crashkernel", "size")
     for finding in crashkernel_rules.check(params, memory, arch, kernel=version):
         if finding.problem:
-            raise r.doc.error(offset_key if finding.about == "offset" else value_key,
+            raise r.doc.error(offset_key if finding.key == "offset" else value_key,
                               finding.message)
     return CrashkernelSpec(params=params, auto=auto)
 
 
 def from_document(doc: LocatedYaml) -> Board:
-    """Validate a loaded document and resolve it into a Board."""
-    if not isinstance(doc.data, dict):
-        raise doc.error((), "the board description must be a mapping of keys")
-    _control_characters(doc)
-    errors = list(jsonschema.Draft202012Validator(schema()).iter_errors(doc.data))
-    if errors:
-        raise _schema_error(doc, _first(errors, doc))
-    r = _Reader(doc)
-    try:
-        arch = get_arch(str(r.get("arch")))
-    except UserError as exc:
-        raise doc.error(("arch",), exc.message) from None
-    memory = r.size("memory") or 0
-    if memory < 64 << 20:
-        raise doc.error(
-            ("memory",), f"{format_size(memory)} is too little RAM for kdump (at least 64M)"
-        )
+    """Validate a loaded document and resolve it into a Board that every generator takes."""
+    board = _resolve(doc)
+    base = board.buildroot.base_defconfig
+    found = targets.problem(
+        kexec_tools=board.kexec_tools, collector=board.dump.collector, arch=board.arch.name,
+        bootloader=board.bootloader.type, bootloader_config=board.bootloader.config,
+        base_defconfig=(board.path.parent if board.path else Path()) / base if base else None,
+    )
+    if found is not None:
+        raise board.error(*found)
+    return board
 
+
+def _kernel(r: _Reader, arch: Arch) -> KernelSpec:
+    doc = r.doc
     image = str(r.get("kernel", "image", default=arch.default_image))
     if image not in arch.images:
         raise doc.error(
@@ -414,7 +440,7 @@ def from_document(doc: LocatedYaml) -> Board:
     if config is not None and not (config.is_file() and os.access(config, os.R_OK)):
         raise doc.error(("kernel", "config"), f"{config} is not a readable file "
                         "(the kernel .config the board builds from)")
-    kernel = KernelSpec(
+    return KernelSpec(
         version=version,
         source=r.host_path("kernel", "source"),
         defconfig=r.get("kernel", "defconfig"),
@@ -426,13 +452,13 @@ def from_document(doc: LocatedYaml) -> Board:
         ),
     )
 
-    crash = _crashkernel(r, arch, memory, version)
 
+def _capture(r: _Reader, arch: Arch) -> CaptureSpec:
     capture_kernel = r.get("capture", "kernel", default="same")
     if capture_kernel != "same":
         capture_kernel = r.target_path("capture", "kernel")
     dtb = r.target_path("capture", "dtb", default="/sys/firmware/fdt" if arch.needs_dtb else None)
-    capture = CaptureSpec(
+    return CaptureSpec(
         kernel=capture_kernel,
         initrd=r.target_path("capture", "initrd"),
         dtb=dtb,
@@ -443,6 +469,9 @@ def from_document(doc: LocatedYaml) -> Board:
         load_method=r.get("capture", "load_method", default="auto"),
     )
 
+
+def _dump(r: _Reader) -> DumpSpec:
+    doc = r.doc
     collector = r.get("dump", "collector", default="makedumpfile")
     compression = r.get(
         "dump", "compression", default="zlib" if collector == "makedumpfile" else "none"
@@ -470,17 +499,25 @@ def from_document(doc: LocatedYaml) -> Board:
             _command(r, "post", i, c) for i, c in enumerate(r.get("dump", "post", default=[]))
         ),
     )
+    ssh = read_ssh(doc)
+    dump = replace(dump, ssh=ssh, network=read_network(doc, ssh))
     if dump.dir == "/":
         raise doc.error(("dump", "dir"), "the dump directory cannot be /")
+    return dump
 
+
+def _kexec_tools(r: _Reader) -> str | None:
     kexec_tools = r.get("kexec_tools")
     if kexec_tools is not None:
         kexec_tools = str(kexec_tools)
         if not re.fullmatch(r"2\.0\.[0-9]+", kexec_tools):
-            raise doc.error(
+            raise r.doc.error(
                 ("kexec_tools",), f"{kexec_tools!r} is not a kexec-tools version such as 2.0.32"
             )
+    return kexec_tools
 
+
+def _base_defconfig(r: _Reader) -> str | None:
     base_defconfig = r.get("buildroot", "base_defconfig")
     # Without buildroot.defconfig, the generated defconfig is named after the copy's file.
     if (
@@ -488,23 +525,61 @@ def from_document(doc: LocatedYaml) -> Board:
         and r.get("buildroot", "defconfig") is None
         and not _DEFCONFIG_NAME.fullmatch(Path(base_defconfig).name)
     ):
-        raise doc.error(
+        raise r.doc.error(
             ("buildroot", "base_defconfig"),
             f"{base_defconfig!r}: without buildroot.defconfig, its file name must be a "
             "defconfig name (letters, digits, '.', '_', '+', '-')",
         )
+    return base_defconfig
 
-    name = str(r.get("name"))
-    ident = re.sub(r"[^A-Za-z0-9_]", "_", name).upper()
+
+def _bootloader(r: _Reader) -> BootloaderSpec:
     bootloader = BootloaderSpec(
         type=r.get("bootloader", "type"),
         config=r.get("bootloader", "config"),
         entry=r.get("bootloader", "entry"),
     )
     if bootloader.config is not None and _UNSAFE_TEXT.search(bootloader.config):
-        raise doc.error(
+        raise r.doc.error(
             ("bootloader", "config"), "must not contain quotes, '$', backticks or newlines"
         )
+    return bootloader
+
+
+def _resolve(doc: LocatedYaml) -> Board:
+    """The document's values checked one by one and together, resolved into a Board."""
+    if not isinstance(doc.data, dict):
+        raise doc.error((), "the board description must be a mapping of keys")
+    _control_characters(doc)
+    errors = list(jsonschema.Draft202012Validator(schema()).iter_errors(doc.data))
+    if errors:
+        raise _schema_error(doc, _first(errors, doc))
+    r = _Reader(doc)
+    try:
+        arch = get_arch(str(r.get("arch")))
+    except UserError as exc:
+        raise doc.error(("arch",), exc.message) from None
+    memory = r.size("memory") or 0
+    if memory < 64 << 20:
+        raise doc.error(
+            ("memory",), f"{format_size(memory)} is too little RAM for kdump (at least 64M)"
+        )
+
+    kernel = _kernel(r, arch)
+    version = kernel.version
+
+    crash = _crashkernel(r, arch, memory, version)
+
+    capture = _capture(r, arch)
+
+    dump = _dump(r)
+
+    kexec_tools = _kexec_tools(r)
+    base_defconfig = _base_defconfig(r)
+
+    name = str(r.get("name"))
+    ident = re.sub(r"[^A-Za-z0-9_]", "_", name).upper()
+    bootloader = _bootloader(r)
     return Board(
         lines={
             ".".join(str(p) for p in path): line
@@ -531,13 +606,7 @@ def from_document(doc: LocatedYaml) -> Board:
         yocto=YoctoSpec(
             machine=r.get("yocto", "machine"),
             layer=r.get("yocto", "layer", default=f"meta-kdump-{re.sub(r'[^a-z0-9-]', '-', name)}"),
-            releases=tuple(
-                r.get(
-                    "yocto",
-                    "releases",
-                    default=["scarthgap", "styhead", "walnascar", "whinlatter", "wrynose"],
-                )
-            ),
+            releases=tuple(r.get("yocto", "releases", default=default_yocto_releases())),
         ),
     )
 

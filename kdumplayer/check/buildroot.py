@@ -23,12 +23,12 @@ from typing import Any
 import yaml
 
 from kdumplayer.arch import all_arches
+from kdumplayer.buildroot_defconfig import read_lines
 from kdumplayer.errors import UserError
+from kdumplayer.findings import Finding, Location, Severity
 from kdumplayer.paths import RECIPES_DIR
 from kdumplayer.requirements import BoardChoices
 
-_LINE = re.compile(r"^(BR2_[A-Za-z0-9_]+)=(.*)$")
-_UNSET = re.compile(r"^# (BR2_[A-Za-z0-9_]+) is not set$")
 _VAR = re.compile(r"\$\(([A-Za-z0-9_]+)\)|\$\{([A-Za-z0-9_]+)\}")
 _EXT_NAME = re.compile(r"^name:\s*([A-Za-z0-9_]+)\s*$", re.M)
 # The mark kdumplayer writes in the defconfigs it generates (generate/buildroot.py).
@@ -66,15 +66,9 @@ class Setting:
     line: int
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One Buildroot-side check: passed or not, with the line to change."""
-
-    check: str  # kdump-package | install-target | crashkernel | kernel
-    ok: bool
-    message: str
-    file: str
-    line: int | None
+def _check(rule: str, ok: bool, message: str, file: str, line: int | None) -> Finding:
+    """One Buildroot-side check, passed (what satisfied it) or failed (the line to change)."""
+    return Finding(rule, Severity.OK if ok else Severity.ERROR, message, Location(file, line))
 
 
 @dataclass(frozen=True)
@@ -140,27 +134,11 @@ def read_settings(path: Path) -> dict[str, Setting]:
         raise UserError("Buildroot defconfig not found", file=path) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"cannot read Buildroot defconfig: {exc}", file=path) from None
-    settings: dict[str, Setting] = {}
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
-        if not line:
-            continue
-        if match := _LINE.match(line):
-            settings[match[1]] = Setting(match[1], _unquote(match[2], path, number), number)
-        elif match := _UNSET.match(line):
-            settings[match[1]] = Setting(match[1], "", number)
-        elif not line.startswith("#"):
-            raise UserError(f"not a Buildroot assignment: {line!r}", file=path, line=number)
-    return settings
-
-
-def _unquote(value: str, path: Path, line: int) -> str:
-    value = value.strip()
-    if value.startswith('"'):
-        if len(value) < 2 or not value.endswith('"'):
-            raise UserError(f"unterminated string {value!r}", file=path, line=line)
-        return value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
-    return value
+    return {
+        line.key: Setting(line.key, "" if line.unset else line.value, line.number)
+        for line in read_lines(text, path)
+        if line.key is not None
+    }
 
 
 def external_names(dirs: list[Path]) -> dict[str, Path]:
@@ -299,7 +277,7 @@ def load(
     findings: list[Finding] = []
     if not _enabled(settings, "BR2_LINUX_KERNEL"):
         findings.append(
-            Finding(
+            _check(
                 "kernel",
                 False,
                 "BR2_LINUX_KERNEL is not enabled: Buildroot builds "
@@ -397,7 +375,7 @@ def _side_checks(
     )
     if _enabled(settings, "BR2_PACKAGE_KDUMP_INIT"):
         findings.append(
-            Finding(
+            _check(
                 "kdump-package",
                 True,
                 "BR2_PACKAGE_KDUMP_INIT is selected",
@@ -407,7 +385,7 @@ def _side_checks(
         )
     elif kexec:
         findings.append(
-            Finding(
+            _check(
                 "kdump-package",
                 True,
                 f"{kexec[0]} is selected (kexec-tools)",
@@ -417,7 +395,7 @@ def _side_checks(
         )
     else:
         findings.append(
-            Finding(
+            _check(
                 "kdump-package",
                 False,
                 "neither BR2_PACKAGE_KDUMP_INIT nor BR2_PACKAGE_KEXEC is selected: nothing "
@@ -431,7 +409,7 @@ def _side_checks(
 
     if _enabled(settings, "BR2_LINUX_KERNEL_INSTALL_TARGET"):
         findings.append(
-            Finding(
+            _check(
                 "install-target",
                 True,
                 "BR2_LINUX_KERNEL_INSTALL_TARGET=y",
@@ -442,7 +420,7 @@ def _side_checks(
     else:
         setting = settings.get("BR2_LINUX_KERNEL_INSTALL_TARGET")
         findings.append(
-            Finding(
+            _check(
                 "install-target",
                 False,
                 "BR2_LINUX_KERNEL_INSTALL_TARGET is not set: a same-kernel capture loads the "
@@ -455,7 +433,7 @@ def _side_checks(
     found = find_crashkernel(board_paths(settings, expander))
     if found:
         where, line, value = found
-        findings.append(Finding("crashkernel", True, f"{value} in {where}:{line}", file, None))
+        findings.append(_check("crashkernel", True, f"{value} in {where}:{line}", file, None))
     else:
         anchor = next(
             (
@@ -466,7 +444,7 @@ def _side_checks(
             last,
         )
         findings.append(
-            Finding(
+            _check(
                 "crashkernel",
                 False,
                 "no crashkernel= in the board's bootloader files, post scripts or overlays: "
@@ -482,21 +460,21 @@ def _service(file: str, settings: dict[str, Setting], expander: _Expander,
              last: int) -> Finding:
     """Something must load the capture kernel at boot: kdump-init or another provider."""
     if _enabled(settings, "BR2_PACKAGE_KDUMP_INIT"):
-        return Finding("kdump-service", True, "kdump-init installs the kdump service", file,
+        return _check("kdump-service", True, "kdump-init installs the kdump service", file,
                        settings["BR2_PACKAGE_KDUMP_INIT"].line)
     # Another package of a BR2_EXTERNAL tree named after kdump (not kexec-tools itself).
     others = sorted(k for k, s in settings.items() if s.value == "y" and "KDUMP" in k
                     and k.startswith("BR2_PACKAGE_") and "KEXEC" not in k)
     if others:
-        return Finding("kdump-service", True, f"{others[0]} is selected (a kdump package)",
+        return _check("kdump-service", True, f"{others[0]} is selected (a kdump package)",
                        file, settings[others[0]].line)
     overlay = settings.get("BR2_ROOTFS_OVERLAY")
     for root in expander.paths(overlay) if overlay and overlay.value else []:
         for path in _walk(root):
             if _SERVICE.search(path.relative_to(root).as_posix()):
-                return Finding("kdump-service", True, f"the overlay installs {path}", file,
+                return _check("kdump-service", True, f"the overlay installs {path}", file,
                                overlay.line if overlay else None)
-    return Finding(
+    return _check(
         "kdump-service", False,
         "nothing installs a kdump service: BR2_PACKAGE_KDUMP_INIT is not selected and no "
         "other kdump package or overlay file (etc/init.d/S??kdump, kdump.service) "

@@ -1,7 +1,7 @@
 """From the Kconfig library's CheckResult to a report's ConfigOutcome, with the line to change.
 
 This is the thin adapter between kdumplayer.kconfig (which evaluates and
-explains) and kdumplayer.check.report (which formats): it picks the requirements
+explains) and kdumplayer.check.formats (which formats): it picks the requirements
 (the kdump data, or the assignments of an --against fragment), runs the check
 and, for every unmet requirement, finds the line a user edits: the assignment
 that turns it (or what blocks it) off, else the line that asked for it, else
@@ -15,10 +15,10 @@ from pathlib import Path
 
 import kconfiglib
 
-from kdumplayer.check.report import ConfigOutcome, Location, RequirementOutcome
-from kdumplayer.check.runner import Base, Job
+from kdumplayer.check.formats import ConfigOutcome, RequirementOutcome
+from kdumplayer.check.jobs import Job
+from kdumplayer.findings import Location
 from kdumplayer.kconfig.configfile import Assignment, read_config
-from kdumplayer.kconfig.evaluate import Base as KBase
 from kdumplayer.kconfig.result import Explanation, RequirementResult
 from kdumplayer.kconfig.tree import KconfigTree
 from kdumplayer.requirements import Requirement, select
@@ -26,16 +26,6 @@ from kdumplayer.requirements import Requirement, select
 
 def load_tree(source: str, arch: str, toolchain: str | None) -> KconfigTree:
     return KconfigTree.load(source, arch, toolchain=toolchain)
-
-
-def library_base(base: Base) -> KBase:
-    if base.kind == "defconfig":
-        return KBase.defconfig(base.value or "defconfig")
-    if base.kind == "config":
-        return KBase.config(Path(base.value or ""))
-    if base.kind == "tinyconfig":
-        return KBase.tinyconfig()
-    return KBase.allnoconfig()
 
 
 def against_requirements(path: str) -> tuple[Requirement, ...]:
@@ -113,8 +103,7 @@ def _requirement(item: RequirementResult, location: Location | None) -> Requirem
         symbol=item.symbol,
         requested=item.wanted,
         final=item.final,
-        met=item.met,
-        status=item.status.value,
+        status=item.status,
         reason=item.requirement.reason,
         why=item.why(),
         location=location,
@@ -140,14 +129,14 @@ def check(tree: KconfigTree | None, job: Job, *, started: float | None = None) -
             anchor=job.anchor,
             notes=job.notes,
         )
-    base = library_base(job.base)
+    base = job.base
     fragments = [Path(f) for f in job.fragments]
     if job.against:
         reqs = against_requirements(job.against)
     else:
         reqs = select(tree.arch.name, tree.version, job.board)
     result = tree.check(base, fragments, reqs)
-    user_files = [job.base.value] if job.base.kind == "config" and job.base.value else []
+    user_files = [job.base.name] if job.base.kind == "config" else []
     lines = _Lines([*user_files, *job.fragments])
     outcomes = [_requirement(item, None if item.met else _location(tree, item, lines, job))
                 for item in result.items]
@@ -178,7 +167,7 @@ def static_check(job: Job, start: float) -> ConfigOutcome:
     """A .config checked without a kernel tree (kdumplayer.kconfig.static)."""
     from kdumplayer.kconfig import static
 
-    config = static.load(Path(job.base.value or ""), job.arch)
+    config = static.load(job.base.path or Path(job.base.name), job.arch)
     reqs = against_requirements(job.against) if job.against else None
     result = static.check(config, reqs, job.board)
     outcomes = tuple(

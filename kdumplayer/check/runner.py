@@ -6,102 +6,29 @@ boundaries. `run()` checks a list of jobs in `workers` processes; each
 process parses a Kconfig tree once per (source, arch, toolchain) and reuses
 it for every job with that key, so a batch of seventy arm defconfigs costs one
 parse per process. `shard()` splits a job list deterministically for CI
-matrices. Results come back as kdumplayer.check.report.ConfigOutcome values in the
+matrices. Results come back as kdumplayer.check.formats.ConfigOutcome values in the
 order of the jobs, whatever order the workers finish in.
 """
 
 from __future__ import annotations
 
-import glob
 import os
 import re
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import TypeVar
 
 from kdumplayer import term
-from kdumplayer.check.buildroot import Finding
-from kdumplayer.check.report import ConfigOutcome, Location
+from kdumplayer.check import outcome
+from kdumplayer.check.formats import ConfigOutcome
+from kdumplayer.check.jobs import Job
 from kdumplayer.errors import UserError
-from kdumplayer.requirements import BoardChoices
+from kdumplayer.kconfig.tree import KconfigTree
 
 T = TypeVar("T")
-BASE_KINDS = ("defconfig", "config", "tinyconfig", "allnoconfig")
-
-
-@dataclass(frozen=True)
-class Base:
-    """The starting config: a defconfig of the tree, a config file, or tinyconfig/allnoconfig."""
-
-    kind: str
-    value: str | None = None  # the defconfig name or the config file
-
-    def __str__(self) -> str:
-        if self.kind == "defconfig":
-            return f"defconfig {self.value}"
-        if self.kind == "config":
-            return f"config {self.value}"
-        return self.kind
-
-
-@dataclass(frozen=True)
-class Job:
-    name: str  # what the user named, shown in every report
-    kind: str  # kernel | buildroot | yocto
-    source: str  # kernel tree or tarball
-    arch: str
-    base: Base
-    fragments: tuple[str, ...] = ()
-    toolchain: str | None = None
-    against: str | None = None  # a fragment to check instead of the kdump requirements
-    board: BoardChoices = field(default_factory=BoardChoices)
-    buildroot: tuple[Finding, ...] = ()
-    anchor: Location | None = None  # the file annotations fall back to
-    fallback: Location | None = None  # where to add a missing setting (a fragment)
-    notes: tuple[str, ...] = ()
-    fix: bool = False  # also compute the fix fragment
-    error: str | None = None  # why this config cannot be evaluated (reported, not checked)
-    static: bool = False  # no kernel tree: the config's own values, not evaluated
-
-    @property
-    def key(self) -> tuple[str, str, str | None]:
-        return (self.source, self.arch, self.toolchain)
-
-
 # -- inputs ------------------------------------------------------------------
-
-
-def expand(patterns: list[str], roots: list[Path] | None = None) -> list[Path]:
-    """Files named by paths or globs, in argument order (globs sorted), each once.
-
-    A pattern that matches nothing under the working directory is tried under
-    each of `roots` (a kernel tree: `arch/arm/configs/*_defconfig`); one that
-    matches nothing anywhere is bad input.
-    """
-    found: list[Path] = []
-    for pattern in patterns:
-        matches = _matches(pattern, Path.cwd())
-        for root in roots or []:
-            if matches or Path(pattern).is_absolute():
-                break
-            matches = _matches(pattern, root)
-        if not matches:
-            raise UserError("no such file (nothing matches)", file=pattern)
-        found += matches
-    return list(dict.fromkeys(found))
-
-
-def _matches(pattern: str, root: Path) -> list[Path]:
-    # Under the working directory, paths stay as the user wrote them (relative ones
-    # make the names in reports and the files in CI annotations).
-    here = Path(pattern).is_absolute() or root == Path.cwd()
-    full = pattern if here else str(root / pattern)
-    if glob.has_magic(pattern):
-        return [Path(p) for p in sorted(glob.glob(full, recursive=True)) if Path(p).is_file()]
-    return [Path(full)] if Path(full).is_file() else []
 
 
 _SHARD = re.compile(r"^([1-9][0-9]*)/([1-9][0-9]*)$")
@@ -134,22 +61,18 @@ class _Failure:
     key: str | None
 
 
-_TREES: dict[tuple[str, str, str | None], Any] = {}  # KconfigTree, imported lazily
+_TREES: dict[tuple[str, str, str | None], KconfigTree] = {}
 
 
-def _tree(job: Job) -> Any:
+def _tree(job: Job) -> KconfigTree:
     """This process's parsed tree for the job's key: one parse per key per process."""
     if job.key not in _TREES:
-        from kdumplayer.check import outcome
-
         _TREES[job.key] = outcome.load_tree(job.source, job.arch, job.toolchain)
     return _TREES[job.key]
 
 
 def check_job(job: Job) -> ConfigOutcome | _Failure:
     """Check one job in this process (the function workers run)."""
-    from kdumplayer.check import outcome
-
     if job.error is not None:
         return ConfigOutcome(name=job.name, kind=job.kind, arch=job.arch, source=job.source,
                              kernel_version=None, toolchain="-", base="(not evaluated)",

@@ -20,6 +20,7 @@ from kdumplayer.cli import (
     crashkernel,
     fragment,
     generate,
+    reassemble,
     validate,
     verify,
 )
@@ -37,6 +38,7 @@ REGISTRY: tuple[Command, ...] = (
     cmdline.CmdlineCommand(),
     verify.VerifyCommand(),
     analyze.AnalyzeCommand(),
+    reassemble.ReassembleCommand(),
 )
 
 DESCRIPTION = """\

@@ -45,8 +45,8 @@ def board_advice(path: str, board: Board) -> None:
     from kdumplayer.term import paint
 
     for finding in assess(board):
-        label = paint(f"{finding.severity}:", "yellow", sys.stderr)
-        note(f"kdumplayer: {label} {path}: {finding.line()}")
+        label = paint(f"{finding.severity.value}:", "yellow", sys.stderr)
+        note(f"kdumplayer: {label} {path}: {finding.key}: {finding}")
 
 
 def buildroot_advice(path: str, board: Board) -> None:

@@ -4,7 +4,7 @@ Forms: a board; one base config (--defconfig, --config, tinyconfig,
 allnoconfig) on --kernel-src; many kernel configs (paths or globs); Buildroot
 defconfigs (--buildroot); a Yocto layer's fragments (--yocto). The jobs are
 built here (kdumplayer.check.jobs), checked by kdumplayer.check.runner and formatted
-by kdumplayer.check.report. Exit 0 when everything is met, 1 when anything is not,
+by kdumplayer.check.formats. Exit 0 when everything is met, 1 when anything is not,
 2 on bad input.
 """
 
@@ -15,8 +15,8 @@ import os
 import sys
 from pathlib import Path
 
-from kdumplayer.check import report, runner
-from kdumplayer.check.jobs import build
+from kdumplayer.check import formats, runner
+from kdumplayer.check.jobs import Request, build
 from kdumplayer.cli.base import Command, board_advice, note, out
 from kdumplayer.errors import UserError
 from kdumplayer.output import atomic_write
@@ -121,7 +121,7 @@ class CheckCommand(Command):
         run = parser.add_argument_group("output and running")
         run.add_argument(
             "--format",
-            choices=report.FORMATS,
+            choices=formats.FORMATS,
             default="text",
             help="text (default), json, junit (GitLab, Jenkins) or github (Actions annotations)",
         )
@@ -160,7 +160,7 @@ class CheckCommand(Command):
 
             # The same kexec-tools compatibility advice as validate (advice only).
             board_advice(args.inputs[0], load_board(args.inputs[0]))
-        jobs = build(args)
+        jobs = build(_request(args))
         total = len(jobs)
         if args.shard:
             index, count = runner.parse_shard(args.shard)
@@ -171,10 +171,10 @@ class CheckCommand(Command):
         if args.fix:
             fix_text = outcomes[0].fix or ""
             atomic_write(Path(args.fix), fix_text.encode("utf-8"))
-        text = report.render(outcomes, args.format, verbose=args.verbose)
+        text = formats.render(outcomes, args.format, verbose=args.verbose)
         if args.output:
             atomic_write(Path(args.output), text.encode("utf-8"))
-            out("\n".join(report.summary_table(outcomes)))
+            out("\n".join(formats.summary_table(outcomes)))
         else:
             sys.stdout.write(text)
         if args.shard:
@@ -184,10 +184,30 @@ class CheckCommand(Command):
         summary = os.environ.get("GITHUB_STEP_SUMMARY")
         if args.format == "github" and summary:
             with open(summary, "a", encoding="utf-8") as handle:
-                handle.write(report.markdown_summary(outcomes))
+                handle.write(formats.markdown_summary(outcomes))
         for o in outcomes:
             if o.error is not None:  # bad input for that config: said like any bad input
                 note(f"kdumplayer: error: {o.anchor or o.name}: {o.error}")
         if any(o.error is not None for o in outcomes):
             return 2
         return 0 if all(o.passed for o in outcomes) else 1
+
+
+def _request(args: argparse.Namespace) -> Request:
+    return Request(
+        inputs=tuple(args.inputs),
+        kernel_src=tuple(args.kernel_src),
+        arch=args.arch,
+        defconfig=args.defconfig,
+        config=args.config,
+        fragments=tuple(args.fragment),
+        toolchain=args.toolchain,
+        against=args.against,
+        without_kdump_fragment=args.without_kdump_fragment,
+        fix=bool(args.fix),
+        buildroot=args.buildroot,
+        br2_external=tuple(args.br2_external),
+        buildroot_dir=args.buildroot_dir,
+        yocto=args.yocto,
+        machine=args.machine,
+    )

@@ -14,15 +14,15 @@ from kdumplayer.arch import get_arch, supported
 from kdumplayer.board.model import load_board
 from kdumplayer.cli.base import Command, add_board_argument, note, out
 from kdumplayer.crashkernel import grammar as ck
+from kdumplayer.crashkernel import model
+from kdumplayer.crashkernel.board_check import check_board
 from kdumplayer.crashkernel.rules import (
-    Finding,
     check,
-    check_board,
     effective,
-    image_size,
     references,
 )
 from kdumplayer.errors import UserError
+from kdumplayer.findings import Finding
 from kdumplayer.sizes import format_size, parse_size
 from kdumplayer.term import paint
 
@@ -32,15 +32,6 @@ def _size(text: str, option: str) -> int:
         return parse_size(text)
     except ValueError as exc:
         raise UserError(str(exc), key=option) from None
-
-
-def _measured(size: str | None, path: str | None, option: str) -> tuple[int, str]:
-    if path is not None:
-        amount, how = image_size(Path(path))
-        return amount, f"{path}, {how}"
-    if size is not None:
-        return _size(size, option), ""
-    return 0, ""
 
 
 def print_findings(findings: list[Finding], label: str) -> int:
@@ -57,9 +48,11 @@ class CrashkernelCommand(Command):
     name = "crashkernel"
     help = "recommend a crashkernel= size for a board, or check a value"
     description = (
-        "recommend: a reservation from the board's RAM, arch, capture kernel image and\n"
-        "initrd sizes, with the arithmetic and the Fedora and Debian defaults for the\n"
-        "same RAM. check: parse a crashkernel= value and check it against RAM, arch and\n"
+        "recommend: a reservation computed from the floors measured in QEMU\n"
+        "(kconfig-fragments/crashkernel-floor.yaml, `make floor`) for the board's arch,\n"
+        "RAM, init system, capture kernel image and initrd, plus a stated margin; it\n"
+        "shows the arithmetic, the floors it rests on and the Fedora and Debian defaults.\n"
+        "check: parse a crashkernel= value and check it against RAM, arch and\n"
         "CONFIG_PHYSICAL_START (exit 0 ok, 1 a problem, 2 it does not parse)."
     )
     examples = (
@@ -79,6 +72,9 @@ class CrashkernelCommand(Command):
         rec.add_argument("--image-size", metavar="SIZE", help="or its size, e.g. 12M")
         rec.add_argument("--initrd", metavar="FILE", help="the capture initrd, measured")
         rec.add_argument("--initrd-size", metavar="SIZE", help="or its size, e.g. 8M")
+        rec.add_argument("--kernel", choices=("auto", "gold", "debian"), default="auto",
+                         help="whose measured floors: the kernel `verify --kernel` boots "
+                         "(default auto, as verify)")
         chk = sub.add_parser("check", help="check a value against RAM, arch and PHYSICAL_START")
         chk.add_argument("value", metavar="VALUE", nargs="?",
                          help="e.g. 256M, 128M@16M, 1G-4G:192M,4G-:256M, '512M,high 128M,low'")
@@ -121,24 +117,40 @@ class CrashkernelCommand(Command):
 
     def _recommend(self, args: argparse.Namespace) -> int:
         board = load_board(args.board)
-        image, image_how = _measured(args.image_size, args.image, "--image-size")
-        initrd, initrd_how = _measured(args.initrd_size, args.initrd, "--initrd-size")
-        terms = ck.recommend_terms(board.arch.bits, board.memory, image, initrd)
-        size = ck.recommend_size(board.arch.bits, board.memory, image, initrd)
-        width = max(len(t.label) for t in terms) + 2
-        out(f"{board.name}: {board.arch.name}, {format_size(board.memory)} of RAM")
-        for index, term in enumerate(terms):
-            out(f"  {'+' if index else ' '} {term.label:<{width}}{_mib(term.amount):>10}")
-        total = sum(t.amount for t in terms)
-        out(f"  = {'sum':<{width}}{_mib(total):>10}")
-        out(f"    {'rounded up to 16M':<{width}}{_mib(size):>10}")
-        for what, how in (("image", image_how), ("initrd", initrd_how)):
-            if how:
-                out(f"    {what} size from {how}")
-        if not image:
-            note("note: no capture kernel image given (--image FILE or --image-size SIZE); "
-                 "the base stands for it")
-        out(f"recommended: crashkernel={format_size(size)}")
+        mdl = model.Model.load()
+        table = model.load_floors()
+        label = model.verify_kernel_label(board, args.kernel)
+        footprint: tuple[int, str] | None = None
+        if args.image is not None:
+            data = _read(args.image)
+            amount, how = model.footprint(data, mdl.zimage_factor)
+            footprint = amount, f"{Path(args.image).name}: {how}"
+        elif args.image_size is not None:
+            footprint = _size(args.image_size, "--image-size"), "--image-size"
+        initrd: int | None = None
+        if args.initrd is not None:
+            initrd = len(_read(args.initrd))
+        elif args.initrd_size is not None:
+            initrd = _size(args.initrd_size, "--initrd-size")
+        try:
+            rec = model.recommend(table, mdl, board.arch.name, board.memory, label,
+                                  footprint, initrd, board.init)
+        except LookupError as exc:
+            raise UserError(f"{exc}: run `make floor`", key="arch") from None
+        out(f"{board.name}: {board.arch.name}, {format_size(board.memory)} of RAM, "
+            f"init {board.init}, capture kernel {label} (the kernel `verify --kernel "
+            f"{args.kernel}` boots)")
+        for line in model.format_recommendation(rec):
+            out(line)
+        measured = table.find(board.arch.name, label, board.memory, board.init)
+        if measured is not None:
+            out(f"  measured floor for this arch, kernel, init and RAM: "
+                f"{format_size(measured.captures)} captures, "
+                f"{format_size(measured.fails)} fails")
+        if footprint is None:
+            note("note: the capture kernel's footprint is the measured kernel's; give "
+                 "--image FILE (or --image-size) for yours")
+        out(f"recommended: crashkernel={format_size(rec.size)}")
         out(f"reference defaults for {format_size(board.memory)} of RAM:")
         for ref in references():
             params = ck.parse_params(ref.value)
@@ -151,6 +163,9 @@ class CrashkernelCommand(Command):
         return 0
 
 
-def _mib(amount: int) -> str:
-    mib = amount / (1 << 20)
-    return f"{mib:.0f}M" if mib == int(mib) else f"{mib:.1f}M"
+def _read(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise UserError(f"cannot read the file: {exc.strerror}", file=path) from None
+

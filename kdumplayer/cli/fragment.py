@@ -9,7 +9,8 @@ from kdumplayer.board.model import load_board
 from kdumplayer.cli.base import Command, add_board_argument, note, out
 from kdumplayer.fragment import fragment_for
 from kdumplayer.output import atomic_write
-from kdumplayer.requirements import choices_of, parse_version
+from kdumplayer.requirements import choices_of
+from kdumplayer.version import parse_version
 
 
 class FragmentCommand(Command):

@@ -8,7 +8,7 @@ from pathlib import Path
 from kdumplayer.board.model import load_board
 from kdumplayer.cli.base import Command, board_advice, buildroot_advice, note, out
 from kdumplayer.errors import UserError
-from kdumplayer.generate import TARGETS, generator
+from kdumplayer.generate.registry import GENERATORS, Options
 from kdumplayer.output import check_tree, write_tree
 
 
@@ -32,7 +32,7 @@ class GenerateCommand(Command):
     )
 
     def setup(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("target", choices=(*TARGETS, "all"), help="what to generate")
+        parser.add_argument("target", choices=(*GENERATORS, "all"), help="what to generate")
         parser.add_argument("board", metavar="BOARD", help="board description (YAML)")
         parser.add_argument(
             "-o", "--output", metavar="DIR", required=True, type=Path, help="output directory"
@@ -53,27 +53,23 @@ class GenerateCommand(Command):
     def run(self, args: argparse.Namespace) -> int:
         board = load_board(args.board)
         board_advice(args.board, board)  # e.g. a kexec-tools pin older than the kernel needs
-        targets = list(TARGETS) if args.target == "all" else [args.target]
+        targets = list(GENERATORS) if args.target == "all" else [args.target]
         if "buildroot" in targets and args.buildroot_dir is None:
             buildroot_advice(args.board, board)  # a kdump-only defconfig needs a base
-        # Generator-specific options, given to the generators that take them
-        # (a module's OPTIONS); --check passes them too, to compare like with like.
-        given = {"buildroot_dir": args.buildroot_dir}
-        modules = {target: generator(target) for target in targets}
-        for option, value in given.items():
-            if value is not None and not any(option in getattr(m, "OPTIONS", ())
-                                             for m in modules.values()):
-                flag = "--" + option.replace("_", "-")
-                raise UserError(f"{flag} is not used by the {args.target} generator", key=flag)
+        generators = [GENERATORS[target] for target in targets]
+        if args.buildroot_dir is not None and not any(g.takes_buildroot_dir for g in generators):
+            raise UserError(f"--buildroot-dir is not used by the {args.target} generator",
+                            key="--buildroot-dir")
+        # --check passes the options too, to compare like with like.
+        options = Options(name=args.name, buildroot_dir=args.buildroot_dir)
         # Render everything first: a bad value fails before any file is written.
         plans = []
-        for target, module in modules.items():
-            options = {k: v for k, v in given.items() if k in getattr(module, "OPTIONS", ())}
-            tree = module.generate(board, name=args.name, **options)
+        for gen in generators:
+            tree = gen.generate(board, options)
             outdir = args.output
             if args.target == "all":
-                outdir = outdir / module.default_dirname(board, name=args.name)
-            plans.append((target, outdir, tree))
+                outdir = outdir / gen.dirname(board, args.name)
+            plans.append((gen.target, outdir, tree))
         status = 0
         for target, outdir, tree in plans:
             if args.check:

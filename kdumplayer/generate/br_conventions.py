@@ -13,22 +13,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import ClassVar
 
+from kdumplayer.findings import Finding, Location, Severity
 from kdumplayer.output import GeneratedFile
 
 
-@dataclass(frozen=True)
-class Finding:
-    rule: str
-    path: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message} [{self.rule}]"
+def _found(rule: str, path: str, line: int, message: str) -> Finding:
+    """A convention broken at a line of a file (0: the file as a whole)."""
+    return Finding(rule, Severity.ERROR, message, Location(path, line or None))
 
 
 def is_config_in(path: str) -> bool:
@@ -60,10 +54,10 @@ class Rule:
                                       else text.split("\n"), start=1):
             message = self.check_line(line)
             if message:
-                findings.append(Finding(type(self).__name__, path, number, message))
+                findings.append(_found(type(self).__name__, path, number, message))
         message = self.after()
         if message:
-            findings.append(Finding(type(self).__name__, path, 0, message))
+            findings.append(_found(type(self).__name__, path, 0, message))
         return findings
 
     def before(self, path: str) -> None:
@@ -84,9 +78,9 @@ class TrailingSpace(Rule):
 class NewlineAtEof(Rule):
     def check(self, path: str, text: str, mode: int) -> list[Finding]:
         if text and not text.endswith("\n"):
-            return [Finding("NewlineAtEof", path, text.count("\n") + 1, "missing newline at EOF")]
+            return [_found("NewlineAtEof", path, text.count("\n") + 1, "missing newline at EOF")]
         if text.endswith("\n\n"):
-            return [Finding("NewlineAtEof", path, text.count("\n"), "empty line at EOF")]
+            return [_found("NewlineAtEof", path, text.count("\n"), "empty line at EOF")]
         return []
 
 
@@ -106,7 +100,7 @@ class FileMode(Rule):
     def check(self, path: str, text: str, mode: int) -> list[Finding]:
         want = 0o755 if is_script(path) else 0o644
         if mode != want:
-            return [Finding("FileMode", path, 0, f"mode {mode:o}, expected {want:o}")]
+            return [_found("FileMode", path, 0, f"mode {mode:o}, expected {want:o}")]
         return []
 
 
@@ -118,7 +112,7 @@ class PackageHeader(Rule):
         name = PurePosixPath(path).stem
         want = ["#" * 80, "#", f"# {name}", "#", "#" * 80, ""]
         got = text.split("\n")[:6]
-        return [Finding("PackageHeader", path, i + 1, f"header line should be {w!r}")
+        return [_found("PackageHeader", path, i + 1, f"header line should be {w!r}")
                 for i, w in enumerate(want) if i >= len(got) or got[i] != w][:1]
 
 
@@ -141,6 +135,9 @@ class VariablePrefix(Rule):
             self.in_define = False
             return None
         elif self.in_define or line.startswith(("#", "\t", "$(eval", "include ")) or not line:
+            return None
+        # Make's conditionals set no variable.
+        if re.match(r"(?:ifeq|ifneq|ifdef|ifndef|else|endif)\b", line):
             return None
         match = self.ASSIGN.match(line)
         if match and not match.group(1).startswith(self.prefix):
@@ -260,7 +257,7 @@ class DefconfigForceHashes(Rule):
     def check(self, path: str, text: str, mode: int) -> list[Finding]:
         if "BR2_DOWNLOAD_FORCE_CHECK_HASHES=y" in text.split("\n"):
             return []
-        return [Finding("DefconfigForceHashes", path, 0,
+        return [_found("DefconfigForceHashes", path, 0,
                         "missing BR2_DOWNLOAD_FORCE_CHECK_HASHES=y")]
 
 
@@ -294,10 +291,10 @@ class ExternalDesc(Rule):
     def check(self, path: str, text: str, mode: int) -> list[Finding]:
         lines = text.split("\n")
         if not lines or not re.match(r"^name: [A-Za-z0-9_]+$", lines[0]):
-            return [Finding("ExternalDesc", path, 1,
+            return [_found("ExternalDesc", path, 1,
                             "first line should be 'name: NAME' ([A-Za-z0-9_])")]
         if not any(re.match(r"^desc: \S", line) for line in lines):
-            return [Finding("ExternalDesc", path, 0, "no 'desc: ...' line")]
+            return [_found("ExternalDesc", path, 0, "no 'desc: ...' line")]
         return []
 
 

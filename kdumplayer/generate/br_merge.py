@@ -16,26 +16,20 @@ so. Which options are lists is data (recipes/buildroot/buildroot.yaml).
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from kdumplayer.arch import all_arches
 from kdumplayer.board.model import Board
+from kdumplayer.buildroot_defconfig import Line, quote, read_lines
 from kdumplayer.errors import UserError
+from kdumplayer.version import series
 
-_SET = re.compile(r"^(BR2_[A-Za-z0-9_]+)=(.*)$")
-_UNSET = re.compile(r"^# (BR2_[A-Za-z0-9_]+) is not set$")
-_MAJOR_MINOR = re.compile(r"^(\d+\.\d+)")
-# What a defconfig name may hold: it goes into a path and a Kconfig string.
-_DEFCONFIG_NAME = re.compile(r"^[A-Za-z0-9_.+-]+$")
-# The base's path goes into a header comment line.
-_LABEL = re.compile(r"^[^\x00-\x1f\x7f]+$")
 DEFCONFIG_ARG = "$(BR2_DEFCONFIG)"
 
 
 @dataclass(frozen=True)
-class Base:
+class BaseDefconfig:
     """A base defconfig: where it came from and its text."""
 
     label: str  # shown in the header: configs/<name> or the board file's path
@@ -47,26 +41,15 @@ class Base:
 
 
 @dataclass(frozen=True)
-class Line:
-    number: int
-    raw: str
-    key: str | None  # None for a comment or a blank line
-    value: str  # unquoted; "n" for `# X is not set`
-
-
-@dataclass(frozen=True)
 class Merged:
     base_lines: tuple[str, ...]  # the base's lines that stay as they are
     settings: tuple[tuple[str, str], ...]  # (symbol, value as written) after them
     notes: tuple[str, ...]  # what the merge changed in the base, for the header
 
 
-def read_base(board: Board, buildroot_dir: Path | None) -> Base | None:
+def read_base(board: Board, buildroot_dir: Path | None) -> BaseDefconfig | None:
     """The base given by --buildroot-dir or the board's buildroot.base_defconfig, else None."""
-    name = board.buildroot.defconfig
-    if name and not _DEFCONFIG_NAME.fullmatch(name):
-        raise board.error("buildroot.defconfig", f"{name!r} is not a defconfig name "
-                          "(letters, digits, _ . + - only)")
+    name = board.buildroot.defconfig  # a defconfig name: the board schema's pattern
     if buildroot_dir is not None:
         if not name:
             raise board.error(
@@ -81,12 +64,8 @@ def read_base(board: Board, buildroot_dir: Path | None) -> Base | None:
     elif board.buildroot.base_defconfig:
         label, origin = board.buildroot.base_defconfig, "buildroot.base_defconfig"
         path = (board.path.parent if board.path else Path()) / label
+        # A one-line path to an existing file named like a defconfig: board validation.
         name = name or path.name
-        if not _LABEL.fullmatch(label) or not _DEFCONFIG_NAME.fullmatch(name):
-            raise board.error("buildroot.base_defconfig",
-                              f"{label!r}: a path on one line, to a file named like a defconfig")
-        if not path.is_file():
-            raise board.error("buildroot.base_defconfig", f"{path}: no such file")
     else:
         return None
     data = path.read_bytes()
@@ -94,43 +73,19 @@ def read_base(board: Board, buildroot_dir: Path | None) -> Base | None:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise UserError(f"not UTF-8 text: {exc}", file=path) from None
-    return Base(label, origin, name, path, text, hashlib.sha256(data).hexdigest())
+    return BaseDefconfig(label, origin, name, path, text, hashlib.sha256(data).hexdigest())
 
 
-def parse(base: Base) -> list[Line]:
+def parse(base: BaseDefconfig) -> list[Line]:
     """The base's lines; anything that is not an assignment or a comment is refused."""
-    lines = []
-    for number, raw in enumerate(base.text.splitlines(), 1):
-        text = raw.strip()
-        if match := _SET.match(text):
-            lines.append(Line(number, text, match[1], unquote(match[2], base, number)))
-        elif match := _UNSET.match(text):
-            lines.append(Line(number, text, match[1], "n"))
-        elif not text or text.startswith("#"):
-            lines.append(Line(number, text, None, ""))
-        else:
-            raise UserError(f"not a Buildroot defconfig line: {text!r}", file=base.file,
-                            line=number)
-    return lines
-
-
-def unquote(value: str, base: Base, number: int) -> str:
-    if not value.startswith('"'):
-        return value
-    if len(value) < 2 or not value.endswith('"'):
-        raise UserError(f"unterminated string {value!r}", file=base.file, line=number)
-    return re.sub(r"\\(.)", r"\1", value[1:-1])
-
-
-def quote(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return read_lines(base.text, base.file)
 
 
 def written(value: str, string: bool) -> str:
     return quote(value) if string else value
 
 
-def _check_base(board: Board, base: Base, values: dict[str, Line]) -> list[str]:
+def _check_base(board: Board, base: BaseDefconfig, values: dict[str, Line]) -> list[str]:
     """Refuse a base for another arch or without Buildroot's kernel; notes on the rest."""
     for arch in all_arches().values():
         line = values.get(arch.buildroot_arch_symbol)
@@ -145,15 +100,15 @@ def _check_base(board: Board, base: Base, values: dict[str, Line]) -> list[str]:
     notes = []
     version = values.get("BR2_LINUX_KERNEL_CUSTOM_VERSION_VALUE")
     built = version.value if version else ""
-    wanted = _MAJOR_MINOR.match(board.kernel.version or "")
-    if (match := _MAJOR_MINOR.match(built)) and wanted and match[1] != wanted[1]:
+    wanted = series(board.kernel.version)
+    if (have := series(built)) and wanted and have != wanted:
         notes.append(f"The base builds Linux {built}; the fragment is for the "
                      f"board's {board.kernel.version}: check the result with "
                      "`kdumplayer check --buildroot`.")
     return notes
 
 
-def merge(board: Board, base: Base, ours: list[tuple[str, str, bool]], *,
+def merge(board: Board, base: BaseDefconfig, ours: list[tuple[str, str, bool]], *,
           list_options: frozenset[str], init_symbols: frozenset[str],
           init_symbol: str, init_default: str, off: dict[str, str] | None = None) -> Merged:
     """The base with our (symbol, unquoted value, is a string) settings merged over it.

@@ -15,7 +15,6 @@ recipes/buildroot/buildroot.yaml.
 
 from __future__ import annotations
 
-import importlib
 import re
 import textwrap
 from dataclasses import dataclass
@@ -27,10 +26,12 @@ import yaml
 
 from kdumplayer.board.model import Board
 from kdumplayer.errors import UserError
+from kdumplayer.fragment import fragment_for_board
 from kdumplayer.generate import br_merge, br_standalone
 from kdumplayer.output import GeneratedFile
 from kdumplayer.paths import RECIPES_DIR
 from kdumplayer.render import render
+from kdumplayer.runtime import RuntimeFile, all_runtime_files
 
 FACTS_FILE = RECIPES_DIR / "buildroot" / "buildroot.yaml"
 PACKAGE = "kdump-init"
@@ -48,8 +49,6 @@ _FRAGMENT_UNSET = re.compile(r"^# CONFIG_([A-Za-z0-9_]+) is not set$")
 # What a crashkernel= value may hold once it is in a sed replacement and a shell word.
 _CMDLINE_SAFE = re.compile(r"^crashkernel=[A-Za-z0-9@:,.-]+( crashkernel=[A-Za-z0-9@:,.-]+)*$")
 _INIT_MACROS = (("SYSV", ("busybox", "sysv")), ("SYSTEMD", ("systemd",)), ("OPENRC", ("openrc",)))
-# The generate CLI's options this generator takes, as keywords of generate().
-OPTIONS = ("buildroot_dir",)
 
 
 @cache
@@ -78,25 +77,9 @@ def defconfig_name(board: Board) -> str:
     return f"{board.ident}_kdump_defconfig"
 
 
-def _requires(module: str, what: str, issue: str) -> Any:
-    # The fragment and the runtime come from other parts of kdumplayer: without
-    # them there is no tree worth writing.
-    try:
-        return importlib.import_module(module)
-    except ImportError as exc:
-        raise RuntimeError(
-            f"the Buildroot generator needs {module} ({what}, {issue}): {exc}") from exc
-
-
-def kernel_fragment(board: Board) -> str:
-    return str(_requires("kdumplayer.fragment", "the kernel fragment", "issue 3")
-               .fragment_for_board(board))
-
-
-def runtime_files(board: Board) -> list[Any]:
-    """Every init system's runtime files: Buildroot installs the selected init's."""
-    runtime = _requires("kdumplayer.runtime", "the kdump hook", "issue 4")
-    files = list(runtime.all_runtime_files(board))
+def _installed_files(board: Board) -> list[RuntimeFile]:
+    """Every init system's hook files: Buildroot installs the selected init's."""
+    files = all_runtime_files(board)
     for f in files:
         if "/" in f.name or not f.name or not f.install_path.startswith("/"):
             raise RuntimeError(f"runtime file {f.name!r} -> {f.install_path!r}: expected a plain "
@@ -139,13 +122,7 @@ class KexecRelease:
 
 
 def kexec_release(board: Board, version: str) -> KexecRelease:
-    known = facts()["kexec_tools_releases"]
-    entry = known.get(version)
-    if entry is None:
-        raise board.error(
-            "kexec_tools",
-            f"no download hash known for kexec-tools {version}; Buildroot checks every "
-            f"download (known: {', '.join(known)}); add it to {FACTS_FILE.name}")
+    entry = facts()["kexec_tools_releases"][version]  # known: kdumplayer.board.targets
     tarball = f"kexec-tools-{version}.tar.xz"
     if "tarball" in entry:
         hashes = [("sha256", entry["tarball"], tarball)]
@@ -179,12 +156,6 @@ def _dependencies(board: Board, pinned: str | None) -> tuple[list[tuple[str, str
     parts = ["kexec"]
     selects = ["BR2_PACKAGE_KDUMP_KEXEC_TOOLS" if pinned else "BR2_PACKAGE_KEXEC"]
     if board.dump.collector == "makedumpfile":
-        if board.arch.name not in facts()["makedumpfile_arches"]:
-            raise board.error(
-                "dump.collector",
-                f"Buildroot's makedumpfile package does not build for {board.arch.name} "
-                f"(it does for {', '.join(facts()['makedumpfile_arches'])}); "
-                "use dump.collector: cp for this board")
         parts.append("makedumpfile")
         selects.append("BR2_PACKAGE_MAKEDUMPFILE")
         library = facts()["compression_packages"][board.dump.compression]
@@ -192,6 +163,9 @@ def _dependencies(board: Board, pinned: str | None) -> tuple[list[tuple[str, str
             selects.append(library)
             if board.dump.compression in deps:
                 parts.append(board.dump.compression)
+    if board.dump.ssh is not None:
+        parts.append("ssh")
+        selects += facts()["ssh_clients"][board.dump.ssh.client]
     depends: list[tuple[str, str]] = []
     needs: list[str] = []
     arches: list[str] = []
@@ -242,13 +216,8 @@ def _post_script(board: Board, name: str, board_dir: str, merged: bool) -> dict[
         config = board.bootloader.config or ""
         if PurePosixPath(config).name.lower().startswith("uenv"):
             fmt = "uenv"
-        elif config:
+        else:  # a U-Boot board names its boot.cmd source (kdumplayer.board.targets)
             boot_script = config
-        else:
-            raise board.error(
-                "bootloader.config",
-                "a U-Boot board needs bootloader.config: its boot.cmd source "
-                            "(relative to Buildroot's top directory) or uEnv.txt")
     spec = facts()["bootloaders"][fmt]
     stage = spec["with_base" if merged else "stage"]
     script = f"post-{stage}.sh"
@@ -299,7 +268,7 @@ def _settings(board: Board, fragment_setting: str, selects: list[str],
     ]
 
 
-def _defconfig(board: Board, base: br_merge.Base | None, ours: list[tuple[str, str, bool]],
+def _defconfig(board: Board, base: br_merge.BaseDefconfig | None, ours: list[tuple[str, str, bool]],
                pinned: str | None) -> br_merge.Merged:
     if base is None:
         return br_merge.Merged((), tuple((s, br_merge.written(v, q)) for s, v, q in ours), ())
@@ -336,13 +305,13 @@ def standalone_advice(board: Board) -> str | None:
 
 
 def context(board: Board, name: str | None = None,
-            base: br_merge.Base | None = None) -> dict[str, Any]:
+            base: br_merge.BaseDefconfig | None = None) -> dict[str, Any]:
     """Everything the templates are rendered with."""
     name = external_name(board, name)
     board_dir = f"board/{board.name}"
     pinned = pinned_kexec(board)
-    fragment = kernel_fragment(board)
-    files = runtime_files(board)
+    fragment = fragment_for_board(board)
+    files = _installed_files(board)
     target_files, init_macros = _group(files)
     depends, selects, needs, comment_depends = _dependencies(board, pinned)
     post = _post_script(board, name, board_dir, merged=base is not None)
@@ -368,6 +337,7 @@ def context(board: Board, name: str | None = None,
         "target_files": target_files,
         "init_macros": init_macros,
         "dump_dir": board.dump.dir,
+        "ssh_key": board.dump.ssh.key if board.dump.ssh else None,
         "pinned": pinned,
         "buildroot_kexec": facts()["kexec_version"],
         "depends": depends,
@@ -376,7 +346,6 @@ def context(board: Board, name: str | None = None,
         "comment_depends": comment_depends,
         "help": _help(board, pinned),
         "final_action": FINAL_ACTIONS[board.dump.final_action],
-        "packages": selects,
         "init_symbol": facts()["init_symbols"][board.init],
         "post": post,
         "post_scripts": [post["setting"]],

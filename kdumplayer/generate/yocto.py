@@ -22,9 +22,11 @@ import yaml
 
 from kdumplayer.board.model import COMPRESSION_FLAGS, Board
 from kdumplayer.errors import UserError
+from kdumplayer.fragment import fragment_for_board
 from kdumplayer.output import GeneratedFile
 from kdumplayer.paths import RECIPES_DIR
 from kdumplayer.render import render
+from kdumplayer.runtime import RuntimeFile, runtime_files
 
 RELEASES_FILE = RECIPES_DIR / "yocto" / "releases.yaml"
 RECIPE_DIR = "recipes-kernel/kdump-init"
@@ -105,20 +107,20 @@ def _release_facts(board: Board) -> list[dict[str, Any]]:
     return [dict(table[r], name=r) for r in board.yocto.releases]
 
 
-def _runtime(board: Board) -> list[Any]:
-    try:
-        from kdumplayer.runtime import runtime_files
-    except ImportError as exc:  # another part of kdumplayer; fail loudly, never silently
-        raise RuntimeError(f"kdumplayer.runtime is missing: {exc}") from exc
+def _runtime(board: Board) -> list[RuntimeFile]:
     return list(runtime_files(board))
 
 
 def _fragment(board: Board) -> str:
-    try:
-        from kdumplayer.fragment import fragment_for_board
-    except ImportError as exc:
-        raise RuntimeError(f"kdumplayer.fragment is missing: {exc}") from exc
     return fragment_for_board(board)
+
+
+def _target_path(path: str) -> str:
+    """`path` with a BitBake directory variable where one names its directory."""
+    try:
+        return bitbake_path(path)
+    except ValueError:
+        return path
 
 
 def _rdepends(board: Board) -> list[str]:
@@ -127,6 +129,8 @@ def _rdepends(board: Board) -> list[str]:
         deps.append("makedumpfile")
     if board.capture.kernel == "same":
         deps.append(kernel_image_package(board))
+    if board.dump.ssh is not None:
+        deps.append(facts()["ssh_clients"][board.dump.ssh.client])
     return sorted(deps)
 
 
@@ -210,6 +214,7 @@ def context(board: Board, name: str | None = None) -> dict[str, Any]:
         "bsp_collection": bsp_collection(board),
         "kernel_dir": kernel_dir(board),
         "rdepends": _rdepends(board),
+        "ssh_key": _target_path(board.dump.ssh.key) if board.dump.ssh else None,
         "kernel_features": ["features/kexec/kexec-enable.scc", "features/kdump/kdump-enable.scc"]
         if board.kernel.recipe.startswith("linux-yocto") else [],
         "compression": compression if compression in COMPRESSION_PACKAGECONFIG else None,

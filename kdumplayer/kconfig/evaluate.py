@@ -92,6 +92,10 @@ class Base:
     def describe(self) -> str:
         return self.name
 
+    def __str__(self) -> str:
+        """How reports show it: 'defconfig NAME', 'config PATH', 'tinyconfig'."""
+        return f"{self.kind} {self.name}" if self.kind in ("defconfig", "config") else self.kind
+
 
 @dataclass
 class Evaluation:

@@ -20,18 +20,19 @@ from typing import TYPE_CHECKING
 import kconfiglib
 from kconfiglib import AND, OR, TRI_TO_STR, expr_str, expr_value, split_expr
 
+from kdumplayer.findings import Location
 from kdumplayer.kconfig.configfile import Assignment, header_of_file
 from kdumplayer.kconfig.evaluate import Base, Evaluation, evaluate
 from kdumplayer.kconfig.result import (
     CheckResult,
     Explanation,
-    Location,
     RequirementResult,
     Status,
     Term,
 )
 from kdumplayer.paths import FRAGMENTS_DIR
-from kdumplayer.requirements import Requirement, parse_version, select
+from kdumplayer.requirements import Requirement, select
+from kdumplayer.version import parse_version
 from kdumplayer.yamlsrc import load
 
 if TYPE_CHECKING:

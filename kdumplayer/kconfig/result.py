@@ -11,6 +11,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from kdumplayer.findings import Location
 from kdumplayer.kconfig.configfile import Assignment
 from kdumplayer.requirements import Requirement
 
@@ -34,15 +35,6 @@ class Term:
         if self.shown and self.shown != f"{self.text} [={self.value}]":
             return f"{self.shown} => {self.value}" if self.symbols[1:] else self.shown
         return f"{self.text} [={self.value}]"
-
-
-@dataclass(frozen=True)
-class Location:
-    file: str
-    line: int
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}"
 
 
 @dataclass(frozen=True)

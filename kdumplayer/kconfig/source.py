@@ -28,6 +28,7 @@ from typing import IO
 from kdumplayer.arch import Arch
 from kdumplayer.errors import UserError
 from kdumplayer.paths import cache_dir
+from kdumplayer.version import parse_version
 
 TARBALL_SUFFIXES = (".tar.xz", ".tar.gz", ".tgz", ".tar.bz2", ".tar")
 # What Kconfig evaluation and `make *config` read: every Kconfig file, the
@@ -57,7 +58,7 @@ class KernelSource:
 
     @property
     def version_tuple(self) -> tuple[int, ...]:
-        return tuple(int(p) for p in re.findall(r"\d+", self.version)[:3])
+        return parse_version(self.version)
 
 
 def read_version(root: Path, shown: Path | None = None) -> str:

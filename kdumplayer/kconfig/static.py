@@ -25,7 +25,8 @@ from kdumplayer.kconfig.configfile import (
 )
 from kdumplayer.kconfig.explain import satisfied
 from kdumplayer.kconfig.result import CheckResult, Explanation, RequirementResult, Status
-from kdumplayer.requirements import BoardChoices, Requirement, parse_version, select
+from kdumplayer.requirements import BoardChoices, Requirement, select
+from kdumplayer.version import parse_version
 
 NOT_EVALUATED = ("dependencies were not evaluated (no kernel tree): the values are the "
                  "file's own, as the kernel's tools wrote them")

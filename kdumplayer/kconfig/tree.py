@@ -31,11 +31,12 @@ from kdumplayer.arch import Arch, get_arch
 from kdumplayer.errors import UserError
 from kdumplayer.kconfig import prefetch
 from kdumplayer.kconfig.compat import CompatKconfig
+from kdumplayer.kconfig.evaluate import Base, Evaluation, evaluate
+from kdumplayer.kconfig.explain import check
 from kdumplayer.kconfig.source import KernelSource, Probes, open_source, probe_env
 from kdumplayer.paths import cache_dir
 
 if TYPE_CHECKING:
-    from kdumplayer.kconfig.evaluate import Base, Evaluation
     from kdumplayer.kconfig.result import CheckResult
     from kdumplayer.requirements import Requirement
 
@@ -160,9 +161,9 @@ class KconfigTree:
 
     # -- evaluation ------------------------------------------------------------
 
+    # evaluate.py and explain.py name KconfigTree in annotations only (TYPE_CHECKING),
+    # so these conveniences import them without a cycle.
     def evaluate(self, base: Base, fragments: Sequence[Path | str] = ()) -> Evaluation:
-        from kdumplayer.kconfig.evaluate import evaluate
-
         return evaluate(self, base, fragments)
 
     def check(
@@ -171,8 +172,6 @@ class KconfigTree:
         fragments: Sequence[Path | str] = (),
         requirements: Sequence[Requirement] | None = None,
     ) -> CheckResult:
-        from kdumplayer.kconfig.explain import check
-
         return check(self, base, fragments, requirements)
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from kdumplayer import debian
 from kdumplayer.arch import Arch
 from kdumplayer.errors import UserError
+from kdumplayer.host import run as _run
 from kdumplayer.verify import assets
 
 TOOL_PACKAGES = ("busybox-static", "kexec-tools", "makedumpfile")
@@ -35,10 +36,6 @@ class GuestTools:
 
 def is_host(arch: Arch) -> bool:
     return _HOST.get(platform.machine()) == arch.name
-
-
-def _run(argv: list[str], cwd: Path | None = None) -> str:
-    return assets._run(argv, cwd=cwd)
 
 
 def tools_generation(arch: Arch, wanted: str = assets.HOST_GENERATION) -> str:

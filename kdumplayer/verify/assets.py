@@ -11,19 +11,22 @@ from __future__ import annotations
 
 import lzma
 import re
-import subprocess
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+
+import yaml
 
 from kdumplayer import debian
 from kdumplayer.arch import Arch, get_arch
 from kdumplayer.errors import UserError
-from kdumplayer.paths import cache_dir
+from kdumplayer.host import run as _run
+from kdumplayer.paths import RECIPES_DIR, cache_dir
 
 # What the initramfs loads when the kernel has them as modules: the virtio disk
 # on PCI and the root filesystem (their dependencies come first, read from each
-# module's own `depends=`).
-ROOT_MODULES = ("virtio_pci", "virtio_blk", "ext4")
+# module's own `depends=`), and the virtio NIC a network dump target uses.
+ROOT_MODULES = ("virtio_pci", "virtio_blk", "ext4", "virtio_net")
 # The guest's tools: Debian's packages as installed on the host.
 GUEST_TOOLS = ("/usr/sbin/kexec", "/usr/sbin/vmcore-dmesg", "/usr/bin/makedumpfile")
 BUSYBOX = "/bin/busybox"
@@ -44,18 +47,6 @@ class Kernel:
     # Recorded as `captures with cp`: makedumpfile refuses this kernel's dump, the
     # hook's cp fallback saves it whole (and its summary says so, as a failure).
     cp_fallback: bool = False
-
-
-def _run(argv: list[str], cwd: Path | None = None) -> str:
-    try:
-        done = subprocess.run(argv, cwd=cwd, check=True, capture_output=True, text=True)
-    except FileNotFoundError:
-        raise UserError(f"{argv[0]} is not installed (run `make deps`)") from None
-    except subprocess.CalledProcessError as exc:
-        # The whole message: a cut one hid which index or package failed.
-        raise UserError(f"`{' '.join(argv)}` failed (exit {exc.returncode}):\n"
-                        f"{(exc.stderr or exc.stdout).strip()}") from None
-    return done.stdout
 
 
 def _modinfo_depends(data: bytes) -> list[str]:
@@ -170,3 +161,19 @@ def guest_tools(arch: str) -> list[str]:
     if missing:
         raise UserError(f"missing on the host: {', '.join(missing)} (run `make deps`)")
     return [*GUEST_TOOLS, *library_closure(GUEST_TOOLS)]
+
+
+@cache
+def firmware(arch: str) -> Path | None:
+    """The firmware QEMU boots for `arch` instead of its own bundled one
+    (recipes/runtime/qemu/firmware.yaml says which and why), or None."""
+    table = yaml.safe_load((RECIPES_DIR / "runtime" / "qemu" / "firmware.yaml").read_text())
+    entry = (table or {}).get(arch)
+    if entry is None:
+        return None
+    apt = debian.PrivateApt(entry["generation"], arch)
+    path = apt.unpack([entry["package"]], with_depends=False) / entry["file"]
+    if not path.is_file():
+        raise UserError(f"Debian {entry['generation']}'s {entry['package']} has no "
+                        f"{entry['file']} (recipes/runtime/qemu/firmware.yaml)")
+    return path

@@ -107,8 +107,11 @@ def gold_config(board: Board) -> GoldConfig:
         raise UserError(f"no gold-kernel machine needs for {board.arch.name} ({machine})")
     if board.kernel.image not in _IMAGE_PATH:
         raise UserError(f"the gold kernel cannot build {board.kernel.image} yet")
+    needs = machine.read_text(encoding="utf-8")
+    if board.dump.ssh is not None:  # the capture kernel brings up the network
+        needs += (RECIPES_DIR / "runtime" / "qemu" / "kernel-net.cfg").read_text(encoding="utf-8")
     return GoldConfig(tarball=tarball, fragment=fragment_for_board(board),
-                      machine=machine.read_text(encoding="utf-8"), arch=board.arch.kernel_arch,
+                      machine=needs, arch=board.arch.kernel_arch,
                       image=board.kernel.image,
                       cross="" if arches.is_host(board.arch) else board.arch.cross_prefix)
 

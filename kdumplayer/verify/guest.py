@@ -12,7 +12,7 @@ from pathlib import Path
 
 from kdumplayer.board.model import Board
 from kdumplayer.paths import cache_dir
-from kdumplayer.verify import arches, disk, initsys, machine, rootfs
+from kdumplayer.verify import arches, assets, disk, initsys, machine, rootfs
 from kdumplayer.verify.assets import Kernel
 
 ROOT_HEADROOM = 128 << 20  # free space on the root disk
@@ -86,6 +86,7 @@ class Guest:
     append_extra: tuple[str, ...] = ()  # more kernel parameters on every boot
     customize: Callable[[Path], None] | None = None  # changes the staged root (faults)
     rtc_base: str | None = None  # the RTC's time at every QEMU start (machine.Machine)
+    network: bool = False  # a NIC on QEMU's user network (network dump targets)
     runs: list[machine.BootRun] = field(default_factory=list)
     retried: int = 0  # boots repeated because the kernel died before userspace
 
@@ -140,7 +141,8 @@ class Guest:
         return " ".join(words)
 
     def boot(self, action: str, reserve: bool = True, timeout: float | None = None,
-             power_cut: machine.PowerCut | None = None) -> machine.BootRun:
+             power_cut: machine.PowerCut | None = None,
+             stall: machine.Stall | None = None) -> machine.BootRun:
         if timeout is None:
             init = initsys.INIT_SYSTEMS.get(self.board.init)
             timeout = init.boot_timeout if init else BOOT_TIMEOUT
@@ -150,11 +152,12 @@ class Guest:
         m = machine.Machine(
             arch=self.board.arch, memory_mb=self.board.memory >> 20, kernel=self.kernel.image,
             initrd=self.initrd, append=self.append(action, reserve), disks=tuple(disks),
-            accel=self.accel, rtc_base=self.rtc_base,
+            accel=self.accel, nic=self.network, bios=assets.firmware(self.board.arch.name),
+            rtc_base=self.rtc_base,
         )
         for attempt in (1, 2):
             log = self.workdir / f"console-{len(self.runs) + 1}-{action}.log"
-            run = machine.run(m, timeout=timeout, log=log, power_cut=power_cut)
+            run = machine.run(m, timeout=timeout, log=log, power_cut=power_cut, stall=stall)
             self.runs.append(run)
             if run.has(USERSPACE_MARK) or attempt == 2:
                 return run

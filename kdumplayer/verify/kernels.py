@@ -1,10 +1,13 @@
 """Which kernel `verify` boots: Debian's for the board's arch from the generation
 nearest the board's kernel.version (6.1 bookworm, 6.12 trixie, 7.x unstable),
 when kconfig-fragments/kexec-tools.yaml records that kernel capturing on that
-arch (a `proven` row with `debian:` the generation and result `captures`, or
-`captures with cp`: the hook's cp fallback saved what makedumpfile refused);
-otherwise the gold kernel, built from the board's own fragment. Either can be
-asked for by name (--kernel debian|gold, --debian GENERATION).
+arch (a `proven` row with `debian:` the generation and result `captures`);
+otherwise the gold kernel, built from the board's own fragment. Where Debian's
+kernel captures only with cp (the hook's cp fallback saved what makedumpfile
+refused), the gold kernel is the default when a row records it capturing on the
+arch (arm64: its 48-bit VAs keep makedumpfile working), Debian's kernel
+otherwise (riscv64: the gold kernel's capture fails, see kexec-tools.yaml).
+Either can be asked for by name (--kernel debian|gold, --debian GENERATION).
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from kdumplayer.verify import arches, assets, gold
 from kdumplayer.verify.assets import Kernel
 
 CHOICES = ("auto", "debian", "gold")
-CAPTURES = ("captures", "captures with cp")  # proven results auto accepts
+CAPTURES = ("captures", "captures with cp")  # proven results: Debian's kernel captures
+AUTO_CAPTURES = ("captures",)  # the ones that make it the default over the gold kernel
 
 
 def board_generation(board: Board) -> str:
@@ -30,11 +34,25 @@ def board_generation(board: Board) -> str:
     return debian.generation_for_kernel(board.kernel.version).name
 
 
-def proven_debian(arch: str, generation: str) -> dict[str, str] | None:
-    """The proven row saying Debian `generation`'s kernel captures on `arch`."""
+def proven_debian(arch: str, generation: str,
+                  results: tuple[str, ...] = CAPTURES) -> dict[str, str] | None:
+    """The proven row saying Debian `generation`'s kernel captures on `arch` (with
+    one of `results`)."""
     return next((row for row in compat_data().proven
                  if row.get("arch") == arch and row.get("debian") == generation
-                 and row.get("result") in CAPTURES), None)
+                 and row.get("result") in results), None)
+
+
+def gold_captures(arch: str) -> bool:
+    """A proven row records a gold kernel (a linux-source build) capturing on `arch`."""
+    return any(row.get("arch") == arch and str(row.get("kernel", "")).startswith("linux-source-")
+               and row.get("result") in AUTO_CAPTURES for row in compat_data().proven)
+
+
+def _debian_by_default(arch: str, generation: str) -> bool:
+    if proven_debian(arch, generation, AUTO_CAPTURES):
+        return True
+    return proven_debian(arch, generation) is not None and not gold_captures(arch)
 
 
 @dataclass(frozen=True)
@@ -54,7 +72,7 @@ def choose(board: Board, which: str = "auto", generation: str | None = None) -> 
                         f"(known: {', '.join(debian.generations())})")
     arch = board.arch
     if which == "debian" or (which == "auto" and arch.debian_kernel
-                             and proven_debian(arch.name, gen)):
+                             and _debian_by_default(arch.name, gen)):
         if arch.debian_kernel is None:
             raise UserError(f"Debian has no kernel for QEMU's {arch.name} machine; "
                             "use --kernel gold", key="arch")
@@ -63,8 +81,13 @@ def choose(board: Board, which: str = "auto", generation: str | None = None) -> 
     why = "the gold kernel (tinyconfig + the board's kdump fragment)"
     if which == "auto":
         release = debian.generations()[gen].release
-        why += (f": Debian {release}'s {arch.name} kernel is not recorded as capturing"
-                if arch.debian_kernel else f": Debian has no {arch.name} kernel for QEMU")
+        if not arch.debian_kernel:
+            why += f": Debian has no {arch.name} kernel for QEMU"
+        elif proven_debian(arch.name, gen):
+            why += (f": Debian {release}'s {arch.name} kernel captures only with the "
+                    "cp fallback (makedumpfile refuses its dump)")
+        else:
+            why += f": Debian {release}'s {arch.name} kernel is not recorded as capturing"
     return Choice("gold", gen, why)
 
 

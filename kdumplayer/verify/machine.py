@@ -31,6 +31,8 @@ class Machine:
     # The emulated RTC's time at every start (ISO 8601, UTC), instead of the host's:
     # a board whose clock starts at the same time every boot.
     rtc_base: str | None = None
+    nic: bool = False  # a virtio NIC on QEMU's user network (the host is 10.0.2.2)
+    bios: Path | None = None  # firmware instead of QEMU's own (-bios)
 
 
 @dataclass
@@ -42,6 +44,7 @@ class BootRun:
     exit_code: int | None = None
     timed_out: bool = False
     power_cut: bool = False  # killed on purpose mid-run
+    stalled: bool = False  # killed: the console fell silent (Stall)
     seconds: float = 0.0
 
     @property
@@ -88,11 +91,15 @@ def qemu_argv(m: Machine) -> list[str]:
     ]
     if m.rtc_base:
         argv += ["-rtc", f"base={m.rtc_base},clock=vm"]
+    if m.bios is not None:
+        argv += ["-bios", str(m.bios)]
     for index, disk in enumerate(m.disks):
         argv += [
             "-drive", f"file={disk},format=raw,if=none,id=disk{index}",
             "-device", f"virtio-blk-pci,drive=disk{index}",
         ]
+    if m.nic:
+        argv += ["-netdev", "user,id=net0", "-device", "virtio-net-pci,netdev=net0"]
     return argv
 
 
@@ -105,16 +112,26 @@ class PowerCut:
     delay: float
 
 
+@dataclass(frozen=True)
+class Stall:
+    """Kill QEMU when the console stays silent `silence` seconds after the first line
+    containing `after`: a capture kernel too small to boot hangs without a word."""
+
+    after: str
+    silence: float
+
+
 def run(m: Machine, timeout: float, log: Path | None = None,
-        power_cut: PowerCut | None = None) -> BootRun:
-    """Boot `m` until QEMU exits (the guest powered off or rebooted), `timeout`, or
-    the power cut."""
+        power_cut: PowerCut | None = None, stall: Stall | None = None) -> BootRun:
+    """Boot `m` until QEMU exits (the guest powered off or rebooted), `timeout`, the
+    power cut, or the stall."""
     argv = qemu_argv(m)
     if shutil.which(argv[0]) is None:
         raise UserError(f"{argv[0]} is not installed (run `make deps`)")
     result = BootRun(argv=argv)
     start = time.monotonic()
     seen = threading.Event()
+    stall_from: list[float] = []  # when the stall's `after` line appeared
     # nice: the machine is shared; QEMU is the heaviest thing the tests run.
     proc = subprocess.Popen(["nice", "-n", "10", *argv], stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -127,6 +144,8 @@ def run(m: Machine, timeout: float, log: Path | None = None,
             result.lines.append((time.monotonic() - start, line))
             if power_cut and power_cut.after in line:
                 seen.set()
+            if stall and not stall_from and stall.after in line:
+                stall_from.append(time.monotonic())
             if sink:
                 sink.write(line + "\n")
                 sink.flush()
@@ -134,7 +153,20 @@ def run(m: Machine, timeout: float, log: Path | None = None,
     thread = threading.Thread(target=reader, daemon=True)
     thread.start()
     try:
-        if power_cut is None:
+        if stall is not None:
+            deadline = start + timeout
+            while proc.poll() is None:
+                now = time.monotonic()
+                if now > deadline:
+                    raise subprocess.TimeoutExpired(argv, timeout)
+                last = result.lines[-1][0] + start if result.lines else start
+                if stall_from and now - max(last, stall_from[0]) > stall.silence:
+                    result.stalled = True
+                    proc.kill()
+                    break
+                time.sleep(0.5)
+            result.exit_code = proc.wait()
+        elif power_cut is None:
             result.exit_code = proc.wait(timeout=timeout)
         else:
             deadline = start + timeout

@@ -15,6 +15,7 @@ from kdumplayer.sizes import format_size
 from kdumplayer.verify import guest as guest_mod
 from kdumplayer.verify import inspect
 from kdumplayer.verify.assets import Kernel
+from kdumplayer.verify.machine import Stall
 from kdumplayer.verify.rootfs import verify_board
 from kdumplayer.verify.scenarios import CRASH_LINE, SAVED_LINE, dump_disk_size
 
@@ -69,12 +70,13 @@ def with_setting(board: Board, size: int, level: int, compression: str) -> Board
 
 def capture_once(board: Board, kernel: Kernel, workdir: Path, size: int, level: int,
                  compression: str, accel: str = "",
-                 timeout: float = PROBE_TIMEOUT) -> tuple[Capture, str]:
+                 timeout: float = PROBE_TIMEOUT,
+                 stall: Stall | None = None) -> tuple[Capture, str]:
     """Boot, crash, capture with one setting; read the dump back."""
-    setting = with_setting(verify_board(board), size, level, compression)
+    setting = with_setting(verify_board(board, kernel), size, level, compression)
     guest = guest_mod.Guest(setting, kernel, workdir, dump_disk_size(setting), accel=accel)
     guest.build()
-    run = guest.boot("crash", timeout=timeout)
+    run = guest.boot("crash", timeout=timeout, stall=stall)
     dumps = inspect.read_dumps(guest.dump_image, "/", workdir / "scratch") or []
     good = [d for d in dumps if d.complete and d.status == "ok" and d.vmcore_format != "unknown"]
     crashed, saved = run.first(CRASH_LINE), run.first(SAVED_LINE)
@@ -108,7 +110,7 @@ def measure(board: Board, kernel: Kernel, workdir: Path, *,
             settings: Iterable[tuple[int, str]] | None = None,
             low: int = 32 * MIB, step: int = 8 * MIB,
             log: Callable[[str], None] = lambda _: None) -> Report:
-    board = verify_board(board)
+    board = verify_board(board, kernel)
     size = max(p.size_for(board.memory) for p in board.crashkernel.params)
     report = Report(board=board.name, kernel=kernel.name, memory=board.memory)
     accel = ""

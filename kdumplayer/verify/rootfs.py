@@ -27,11 +27,23 @@ GUEST_DIRS = ("bin", "sbin", "usr/bin", "usr/sbin", "lib", "lib64", "etc/init.d"
               "dev", "tmp", "run", "mnt", "root", "var/log", "boot")
 
 
-def verify_board(board: Board) -> Board:
+# The proof's root disk has an empty /dev: a capture kernel booting straight from it
+# (no initramfs) mounts devtmpfs itself (CONFIG_DEVTMPFS, as the kdump fragment wants).
+NO_INITRD_APPEND = "devtmpfs.mount=1"
+
+
+def verify_board(board: Board, kernel: Kernel | None = None) -> Board:
     """The board as the proof boots it: the capture boot needs the initramfs (virtio
-    and the root disk), so a board without a capture initrd gets the proof's."""
+    and the root disk) when `kernel` has them as modules (or is not given), so a
+    board without a capture initrd gets the proof's; a kernel with everything built
+    in captures as the board would, booting its root disk without one."""
     if board.capture.initrd:
         return board
+    if kernel is not None and not kernel.modules:
+        if NO_INITRD_APPEND in board.capture.cmdline_append.split():
+            return board
+        append = " ".join(w for w in (board.capture.cmdline_append, NO_INITRD_APPEND) if w)
+        return replace(board, capture=replace(board.capture, cmdline_append=append))
     return replace(board, capture=replace(board.capture, initrd=INITRD_PATH))
 
 

@@ -440,3 +440,21 @@ SCENARIOS: dict[str, Scenario] = {
         ("no-rtc", no_rtc),
     )
 }
+
+
+def _network(name: str) -> Scenario:
+    """A network target scenario (verify.network imports this module: loaded late)."""
+    def run(board: Board, kernel: Kernel, workdir: Path, **options: Any) -> Outcome:
+        from kdumplayer.verify.network import NETWORK_SCENARIOS, unproven_reason
+
+        reason = unproven_reason(board)
+        if reason:
+            return Outcome(name, board.name, kernel.name, init=board.init, unproven=reason)
+        return NETWORK_SCENARIOS[name](board, kernel, workdir, **options)
+    return run
+
+
+SCENARIOS.update({
+    name: _proven_only(name, _network(name))
+    for name in ("ssh-capture", "ssh-server-down", "ssh-wrong-host-key", "ssh-cut")
+})

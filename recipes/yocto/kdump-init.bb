@@ -40,9 +40,24 @@ do_install() {
     install -d ${D}${sysconfdir}/runlevels/default
     ln -sf {{ openrc_runlevel_var }} ${D}${sysconfdir}/runlevels/default/{{ openrc_service }}
 {% endif %}
+{% if ssh_key %}
+    # The dump target's private key: provisioned on each device (kdumplayer's
+    # docs/network-targets.md), or KDUMP_SSH_KEY, a key file on the build
+    # host, the same in every image.
+    install -d -m 0700 "${D}$(dirname {{ ssh_key | sh }})"
+    key="${KDUMP_SSH_KEY}"
+    if [ -n "$key" ]; then
+        install -m 0600 "$key" ${D}{{ ssh_key | sh }}
+    fi
+{% endif %}
 }
 
 PACKAGE_ARCH = "${MACHINE_ARCH}"
+{% if ssh_key %}
+
+# A private key for the dump target baked into the image (empty: none).
+KDUMP_SSH_KEY ??= ""
+{% endif %}
 
 CONFFILES:${PN} = "${sysconfdir}/kdump.conf"
 {% if openrc_runlevel %}

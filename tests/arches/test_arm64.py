@@ -22,7 +22,7 @@ import pytest
 from kdumplayer.board.model import Board, load_board
 from kdumplayer.verify import assets, gold, inspect, scenarios
 from kdumplayer.verify.gold import GoldBuild
-from tests.conftest import REPO, GoldCapture
+from tests.conftest import REPO, GoldCapture, with_distribution_reservation
 
 pytestmark = pytest.mark.slow
 
@@ -72,6 +72,7 @@ def test_capture_kexec_load(board: Board, built: GoldBuild, tmp_path: Path) -> N
 
 
 def test_broken_capture_detected(board: Board, tmp_path: Path) -> None:
+    board = with_distribution_reservation(board)  # Debian's kernel on a board sized for gold
     kernel = assets.debian_kernel(board.arch, "bookworm")
     outcome = scenarios.capture(board, kernel, tmp_path)
     console = _console(outcome)

@@ -2,7 +2,9 @@
 every arm64 example board. The default kernel represents the board: Debian's
 kernel of the generation nearest its kernel.version where
 kconfig-fragments/kexec-tools.yaml records it capturing on the arch, the gold
-kernel (built from the board's own fragment) otherwise. Debian 12's
+kernel (built from the board's own fragment) otherwise, also where Debian's
+kernel captures only with the hook's cp fallback and a gold kernel is recorded
+capturing on the arch. Debian 12's
 cloud-arm64 kernel, the known broken capture, is never the default (its own
 scenario is tests/arches/test_arm64.py::test_broken_capture_detected)."""
 
@@ -27,7 +29,10 @@ DEFAULTS = [
     ("raspberrypi4-64", "gold", "trixie"),
     ("pc-x86_64-grub", "gold", "trixie"),  # Debian 13's amd64 kernel: not run yet
     ("qemu-arm", "gold", "bookworm"),  # Debian has no armhf kernel for virt
-    ("qemu-riscv64", "debian", "unstable"),  # 7.2: captures with the cp fallback
+    # 7.2: Debian unstable's riscv64 kernel captures only with the cp fallback,
+    # the gold kernel captures (with OpenSBI 1.9): the gold kernel is the default
+    ("qemu-riscv64", "gold", "unstable"),
+    ("visionfive2", "gold", "trixie"),  # Debian 13 has no riscv64 kernel row
 ]
 
 

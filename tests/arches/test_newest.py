@@ -15,7 +15,7 @@ from kdumplayer import debian
 from kdumplayer.arch import get_arch
 from kdumplayer.verify import arches
 from tests.arches.verify_cli import console, explain, verify
-from tests.conftest import REPO
+from tests.conftest import REPO, board_file_with_distribution_reservation
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +35,9 @@ def test_unstable_captures(arch: str, tmp_path: Path) -> None:
     packages = root.parent / "packages.txt"
     assert _version(packages, "kexec-tools").startswith("2.0.32")
     assert _version(packages, "makedumpfile").startswith("1.7.8")
-    result, outcomes = verify(BOARDS[arch], tmp_path, "--kernel", "debian", "--debian", "unstable")
+    # Debian's kernel on boards sized for the kernel verify boots by default.
+    board = board_file_with_distribution_reservation(BOARDS[arch], tmp_path)
+    result, outcomes = verify(board, tmp_path, "--kernel", "debian", "--debian", "unstable")
     assert result.code == 0 and all(o["ok"] for o in outcomes), \
         explain(result, outcomes, tmp_path)
     assert "7.2" in outcomes[0]["kernel"], outcomes[0]["kernel"]

@@ -24,9 +24,11 @@ SYSTEM = "[    0.000000] Kernel command line: console=ttyAMA0 root=/dev/vda cras
 # (id, arch, console lines, capture booted?)
 BOOTS = [
     ("arm64 capture kernel", "arm64",
-     [SYSTEM, "[    0.000000] Kernel command line: console=ttyAMA0 nr_cpus=1 reset_devices"], True),
+     [SYSTEM, "[    0.000000] Kernel command line: console=ttyAMA0 "
+      + get_arch("arm64").capture_append], True),
     ("arm capture kernel", "arm",
-     [SYSTEM, "[    0.000000] Kernel command line: console=ttyAMA0 maxcpus=1 reset_devices"], True),
+     [SYSTEM, "[    0.000000] Kernel command line: console=ttyAMA0 "
+      + get_arch("arm").capture_append], True),
     ("x86_64 elfcorehdr on the command line", "x86_64",
      [SYSTEM, "Kernel command line: console=ttyS0 irqpoll nr_cpus=1 reset_devices "
       "elfcorehdr=0x7f000000"], True),

@@ -11,9 +11,11 @@ import pytest
 import xmlschema
 
 from kdumplayer.board.model import load_board
-from kdumplayer.check.runner import Base, Job, parse_shard, shard
+from kdumplayer.check.jobs import Job
+from kdumplayer.check.runner import parse_shard, shard
 from kdumplayer.errors import UserError
 from kdumplayer.fragment import fragment_for, fragment_for_board
+from kdumplayer.kconfig import Base
 from kdumplayer.kconfig.source import open_source
 from tests.check.conftest import DATA, KERNEL_61, KERNEL_612
 from tests.conftest import REPO, run_cli
@@ -90,7 +92,7 @@ def test_known_outcomes(everything: dict) -> None:
 
 def _jobs(names: list[str]) -> list[Job]:
     return [
-        Job(name=n, kind="kernel", source="src", arch="arm", base=Base("config", n)) for n in names
+        Job(name=n, kind="kernel", source="src", arch="arm", base=Base.config(n)) for n in names
     ]
 
 
@@ -288,7 +290,7 @@ def test_chunks_put_each_key_first_once() -> None:
 
     arches = ["x86_64", "i386", "arm64"] + ["arm"] * 10
     jobs = [
-        Job(name=str(i), kind="kernel", source="s", arch=a, base=Base("config", "x"))
+        Job(name=str(i), kind="kernel", source="s", arch=a, base=Base.config("x"))
         for i, a in enumerate(arches)
     ]
     parts = chunks(jobs, 2)

@@ -9,6 +9,7 @@ import pytest
 
 from kdumplayer.check import buildroot, yocto
 from kdumplayer.errors import UserError
+from kdumplayer.findings import Location
 from tests.check.conftest import DATA
 
 # Bad inputs the reader itself refuses (a version without a source needs the CLI).
@@ -33,13 +34,13 @@ def test_defconfig_and_fragment_paths(br_external: Path) -> None:
     assert br.kernel_config is None
     assert br.fragments == (br_external.resolve() / "board" / "pc" / "kdump.cfg",)
     assert br.version == "6.12.117"
-    assert {f.check: f.ok for f in br.findings} == {
+    assert {f.rule: f.ok for f in br.findings} == {
         "kdump-package": True,
         "kdump-service": True,
         "install-target": True,
         "crashkernel": True,
     }
-    crash = next(f for f in br.findings if f.check == "crashkernel")
+    crash = next(f for f in br.findings if f.rule == "crashkernel")
     assert re.search(r"crashkernel=256M in .*board/pc/post-build.sh:\d+", crash.message)
 
 
@@ -48,7 +49,7 @@ def test_custom_config_and_overlay(br_external: Path) -> None:
     assert br.arch == "arm64"
     assert br.kernel_defconfig is None
     assert br.kernel_config == br_external.resolve() / "board" / "arm64" / "linux.config"
-    findings = {f.check: f for f in br.findings}
+    findings = {f.rule: f for f in br.findings}
     assert findings["kdump-package"].ok and "BR2_PACKAGE_KEXEC" in findings["kdump-package"].message
     assert findings["crashkernel"].ok and "extlinux.conf" in findings["crashkernel"].message
     # kexec alone loads nothing at boot: the board's overlay installs its own service.
@@ -69,9 +70,9 @@ def test_failed_side_checks_point_at_a_line(
 ) -> None:
     br = buildroot.load(br_external / "configs" / defconfig)
     failed = [f for f in br.findings if not f.ok]
-    assert [f.check for f in failed] == checks
-    assert {f.line for f in failed} == {line}
-    assert failed[0].file == str(br_external / "configs" / defconfig)
+    assert [f.rule for f in failed] == checks
+    assert {f.location.line for f in failed if f.location} == {line}
+    assert failed[0].location == Location(str(br_external / "configs" / defconfig), line)
 
 
 def test_topdir_relative_paths(tmp_path: Path) -> None:
@@ -91,14 +92,14 @@ def test_topdir_relative_paths(tmp_path: Path) -> None:
         buildroot.load(defconfig)
     br = buildroot.load(defconfig, topdir=top)
     assert br.fragments == (top / "board" / "qemu" / "kdump.cfg",)
-    assert next(f for f in br.findings if f.check == "crashkernel").ok
+    assert next(f for f in br.findings if f.rule == "crashkernel").ok
 
 
 def test_no_kernel_is_a_finding(tmp_path: Path) -> None:
     defconfig = tmp_path / "nokernel_defconfig"
     defconfig.write_text("BR2_arm=y\nBR2_PACKAGE_KEXEC=y\n")
     br = buildroot.load(defconfig)
-    assert [(f.check, f.ok) for f in br.findings] == [("kernel", False)]
+    assert [(f.rule, f.ok) for f in br.findings] == [("kernel", False)]
 
 
 @pytest.mark.parametrize("defconfig", BR_BAD, ids=lambda p: p.name)

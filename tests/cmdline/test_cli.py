@@ -84,7 +84,7 @@ def test_board_supplies_value_and_entry(tmp_path: Path) -> None:
     board = REPO / "board-configs" / "legacy-x86_64-2.6.32.yaml"
     result = run_cli("cmdline", "set", path, "--board", board)
     assert result.code == 0, result.err
-    assert run_cli("cmdline", "get", path).out.count("crashkernel=128M@32M") == 2
+    assert run_cli("cmdline", "get", path).out.count("crashkernel=96M@32M") == 2
 
 
 def test_symlink_is_followed_not_replaced(tmp_path: Path) -> None:

@@ -12,7 +12,8 @@ import pytest
 from kdumplayer.arch import get_arch
 from kdumplayer.board.model import load_board
 from kdumplayer.crashkernel import grammar as ck
-from kdumplayer.crashkernel.rules import check_board, image_size, physical_start_of
+from kdumplayer.crashkernel.board_check import check_board
+from kdumplayer.crashkernel.rules import image_size, physical_start_of
 from tests.conftest import BOARDS, REPO, run_cli
 
 # (value, memory, arch, physical start / "kVERSION" / None, exit code, text expected on stdout)
@@ -131,34 +132,6 @@ def test_same_kernel_inside_its_own_reservation() -> None:
         "16M..144M: the reservation fails; move the offset above the kernel"]
 
 
-def test_recommend_shows_arithmetic_and_references() -> None:
-    board = REPO / "board-configs" / "qemu-x86_64.yaml"
-    result = run_cli("crashkernel", "recommend", board, "--image-size", "10M",
-                     "--initrd-size", "8M")
-    assert result.code == 0, result.err
-    lines = result.out.splitlines()
-    assert lines[0] == "qemu-x86_64: x86_64, 1G of RAM"
-    body = "\n".join(" ".join(line.split()) for line in lines)
-    assert " ".join(lines[1].split()) == "base: 64-bit capture kernel, drivers, makedumpfile 128M"
-    assert "+ capture kernel image 10M x 4 (load, decompress, early use) 40M" in body
-    assert "+ capture initrd 8M 8M" in body
-    assert "+ memmap of the dumped RAM 1G / 64 16M" in body
-    assert "= sum 192M" in body
-    assert "rounded up to 16M 192M" in body
-    assert "recommended: crashkernel=192M" in body
-    assert "Fedora 1G-4G:192M,4G-64G:256M,64G-:512M -> 192M earlier default" in body
-    assert "Fedora 2G-64G:256M,64G-:512M -> nothing current default" in body
-    assert "Debian 512M-:192M -> 192M kdump-tools, amd64" in body
-    assert "this board's value: crashkernel=256M -> 256M" in body
-
-
-def test_recommend_without_image_says_so() -> None:
-    result = run_cli("crashkernel", "recommend", REPO / "board-configs" / "visionfive2.yaml")
-    assert result.code == 0
-    assert "no capture kernel image given" in result.err
-    assert "recommended: crashkernel=192M" in result.out  # 128M + 4G/64, rounded
-
-
 def test_image_size_of_elf_counts_loadable_segments(tmp_path: Path) -> None:
     # A real ELF built here: its loadable span, not its file size, is what a vmlinux needs.
     source = tmp_path / "k.c"
@@ -179,10 +152,6 @@ def test_image_size_of_other_images_is_file_size(tmp_path: Path) -> None:
     image = tmp_path / "bzImage"
     image.write_bytes(b"MZ" + bytes(5000))
     assert image_size(image) == (5002, "file size")
-    result = run_cli("crashkernel", "recommend", REPO / "board-configs" / "qemu-x86_64.yaml",
-                     "--image", tmp_path / "missing")
-    assert result.code == 2
-    assert "cannot read the image" in result.err
 
 
 def test_arch_alignment_comes_from_the_arch_table() -> None:

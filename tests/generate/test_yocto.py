@@ -378,11 +378,9 @@ CORENAMES = [("scarthgap", "core openembedded-layer"), ("styhead", "core openemb
              ("walnascar", "core"), ("whinlatter", "core"), ("wrynose", "core"), (None, "core")]
 
 
-@pytest.mark.parametrize(("corenames", "expected"), CORENAMES)
-def test_layerdepends_follow_the_release(corenames: str | None, expected: str) -> None:
+def layerdepends(board: Board, corenames: str | None) -> str:
     """Evaluate layer.conf's LAYERDEPENDS the way bitbake does (bb.utils.filter over
-    LAYERSERIES_CORENAMES), for each release the layer is parsed with."""
-    board = load_board(Path(__file__).resolve().parents[2] / "board-configs" / "qemu-x86_64.yaml")
+    LAYERSERIES_CORENAMES) for the oe-core release it is parsed with."""
     text = yocto.generate(board)["conf/layer.conf"].content.decode()
     coll = board.yocto.layer.removeprefix("meta-")
     values = {"LAYERSERIES_CORENAMES": corenames}
@@ -398,5 +396,26 @@ def test_layerdepends_follow_the_release(corenames: str | None, expected: str) -
             result = eval(code, {"bb_filter": bb_filter, "d": None})
             value = value.replace("${@" + expr + "}", result)
         deps += value.split()
-    assert " ".join(deps) == expected
+    return " ".join(deps)
+
+
+@pytest.mark.parametrize(("corenames", "expected"), CORENAMES)
+def test_layerdepends_follow_the_release(corenames: str | None, expected: str) -> None:
+    board = load_board(Path(__file__).resolve().parents[2] / "board-configs" / "qemu-x86_64.yaml")
+    assert layerdepends(board, corenames) == expected
+
+
+RELEASES = yaml.safe_load(yocto.RELEASES_FILE.read_text(encoding="utf-8"))["releases"]
+
+
+@pytest.mark.parametrize("path", BOARDS, ids=IDS)
+def test_every_board_needs_meta_oe_only_without_oe_cores_makedumpfile(path: Path) -> None:
+    """On each release it claims, a board's layer needs oe-core alone unless it
+    collects with makedumpfile and that release's makedumpfile is meta-oe's."""
+    board = load_board(path)
+    for release in board.yocto.releases:
+        meta_oe = (board.dump.collector == "makedumpfile"
+                   and RELEASES[release]["makedumpfile"]["layer"] == "openembedded-layer")
+        expected = "core openembedded-layer" if meta_oe else "core"
+        assert layerdepends(board, release) == expected, release
 

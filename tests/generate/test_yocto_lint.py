@@ -18,8 +18,11 @@ import pytest
 from kdumplayer.board.model import Board, load_board
 from kdumplayer.generate import yocto
 from kdumplayer.output import write_tree
-from tests.conftest import BOARDS, DEFAULT_BOARD
+from tests.conftest import BOARDS as EXAMPLES
+from tests.conftest import DEFAULT_BOARD, REPO
 
+# The examples, and a board with an ssh dump target (the client, the key's install).
+BOARDS = [*EXAMPLES, REPO / "tests" / "data" / "network" / "ssh-board.yaml"]
 IDS = [p.stem for p in BOARDS]
 BITBAKE_SUFFIXES = (".bb", ".bbappend", ".inc", ".bbclass", ".conf")
 # A shell task of a recipe: `do_x() {` (or do_x:append) up to the closing brace.
@@ -129,3 +132,15 @@ def test_shellcheck_sees_task_bodies(tmp_path: Path) -> None:
     result = subprocess.run(["shellcheck", "-s", "sh", str(shell)], capture_output=True,
                             text=True, check=False)
     assert result.returncode != 0 and "SC2086" in result.stdout
+
+
+def test_check_layer_script() -> None:
+    """ci/yocto-check-layer.sh (`make yocto-check-layer`, run by hand against fetched
+    oe-core and bitbake): shellcheck clean, and without them it says how to run it."""
+    script = Path(__file__).resolve().parents[2] / "ci" / "yocto-check-layer.sh"
+    lint = subprocess.run(["shellcheck", "-s", "sh", str(script)], capture_output=True,
+                          text=True, check=False)
+    assert lint.returncode == 0, lint.stdout
+    usage = subprocess.run(["sh", str(script), "/nonexistent"], capture_output=True, text=True,
+                           check=False)
+    assert usage.returncode == 2 and usage.stderr.startswith("usage: ")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from kdumplayer.arch import get_arch
 from tests.runtime.conftest import Hook
 
 # (system command line, board removals, append, expected capture command line)
@@ -50,7 +51,7 @@ def test_conf_round_trip(hook: Hook) -> None:
     assert values["dir"] == "/var/crash"
     assert values["keep"] == "3"
     assert values["min_free_kb"] == "16384"
-    assert values["cmdline_append"] == "irqpoll nr_cpus=1 reset_devices"
+    assert values["cmdline_append"] == get_arch("x86_64").capture_append
 
 
 def test_conf_is_data_not_code(hook: Hook) -> None:
@@ -87,7 +88,7 @@ def test_show_prints_the_exact_kexec_command(hook: Hook) -> None:
     done = hook.command("show")
     lines = done.stdout.splitlines()
     assert ("kexec -s -p /boot/bzImage '--append=console=ttyS0 root=/dev/vda "
-            "irqpoll nr_cpus=1 reset_devices'") in lines
+            f"{get_arch('x86_64').capture_append}'") in lines
     assert any(line.startswith("(if that fails) kexec -p /boot/bzImage") for line in lines)
 
 

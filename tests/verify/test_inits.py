@@ -14,7 +14,7 @@ import pytest
 from kdumplayer.board.model import load_board
 from kdumplayer.verify import initsys, scenarios
 from kdumplayer.verify.assets import Kernel
-from tests.conftest import DEFAULT_BOARD
+from tests.conftest import DEFAULT_BOARD, with_distribution_reservation
 
 pytestmark = pytest.mark.slow
 
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 @pytest.mark.parametrize("init", initsys.DEBIAN_INITS)
 def test_capture_through_the_init_system(init: str, debian_kernel: Kernel,
                                          tmp_path: Path) -> None:
-    board = replace(load_board(DEFAULT_BOARD), init=init)
+    board = with_distribution_reservation(replace(load_board(DEFAULT_BOARD), init=init))
     outcome = scenarios.SCENARIOS["capture"](board, debian_kernel, tmp_path)
     assert outcome.init == init and not outcome.unproven
     assert outcome.ok, outcome.explain()

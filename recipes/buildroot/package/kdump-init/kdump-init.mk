@@ -14,6 +14,18 @@ define KDUMP_INIT_INSTALL_TARGET_CMDS
 {% endfor %}
 	$(INSTALL) -d -m 0700 $(TARGET_DIR){{ dump_dir | sh | make }}
 endef
+{% if ssh_key %}
+
+# The dump target's private key: provisioned per device unless the
+# configuration names one (the same on every device then).
+KDUMP_INIT_SSH_KEY = $(call qstrip,$(BR2_PACKAGE_KDUMP_INIT_SSH_KEY))
+ifneq ($(KDUMP_INIT_SSH_KEY),)
+define KDUMP_INIT_INSTALL_SSH_KEY
+	$(INSTALL) -D -m 0600 $(KDUMP_INIT_SSH_KEY) $(TARGET_DIR){{ ssh_key | sh | make }}
+endef
+KDUMP_INIT_POST_INSTALL_TARGET_HOOKS += KDUMP_INIT_INSTALL_SSH_KEY
+endif
+{% endif %}
 {% for macro, files in init_macros %}
 
 define KDUMP_INIT_INSTALL_INIT_{{ macro }}

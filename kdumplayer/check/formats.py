@@ -18,21 +18,11 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from kdumplayer.check.buildroot import Finding
+from kdumplayer.findings import Finding, Location
+from kdumplayer.kconfig.result import Status
 
 SCHEMA_ID = "kdumplayer-check/1"
 FORMATS = ("text", "json", "junit", "github")
-
-
-@dataclass(frozen=True)
-class Location:
-    """The line a user changes to fix a problem (a fragment, a defconfig)."""
-
-    file: str
-    line: int | None = None
-
-    def __str__(self) -> str:
-        return self.file if self.line is None else f"{self.file}:{self.line}"
 
 
 @dataclass(frozen=True)
@@ -40,12 +30,15 @@ class RequirementOutcome:
     symbol: str
     requested: str
     final: str | None  # None: the symbol is not defined in this kernel
-    met: bool
-    status: str  # the library's typed status, by name (met, unmet, absent, ...)
+    status: Status  # the Kconfig library's status, carried as it is
     reason: str = ""
     why: tuple[str, ...] = ()  # explanation lines, most useful first
     location: Location | None = None
     details: dict[str, Any] = field(default_factory=dict)  # structured explanation (JSON)
+
+    @property
+    def met(self) -> bool:
+        return self.status is Status.MET
 
     @property
     def final_text(self) -> str:
@@ -98,7 +91,7 @@ class ConfigOutcome:
         if self.unmet:
             return self.unmet[0].symbol
         if self.failed_findings:
-            return f"buildroot:{self.failed_findings[0].check}"
+            return f"buildroot:{self.failed_findings[0].rule}"
         return "-"
 
 
@@ -168,11 +161,11 @@ def text(outcomes: list[ConfigOutcome], *, verbose: bool = False) -> str:
                 continue
             mark = "ok  " if finding.ok else "FAIL"
             where = (
-                f" ({_relpath(finding.file)}:{finding.line})"
-                if not finding.ok and finding.line
+                f" ({_relpath(finding.location.file)}:{finding.location.line})"
+                if not finding.ok and finding.location and finding.location.line
                 else ""
             )
-            lines.append(f"  {mark} buildroot {finding.check}: {finding.message}{where}")
+            lines.append(f"  {mark} buildroot {finding.rule}: {finding.message}{where}")
         lines.append("")
     lines += summary_table(outcomes)
     return "\n".join(lines) + "\n"
@@ -240,7 +233,7 @@ def to_data(outcomes: list[ConfigOutcome]) -> dict[str, Any]:
                         "requested": r.requested,
                         "final": r.final,
                         "met": r.met,
-                        "status": r.status,
+                        "status": r.status.value,
                         "reason": r.reason,
                         "why": list(r.why),
                         "location": _location(r.location),
@@ -250,10 +243,10 @@ def to_data(outcomes: list[ConfigOutcome]) -> dict[str, Any]:
                 ],
                 "buildroot": [
                     {
-                        "check": f.check,
+                        "check": f.rule,
                         "ok": f.ok,
                         "message": f.message,
-                        "location": {"file": f.file, "line": f.line},
+                        "location": _location(f.location),
                     }
                     for f in o.buildroot
                 ],
@@ -306,7 +299,7 @@ def junit(outcomes: list[ConfigOutcome]) -> str:
                 failure = ET.SubElement(
                     case,
                     "failure",
-                    type=r.status,
+                    type=r.status.value,
                     message=f"{r.symbol}: requested {r.requested}, final {r.final_text}",
                 )
                 failure.text = "\n".join((r.reason, *r.why)).strip()
@@ -314,12 +307,12 @@ def junit(outcomes: list[ConfigOutcome]) -> str:
             cases += 1
         for f in o.buildroot:
             case = ET.SubElement(
-                suite, "testcase", name=f"buildroot {f.check}", classname=classname
+                suite, "testcase", name=f"buildroot {f.rule}", classname=classname
             )
-            _case_location(case, Location(f.file, f.line))
+            _case_location(case, f.location)
             if not f.ok:
                 failure = ET.SubElement(
-                    case, "failure", type=f"buildroot-{f.check}", message=f.message
+                    case, "failure", type=f"buildroot-{f.rule}", message=f.message
                 )
                 failure.text = f.message
                 suite_failures += 1
@@ -389,8 +382,8 @@ def github(outcomes: list[ConfigOutcome]) -> str:
             lines.append(
                 annotation(
                     f"{o.name}: {f.message}",
-                    f"kdump: buildroot {f.check}",
-                    Location(f.file, f.line),
+                    f"kdump: buildroot {f.rule}",
+                    f.location,
                 )
             )
     lines += summary_table(outcomes)

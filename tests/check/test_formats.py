@@ -9,9 +9,10 @@ import re
 import pytest
 import xmlschema
 
-from kdumplayer.check import report
-from kdumplayer.check.buildroot import Finding
-from kdumplayer.check.report import ConfigOutcome, Location, RequirementOutcome
+from kdumplayer.check import formats
+from kdumplayer.check.formats import ConfigOutcome, RequirementOutcome
+from kdumplayer.findings import Finding, Location, Severity
+from kdumplayer.kconfig.result import Status
 from tests.check.conftest import DATA
 
 SCHEMA = xmlschema.XMLSchema(DATA / "junit.xsd")
@@ -19,13 +20,12 @@ ANNOTATION = re.compile(r"^::error (file=[^,:]+(,line=\d+)?,)?title=[^:]+::.+$")
 
 
 def _outcomes() -> list[ConfigOutcome]:
-    ok = RequirementOutcome("KEXEC", "y", "y", True, "met", "kexec_load()")
+    ok = RequirementOutcome("KEXEC", "y", "y", Status.MET, "kexec_load()")
     blocked = RequirementOutcome(
         "CRASH_DUMP",
         "y",
         "n",
-        False,
-        "unmet",
+        Status.UNMET,
         "crash dumps",
         why=("depends on KEXEC_CORE [=n] && ARCH_SUPPORTS_CRASH_DUMP [=y]",),
         location=Location("board/no-kexec.cfg", 2),
@@ -34,8 +34,7 @@ def _outcomes() -> list[ConfigOutcome]:
         "CRASH_CORE",
         "y",
         None,
-        False,
-        "absent",
+        Status.ABSENT,
         "old name",
         why=("not defined in this kernel; renamed: VMCORE_INFO",),
     )
@@ -62,7 +61,10 @@ def _outcomes() -> list[ConfigOutcome]:
             requirements=(ok, blocked, absent),
             buildroot=(
                 Finding(
-                    "kdump-package", False, "no kexec 100% sure", "configs/bad,one:defconfig", 7
+                    "kdump-package",
+                    Severity.ERROR,
+                    "no kexec 100% sure",
+                    Location("configs/bad,one:defconfig", 7),
                 ),
             ),
             anchor=Location("configs/bad,one:defconfig"),
@@ -77,7 +79,7 @@ def test_passed_and_first_failure() -> None:
 
 
 def test_junit_is_valid_and_counts() -> None:
-    xml = report.junit(_outcomes())
+    xml = formats.junit(_outcomes())
     SCHEMA.validate(xml)
     doc = SCHEMA.to_dict(xml)
     assert doc["@tests"] == 5 and doc["@failures"] == 3
@@ -94,12 +96,12 @@ def test_junit_is_valid_and_counts() -> None:
 
 
 def test_junit_schema_rejects_a_broken_report() -> None:
-    xml = report.junit(_outcomes()).replace(' tests="1"', "", 1)  # a suite without its count
+    xml = formats.junit(_outcomes()).replace(' tests="1"', "", 1)  # a suite without its count
     assert not SCHEMA.is_valid(xml)
 
 
 def test_github_lines() -> None:
-    lines = report.github(_outcomes()).splitlines()
+    lines = formats.github(_outcomes()).splitlines()
     annotations = [line for line in lines if line.startswith("::")]
     assert len(annotations) == 3
     for line in annotations:
@@ -123,8 +125,8 @@ def test_github_lines() -> None:
 
 
 def test_json_layout() -> None:
-    data = json.loads(report.to_json(_outcomes()))
-    assert data["schema"] == report.SCHEMA_ID
+    data = json.loads(formats.to_json(_outcomes()))
+    assert data["schema"] == formats.SCHEMA_ID
     assert data["summary"] == {"configs": 2, "passed": 1, "failed": 1, "errors": 0}
     bad = data["results"][1]
     assert bad["first_failure"] == "CRASH_DUMP"
@@ -133,18 +135,18 @@ def test_json_layout() -> None:
     assert bad["buildroot"][0]["ok"] is False
 
 
-@pytest.mark.parametrize("fmt", report.FORMATS)
+@pytest.mark.parametrize("fmt", formats.FORMATS)
 def test_every_format_renders(fmt: str) -> None:
-    assert report.render(_outcomes(), fmt).endswith("\n")
+    assert formats.render(_outcomes(), fmt).endswith("\n")
 
 
 def test_text_shows_details_of_failures_only_in_batches() -> None:
-    text = report.text(_outcomes())
+    text = formats.text(_outcomes())
     assert "FAIL CRASH_DUMP: requested y, final n" in text
     assert "depends on KEXEC_CORE [=n]" in text
     assert "change: board/no-kexec.cfg:2" in text
     assert "ok   KEXEC" not in text  # met ones only with --verbose
-    assert "ok   KEXEC" in report.text(_outcomes(), verbose=True)
+    assert "ok   KEXEC" in formats.text(_outcomes(), verbose=True)
     table = text.splitlines()[-4:]
     assert table[1].split() == ["configs/good_defconfig", "arm64", "met", "1/1", "-"]
     assert table[2].split() == ["configs/bad,one:defconfig", "x86_64", "unmet", "1/4", "CRASH_DUMP"]

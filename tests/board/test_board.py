@@ -62,7 +62,7 @@ def test_defaults_resolved() -> None:
     assert board.capture_image == "/boot/bzImage"
     assert board.dump.dir == "/var/crash"
     assert board.arch.srcarch == "x86"
-    assert board.crashkernel.cmdline == "crashkernel=256M"
+    assert board.crashkernel.cmdline == "crashkernel=96M"  # crashkernel recommend
 
 
 def test_missing_file() -> None:
