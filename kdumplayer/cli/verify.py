@@ -15,7 +15,16 @@ from kdumplayer.cli.base import Command, add_board_argument, note, out
 from kdumplayer.errors import UserError
 from kdumplayer.runtime import INITS
 from kdumplayer.term import paint, status
-from kdumplayer.verify import analysis, arches, initsys, kernels, report, scenarios, summary
+from kdumplayer.verify import (
+    analysis,
+    arches,
+    initsys,
+    kernels,
+    network,
+    report,
+    scenarios,
+    summary,
+)
 
 NO_RTC_MIN_CRASHES = 4  # keep: 3 and one more: the fewest crashes that rotate
 
@@ -88,6 +97,10 @@ class VerifyCommand(Command):
         except UserError as exc:
             raise UserError(exc.message, file=args.board, key="arch") from None
         names = list(scenarios.SCENARIOS) if args.all else (args.scenario or ["capture"])
+        if args.all and board.dump.ssh is None and network.unproven_reason(board):
+            # A board that saves to its own disk: --all leaves out the ssh scenarios (they
+            # turn it into an ssh board) where they cannot boot its init system.
+            names = [n for n in names if not n.startswith("ssh-")]
         if args.rtc_crashes < NO_RTC_MIN_CRASHES:
             raise UserError(f"--rtc-crashes {args.rtc_crashes}: at least {NO_RTC_MIN_CRASHES} "
                             "(keep: 3 and one more, or nothing is rotated)")
