@@ -270,9 +270,12 @@ def test_a_board_whose_init_cannot_boot_is_not_proven() -> None:
     assert result.code == 1, result.out + result.err
     assert "PASS " not in result.out
     verdicts = [line for line in result.out.splitlines() if line.startswith("NOT PROVEN ")]
-    assert len(verdicts) == len(scenarios.SCENARIOS)
-    assert (f"{len(scenarios.SCENARIOS)} scenarios: 0 PASS, 0 FAIL, "
-            f"{len(scenarios.SCENARIOS)} NOT PROVEN") in result.out
+    # A board saving to its own disk: --all leaves out the ssh scenarios where they
+    # cannot boot its init system (they would turn it into an ssh board).
+    local = [name for name in scenarios.SCENARIOS if not name.startswith("ssh-")]
+    assert len(local) < len(scenarios.SCENARIOS)
+    assert len(verdicts) == len(local)
+    assert f"{len(local)} scenarios: 0 PASS, 0 FAIL, {len(local)} NOT PROVEN" in result.out
     assert "init sysv runs on a Debian root built for the host only" in result.out
 
 
