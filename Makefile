@@ -113,10 +113,9 @@ test: deps venv lint
 
 lint: venv
 	$(VENV)/bin/ruff check kdumplayer tests benchmarks
+	$(VENV)/bin/ruff format --check kdumplayer tests benchmarks
 	$(VENV)/bin/mypy kdumplayer
 	$(PY) -m kdumplayer.docs_gen --check
-# TODO(lead, issue 17): after the tree-wide `ruff format`, add to the recipe above:
-#	$(VENV)/bin/ruff format --check kdumplayer tests benchmarks
 
 # The generated parts of docs/ (the board key table from the schema).
 docs: venv

@@ -62,21 +62,30 @@ def main() -> int:
             print(f"no dump captured (see {work})", file=sys.stderr)
             return 1
         dump = analysis.copy_dump(work / analysis.DUMP_DISK, dumps[-1].name, work / "dumps")
-        argv = [sys.executable, "-m", "kdumplayer", "analyze", str(dump),
-                "--vmlinux", str(vmlinux)]
+        argv = [sys.executable, "-m", "kdumplayer", "analyze", str(dump), "--vmlinux", str(vmlinux)]
         print(f"$ {shlex.join(argv)}", flush=True)
         seconds, rss, code = measure(argv)
         vmcore = (dump / "vmcore").stat().st_size
     ok = code == 0 and seconds < TARGET_SECONDS and rss < TARGET_RSS
-    print(f"  makedumpfile -d {level} {compression}, vmcore {vmcore / (1 << 20):.1f} MiB: "
-          f"{seconds:.2f} s, peak RSS {rss / (1 << 20):.1f} MiB, exit {code} "
-          f"({'within' if ok else 'OUTSIDE'} the target: {TARGET_SECONDS:.0f} s, "
-          f"{TARGET_RSS >> 20} MiB)", flush=True)
-    run = {"level": level, "compression": compression, "vmcore": vmcore,
-           "seconds": round(seconds, 2), "peak_rss": rss, "exit": code}
+    print(
+        f"  makedumpfile -d {level} {compression}, vmcore {vmcore / (1 << 20):.1f} MiB: "
+        f"{seconds:.2f} s, peak RSS {rss / (1 << 20):.1f} MiB, exit {code} "
+        f"({'within' if ok else 'OUTSIDE'} the target: {TARGET_SECONDS:.0f} s, "
+        f"{TARGET_RSS >> 20} MiB)",
+        flush=True,
+    )
+    run = {
+        "level": level,
+        "compression": compression,
+        "vmcore": vmcore,
+        "seconds": round(seconds, 2),
+        "peak_rss": rss,
+        "exit": code,
+    }
     if args.json:
-        args.json.write_text(json.dumps({"board": board.name, "memory": board.memory,
-                                         "run": run}, indent=2) + "\n")
+        args.json.write_text(
+            json.dumps({"board": board.name, "memory": board.memory, "run": run}, indent=2) + "\n"
+        )
     return 0 if ok else 1
 
 

@@ -84,20 +84,33 @@ def sweep(only: list[str], budget: float) -> int:
                 sized = floor.with_memory(board, parse_size(memory))
                 kernel, label = _load(sized, which, generation)
                 old = table.find(board.arch.name, label, sized.memory, init)
-                before = next((p.captures for p in mdl.previous if (p.arch, p.kernel, p.memory)
-                               == (board.arch.name, label, sized.memory)), DEFAULT_HINT)
+                before = next(
+                    (
+                        p.captures
+                        for p in mdl.previous
+                        if (p.arch, p.kernel, p.memory) == (board.arch.name, label, sized.memory)
+                    ),
+                    DEFAULT_HINT,
+                )
                 hint = old.captures if old else before
                 found = floor.find_floor(
-                    sized, kernel, Path(tmp), hint,
-                    log=lambda line: print(f"  {line}", file=sys.stderr, flush=True))
+                    sized,
+                    kernel,
+                    Path(tmp),
+                    hint,
+                    log=lambda line: print(f"  {line}", file=sys.stderr, flush=True),
+                )
                 entry = floor.entry_from(found, label, sized, kernel)
                 if entry is None:
                     print(f"{key} {label}: no floor found", file=sys.stderr)
                     continue
                 table = table.with_entry(entry)
                 model.write_floors(table)
-                print(f"{key} {label}: {format_size(entry.captures)} captures, "
-                      f"{format_size(entry.fails)} fails", flush=True)
+                print(
+                    f"{key} {label}: {format_size(entry.captures)} captures, "
+                    f"{format_size(entry.fails)} fails",
+                    flush=True,
+                )
     return 0
 
 
@@ -112,10 +125,12 @@ def recheck(board_path: Path) -> tuple[str, bool]:
         low, _ = floor.probe(board, kernel, Path(tmp), entry.captures - floor.STEP)
         high, _ = floor.probe(board, kernel, Path(tmp), entry.captures)
     same = high.ok and not low.ok
-    text = (f"{board.name} (gold, {format_size(board.memory)}): "
-            f"{format_size(entry.captures)} {'captures' if high.ok else 'FAILS'}, "
-            f"{format_size(entry.captures - floor.STEP)} {'fails' if not low.ok else 'CAPTURES'}"
-            f" [{low.seconds + high.seconds:.0f}s]")
+    text = (
+        f"{board.name} (gold, {format_size(board.memory)}): "
+        f"{format_size(entry.captures)} {'captures' if high.ok else 'FAILS'}, "
+        f"{format_size(entry.captures - floor.STEP)} {'fails' if not low.ok else 'CAPTURES'}"
+        f" [{low.seconds + high.seconds:.0f}s]"
+    )
     return text, same
 
 
@@ -125,59 +140,82 @@ def _size(amount: int | None) -> str:
 
 def format_table(table: model.Table, mdl: model.Model) -> str:
     """The floors per arch, kernel and RAM, with the figures before issue 18 beside them."""
-    lines = ["smallest crashkernel= that captures (dump read back and checked), QEMU TCG:",
-             f"  {'arch':<8} {'kernel':<16} {'init':<8} {'RAM':>5} {'captures':>9} {'fails':>6} "
-             f"{'footprint':>9} {'initrd':>7}  {'before (captures/fails)':<24} probes"]
+    lines = [
+        "smallest crashkernel= that captures (dump read back and checked), QEMU TCG:",
+        f"  {'arch':<8} {'kernel':<16} {'init':<8} {'RAM':>5} {'captures':>9} {'fails':>6} "
+        f"{'footprint':>9} {'initrd':>7}  {'before (captures/fails)':<24} probes",
+    ]
     for e in table.entries:
-        before = next((p for p in mdl.previous if (p.arch, p.kernel, p.memory)
-                       == (e.arch, e.kernel, e.memory)), None)
+        before = next(
+            (
+                p
+                for p in mdl.previous
+                if (p.arch, p.kernel, p.memory) == (e.arch, e.kernel, e.memory)
+            ),
+            None,
+        )
         was = f"{_size(before.captures)} / {_size(before.fails)}" if before else "-"
-        lines.append(f"  {e.arch:<8} {e.kernel:<16} {e.init:<8} {format_size(e.memory):>5} "
-                     f"{format_size(e.captures):>9} {_size(e.fails):>6} "
-                     f"{model.mib(e.footprint):>9} {model.mib(e.initrd):>7}  {was:<24} {e.probes}")
+        lines.append(
+            f"  {e.arch:<8} {e.kernel:<16} {e.init:<8} {format_size(e.memory):>5} "
+            f"{format_size(e.captures):>9} {_size(e.fails):>6} "
+            f"{model.mib(e.footprint):>9} {model.mib(e.initrd):>7}  {was:<24} {e.probes}"
+        )
     for arch in dict.fromkeys(e.arch for e in table.entries):
         for kernel in dict.fromkeys(e.kernel for e in table.entries if e.arch == arch):
             found = model.fit(table, mdl, arch, kernel)
             if found is not None:
-                lines.append(f"  fit {arch} {kernel}: overhead = {model.mib(found.intercept)}"
-                             f" + {found.slope * 1024:.2f}M per G of RAM "
-                             f"({len(found.basis)} floor(s))")
+                lines.append(
+                    f"  fit {arch} {kernel}: overhead = {model.mib(found.intercept)}"
+                    f" + {found.slope * 1024:.2f}M per G of RAM "
+                    f"({len(found.basis)} floor(s))"
+                )
     return "\n".join(lines)
 
 
 def format_boards(table: model.Table, mdl: model.Model, paths: list[Path]) -> str:
     """For every example board: the recommendation, its kernel, and the measured floor."""
-    lines = ["recommendation beside the measured floor, every example board:",
-             f"  {'board':<26} {'arch':<8} {'RAM':>5} {'kernel':<16} {'init':<8} {'reserves':>9} "
-             f"{'recommend':>9} {'floor':>6}"]
+    lines = [
+        "recommendation beside the measured floor, every example board:",
+        f"  {'board':<26} {'arch':<8} {'RAM':>5} {'kernel':<16} {'init':<8} {'reserves':>9} "
+        f"{'recommend':>9} {'floor':>6}",
+    ]
     prev_board, prev_size = mdl.previous_recommendation
     for path in paths:
         board = load_board(path)
         label = model.verify_kernel_label(board)
         try:
-            rec = model.recommend(table, mdl, board.arch.name, board.memory, label, None, None,
-                                  board.init)
+            rec = model.recommend(
+                table, mdl, board.arch.name, board.memory, label, None, None, board.init
+            )
         except LookupError as exc:
             lines.append(f"  {board.name:<26} {board.arch.name:<8} {exc}")
             continue
         measured = table.find(board.arch.name, label, board.memory, board.init)
         reserved = max(p.size_for(board.memory) for p in board.crashkernel.params)
         was = f" (before: {format_size(prev_size)})" if board.name == prev_board else ""
-        lines.append(f"  {board.name:<26} {board.arch.name:<8} {format_size(board.memory):>5} "
-                     f"{label:<16} {board.init:<8} {format_size(reserved):>9} "
-                     f"{format_size(rec.size):>9} "
-                     f"{_size(measured.captures if measured else None):>6}{was}")
+        lines.append(
+            f"  {board.name:<26} {board.arch.name:<8} {format_size(board.memory):>5} "
+            f"{label:<16} {board.init:<8} {format_size(reserved):>9} "
+            f"{format_size(rec.size):>9} "
+            f"{_size(measured.captures if measured else None):>6}{was}"
+        )
     return "\n".join(lines)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sweep", action="store_true", help="measure and rewrite the table")
-    parser.add_argument("--only", action="append", default=[], metavar="ARCH[:RAM[:KERNEL]]",
-                        help="only these points, e.g. x86_64, arm64:1G, x86_64:1G:debian")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="ARCH[:RAM[:KERNEL]]",
+        help="only these points, e.g. x86_64, arm64:1G, x86_64:1G:debian",
+    )
     parser.add_argument("--budget", type=float, default=6 * 3600.0, metavar="SECONDS")
-    parser.add_argument("--no-boot", action="store_true",
-                        help="print the table and recommendations without booting")
+    parser.add_argument(
+        "--no-boot", action="store_true", help="print the table and recommendations without booting"
+    )
     args = parser.parse_args()
     if args.sweep:
         return sweep(args.only, args.budget)

@@ -57,10 +57,25 @@ def c_path(tree: KconfigTree, out: Path, name: str, frag: Path) -> tuple[float, 
     """(wall, cpu of the children) for make NAME + merge_config.sh -m + make olddefconfig."""
     root = tree.root
     dummy = root / "scripts" / "dummy-tools"
-    make = ["make", "-s", "-C", str(root), f"O={out}", f"ARCH={tree.arch.kernel_arch}",
-            f"CROSS_COMPILE={dummy}/", f"PAHOLE={dummy}/pahole"]
-    merge = ["sh", str(root / "scripts/kconfig/merge_config.sh"), "-m", "-O", str(out),
-             str(out / ".config"), str(frag)]
+    make = [
+        "make",
+        "-s",
+        "-C",
+        str(root),
+        f"O={out}",
+        f"ARCH={tree.arch.kernel_arch}",
+        f"CROSS_COMPILE={dummy}/",
+        f"PAHOLE={dummy}/pahole",
+    ]
+    merge = [
+        "sh",
+        str(root / "scripts/kconfig/merge_config.sh"),
+        "-m",
+        "-O",
+        str(out),
+        str(out / ".config"),
+        str(frag),
+    ]
     before = os.times()
     start = time.perf_counter()
     for argv in ([*make, name], merge, [*make, "olddefconfig"]):
@@ -68,7 +83,8 @@ def c_path(tree: KconfigTree, out: Path, name: str, frag: Path) -> tuple[float, 
     wall = time.perf_counter() - start
     after = os.times()
     return wall, (after.children_user - before.children_user) + (
-        after.children_system - before.children_system)
+        after.children_system - before.children_system
+    )
 
 
 def child(mode: str, frag: Path) -> dict[str, float]:
@@ -76,7 +92,10 @@ def child(mode: str, frag: Path) -> dict[str, float]:
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-c", _CHILD, str(TARBALL), ARCH, mode, SINGLE, str(frag)],
-        check=True, capture_output=True, text=True, env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
     )
     data = json.loads(done.stdout)
     data["process"] = time.perf_counter() - start
@@ -91,8 +110,10 @@ def main() -> int:
 
     start = time.perf_counter()
     tree = KconfigTree.load(TARBALL, ARCH)  # extracts and parses on first use
-    print(f"tree: {TARBALL} -> Linux {tree.version}, arch {ARCH}, probes {tree.probes} "
-          f"(first load {time.perf_counter() - start:.2f} s)")
+    print(
+        f"tree: {TARBALL} -> Linux {tree.version}, arch {ARCH}, probes {tree.probes} "
+        f"(first load {time.perf_counter() - start:.2f} s)"
+    )
     names = tree.defconfigs()
     if args.limit:
         names = names[: args.limit]
@@ -120,11 +141,13 @@ def main() -> int:
         differing = {}
         for name in sample:
             theirs[name] = c_path(tree, out, name, frag)
-            c_values = {a.symbol: a.value if a.value == "n" else a.raw
-                        for a in read_config(out / ".config")}
+            c_values = {
+                a.symbol: a.value if a.value == "n" else a.raw for a in read_config(out / ".config")
+            }
             values = tree.evaluate(Base.defconfig(name), [frag]).values
-            differing[name] = sum(values.get(k) != c_values.get(k)
-                                  for k in set(values) | set(c_values))
+            differing[name] = sum(
+                values.get(k) != c_values.get(k) for k in set(values) | set(c_values)
+            )
 
         cold = child("cold", frag)
         warm = child("warm", frag)
@@ -142,25 +165,41 @@ def main() -> int:
     c_cpu = statistics.mean(v[1] for v in theirs.values())
     batch_wall = parse_wall + sum(v[0] for v in ours.values())
     batch_cpu = parse_cpu + sum(v[1] for v in ours.values())
-    print(f"\nkdumplayer: one parse {parse_wall:.2f} s (cpu {parse_cpu:.2f}), "
-          f"{len(names)} checks, mean {our_wall:.3f} s per config (cpu {our_cpu:.3f})")
-    print(f"C kconfig:  {len(theirs)} sampled, mean {c_wall:.2f} s per config "
-          f"(cpu {c_cpu:.2f}); all {len(names)} would take ~{c_wall * len(names):.0f} s")
-    print(f"ratio per config (C / kdumplayer): wall {c_wall / our_wall:.1f}x, "
-          f"cpu {c_cpu / our_cpu:.1f}x")
-    print(f"ratio whole batch incl. the parse: wall {c_wall * len(names) / batch_wall:.1f}x, "
-          f"cpu {c_cpu * len(names) / batch_cpu:.1f}x")
-    print(f"cold single check (fresh process, no parse cache): load {cold['load']:.2f} s + "
-          f"check {cold['check']:.2f} s = {cold['total']:.2f} s (cpu {cold['cpu']:.2f}, "
-          f"process {cold['process']:.2f} s) vs one C config {c_wall:.2f} s")
-    print(f"warm single check (fresh process, parsed tree from disk): load "
-          f"{warm['load']:.2f} s + check {warm['check']:.2f} s = {warm['total']:.2f} s "
-          f"(cpu {warm['cpu']:.2f}, process {warm['process']:.2f} s); target < 0.5 s")
-    print("same .config as the C kconfig on the sample: "
-          + ", ".join(f"{n} {d} differing" for n, d in differing.items()))
+    print(
+        f"\nkdumplayer: one parse {parse_wall:.2f} s (cpu {parse_cpu:.2f}), "
+        f"{len(names)} checks, mean {our_wall:.3f} s per config (cpu {our_cpu:.3f})"
+    )
+    print(
+        f"C kconfig:  {len(theirs)} sampled, mean {c_wall:.2f} s per config "
+        f"(cpu {c_cpu:.2f}); all {len(names)} would take ~{c_wall * len(names):.0f} s"
+    )
+    print(
+        f"ratio per config (C / kdumplayer): wall {c_wall / our_wall:.1f}x, "
+        f"cpu {c_cpu / our_cpu:.1f}x"
+    )
+    print(
+        f"ratio whole batch incl. the parse: wall {c_wall * len(names) / batch_wall:.1f}x, "
+        f"cpu {c_cpu * len(names) / batch_cpu:.1f}x"
+    )
+    print(
+        f"cold single check (fresh process, no parse cache): load {cold['load']:.2f} s + "
+        f"check {cold['check']:.2f} s = {cold['total']:.2f} s (cpu {cold['cpu']:.2f}, "
+        f"process {cold['process']:.2f} s) vs one C config {c_wall:.2f} s"
+    )
+    print(
+        f"warm single check (fresh process, parsed tree from disk): load "
+        f"{warm['load']:.2f} s + check {warm['check']:.2f} s = {warm['total']:.2f} s "
+        f"(cpu {warm['cpu']:.2f}, process {warm['process']:.2f} s); target < 0.5 s"
+    )
+    print(
+        "same .config as the C kconfig on the sample: "
+        + ", ".join(f"{n} {d} differing" for n, d in differing.items())
+    )
     failed = [n for n, v in ours.items() if not v[2]]
-    print(f"defconfigs where the kdump fragment is not met: {len(failed)}"
-          + (f" ({', '.join(failed[:8])}{' ...' if len(failed) > 8 else ''})" if failed else ""))
+    print(
+        f"defconfigs where the kdump fragment is not met: {len(failed)}"
+        + (f" ({', '.join(failed[:8])}{' ...' if len(failed) > 8 else ''})" if failed else "")
+    )
     return 0
 
 

@@ -86,9 +86,23 @@ def empty_cache(tmp: Path, name: str) -> Path:
 
 def kdumplayer(cache: Path, out: Path, fragment: Path) -> tuple[Run, dict]:
     env = {**os.environ, "KDUMPLAYER_CACHE": str(cache), "CI": "1"}
-    cmd = [sys.executable, "-m", "kdumplayer", "check", "--kernel-src", str(TARBALL),
-           "--jobs", "2", "--format", "json", "-o", str(out), "--fragment", str(fragment),
-           *PATTERNS]
+    cmd = [
+        sys.executable,
+        "-m",
+        "kdumplayer",
+        "check",
+        "--kernel-src",
+        str(TARBALL),
+        "--jobs",
+        "2",
+        "--format",
+        "json",
+        "-o",
+        str(out),
+        "--fragment",
+        str(fragment),
+        *PATTERNS,
+    ]
     load, cpu, start = _load(), _children_cpu(), time.perf_counter()
     done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, check=False)
     run = Run(time.perf_counter() - start, _children_cpu() - cpu, load)
@@ -107,14 +121,29 @@ def c_builddir(root: Path, arch: str, tmp: Path) -> Path:
 
 def _make(root: Path, out: Path, arch: str) -> list[str]:
     dummy = root / "scripts" / "dummy-tools"
-    return ["make", "-s", "-C", str(root), f"O={out}", f"ARCH={get_arch(arch).kernel_arch}",
-            f"CROSS_COMPILE={dummy}/", f"PAHOLE={dummy}/pahole"]
+    return [
+        "make",
+        "-s",
+        "-C",
+        str(root),
+        f"O={out}",
+        f"ARCH={get_arch(arch).kernel_arch}",
+        f"CROSS_COMPILE={dummy}/",
+        f"PAHOLE={dummy}/pahole",
+    ]
 
 
 def c_config(root: Path, out: Path, arch: str, name: str, fragment: Path) -> Run:
     """make NAME + merge_config.sh -m + make olddefconfig."""
-    merge = ["sh", str(root / "scripts/kconfig/merge_config.sh"), "-m", "-O", str(out),
-             str(out / ".config"), str(fragment)]
+    merge = [
+        "sh",
+        str(root / "scripts/kconfig/merge_config.sh"),
+        "-m",
+        "-O",
+        str(out),
+        str(out / ".config"),
+        str(fragment),
+    ]
     load, cpu, start = _load(), _children_cpu(), time.perf_counter()
     for argv in ([*_make(root, out, arch), name], merge, [*_make(root, out, arch), "olddefconfig"]):
         subprocess.run(argv, check=True, capture_output=True, cwd=out)
@@ -134,14 +163,21 @@ def differences(result: dict, c_config_file: Path) -> list[str]:
 
 
 def _mean(runs: list[Run]) -> Run:
-    return Run(statistics.mean(r.wall for r in runs), statistics.mean(r.cpu for r in runs),
-               statistics.mean(r.load for r in runs))
+    return Run(
+        statistics.mean(r.wall for r in runs),
+        statistics.mean(r.cpu for r in runs),
+        statistics.mean(r.load for r in runs),
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sample", type=int, default=0,
-                        help="time the C path on N configs spread over the 73 (0: all)")
+    parser.add_argument(
+        "--sample",
+        type=int,
+        default=0,
+        help="time the C path on N configs spread over the 73 (0: all)",
+    )
     args = parser.parse_args()
     if not TARBALL.is_file():
         sys.exit(f"{TARBALL} is missing (apt-get install linux-source-6.12)")
@@ -186,24 +222,36 @@ def main() -> int:
     c_load = statistics.mean(r.load for r in c_runs)
     arches = {a: sum(r["arch"] == a for r in results) for a in ("x86_64", "i386", "arm64", "arm")}
     split = ", ".join(f"{a} {n}" for a, n in arches.items())
-    print(f"batch: {count} defconfigs of linux-source-6.12 ({split}) + the kdump fragment; "
-          f"kdumplayer check --jobs 2, {os.cpu_count()} CPUs")
+    print(
+        f"batch: {count} defconfigs of linux-source-6.12 ({split}) + the kdump fragment; "
+        f"kdumplayer check --jobs 2, {os.cpu_count()} CPUs"
+    )
     print(f"  {data['summary']['passed']} meet the fragment, {data['summary']['failed']} do not")
     for label, runs in (("cold", colds), ("warm", warms)):
         for i, r in enumerate(runs, 1):
-            print(f"  kdumplayer {label} run {i}: {r.wall:6.2f} s wall, {r.cpu:6.2f} s CPU "
-                  f"(load {r.load:.1f})")
+            print(
+                f"  kdumplayer {label} run {i}: {r.wall:6.2f} s wall, {r.cpu:6.2f} s CPU "
+                f"(load {r.load:.1f})"
+            )
     timed = "all" if len(c_runs) == count else f"{len(c_runs)} sampled"
-    print(f"  C kconfig ({timed}): {c_wall:.2f} s wall, {c_cpu:.2f} s CPU per config "
-          f"(load {c_load:.1f}); {count} configs: {c_wall * count:.0f} s wall, "
-          f"{c_cpu * count:.0f} s CPU")
+    print(
+        f"  C kconfig ({timed}): {c_wall:.2f} s wall, {c_cpu:.2f} s CPU per config "
+        f"(load {c_load:.1f}); {count} configs: {c_wall * count:.0f} s wall, "
+        f"{c_cpu * count:.0f} s CPU"
+    )
     c_total_wall, c_total_cpu = c_wall * count, c_cpu * count
-    print(f"ratio C / kdumplayer, cold: {c_total_wall / cold.wall:5.1f}x wall, "
-          f"{c_total_cpu / cold.cpu:5.1f}x CPU (target >= 20x)")
-    print(f"ratio C / kdumplayer, warm: {c_total_wall / warm.wall:5.1f}x wall, "
-          f"{c_total_cpu / warm.cpu:5.1f}x CPU (previous ~60x)")
-    print(f"requirement values against C's .config: {len(c_runs)} configs compared, "
-          f"{len(differing)} differing")
+    print(
+        f"ratio C / kdumplayer, cold: {c_total_wall / cold.wall:5.1f}x wall, "
+        f"{c_total_cpu / cold.cpu:5.1f}x CPU (target >= 20x)"
+    )
+    print(
+        f"ratio C / kdumplayer, warm: {c_total_wall / warm.wall:5.1f}x wall, "
+        f"{c_total_cpu / warm.cpu:5.1f}x CPU (previous ~60x)"
+    )
+    print(
+        f"requirement values against C's .config: {len(c_runs)} configs compared, "
+        f"{len(differing)} differing"
+    )
     for config, diff in differing.items():
         print(f"  {config}: {'; '.join(diff)}")
     return 1 if differing else 0

@@ -37,8 +37,12 @@ def main() -> int:
     kernel = assets.debian_kernel()
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="kdumplayer-bench-") as tmp:
-        result = report.measure(board, kernel, Path(tmp),
-                                log=lambda line: print(f"  {line}", file=sys.stderr, flush=True))
+        result = report.measure(
+            board,
+            kernel,
+            Path(tmp),
+            log=lambda line: print(f"  {line}", file=sys.stderr, flush=True),
+        )
     print(report.format_report(result))
     print(f"\n{len(result.sizes) + len(result.probes)} boots in {time.monotonic() - start:.0f}s")
     if args.json:

@@ -42,19 +42,28 @@ def summary(records: list[dict[str, Any]]) -> tuple[list[str], bool]:
         row[4] += r["kdumplayer_seconds"]
         row[5] += r["c_seconds"]
         row[6] += r["symbols"]
-    head = (f"{'kernel':<9} {'arch':<8} {'cases':>5} {'differ':>6} {'symbols':>7} "
-            f"{'errors':>6} {'kdumplayer s':>12} {'C s':>8} {'compared':>9}")
+    head = (
+        f"{'kernel':<9} {'arch':<8} {'cases':>5} {'differ':>6} {'symbols':>7} "
+        f"{'errors':>6} {'kdumplayer s':>12} {'C s':>8} {'compared':>9}"
+    )
     lines = [head]
     total = [0, 0, 0, 0, 0.0, 0.0, 0]
-    for (kernel, arch), row in sorted(rows.items(), key=lambda kv: (
-            tuple(int(p) for p in kv[0][0].split(".")[:3]), kv[0][1])):
-        lines.append(f"{kernel:<9} {arch:<8} {row[0]:>5} {row[1]:>6} {row[2]:>7} {row[3]:>6} "
-                     f"{row[4]:>12.1f} {row[5]:>8.1f} {row[6]:>9}")
+    for (kernel, arch), row in sorted(
+        rows.items(), key=lambda kv: (tuple(int(p) for p in kv[0][0].split(".")[:3]), kv[0][1])
+    ):
+        lines.append(
+            f"{kernel:<9} {arch:<8} {row[0]:>5} {row[1]:>6} {row[2]:>7} {row[3]:>6} "
+            f"{row[4]:>12.1f} {row[5]:>8.1f} {row[6]:>9}"
+        )
         total = [a + b for a, b in zip(total, row, strict=True)]
-    lines.append(f"{'total':<9} {'':<8} {total[0]:>5} {total[1]:>6} {total[2]:>7} "
-                 f"{total[3]:>6} {total[4]:>12.1f} {total[5]:>8.1f} {total[6]:>9}")
-    lines.append("(differ: cases with a differing symbol; symbols: differing symbols; "
-                 "compared: .config symbols compared; s: CPU-bound wall seconds of each side)")
+    lines.append(
+        f"{'total':<9} {'':<8} {total[0]:>5} {total[1]:>6} {total[2]:>7} "
+        f"{total[3]:>6} {total[4]:>12.1f} {total[5]:>8.1f} {total[6]:>9}"
+    )
+    lines.append(
+        "(differ: cases with a differing symbol; symbols: differing symbols; "
+        "compared: .config symbols compared; s: CPU-bound wall seconds of each side)"
+    )
     return lines, total[1] == 0 and total[3] == 0
 
 
@@ -69,19 +78,32 @@ def read_records(paths: list[str]) -> list[dict[str, Any]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--versions", default="6.1,6.12,newest",
-                        help="kernel series, comma-separated ('newest': Debian's newest)")
+    parser.add_argument(
+        "--versions",
+        default="6.1,6.12,newest",
+        help="kernel series, comma-separated ('newest': Debian's newest)",
+    )
     parser.add_argument("--arches", default=",".join(fidelity.SWEEP_ARCHES))
-    parser.add_argument("--output", "-o", default="out/fidelity.jsonl",
-                        help="JSON lines, one a case")
-    parser.add_argument("--sample", action="store_true",
-                        help="per version and arch: the default defconfig and tinyconfig only")
-    parser.add_argument("--c-only", action="store_true",
-                        help="only compute (and cache) the C side")
-    parser.add_argument("--cached-only", action="store_true",
-                        help="only the cases whose C side has already run (and is cached)")
-    parser.add_argument("--summary", nargs="+", metavar="JSONL",
-                        help="print the table of earlier runs' JSON lines and exit")
+    parser.add_argument(
+        "--output", "-o", default="out/fidelity.jsonl", help="JSON lines, one a case"
+    )
+    parser.add_argument(
+        "--sample",
+        action="store_true",
+        help="per version and arch: the default defconfig and tinyconfig only",
+    )
+    parser.add_argument("--c-only", action="store_true", help="only compute (and cache) the C side")
+    parser.add_argument(
+        "--cached-only",
+        action="store_true",
+        help="only the cases whose C side has already run (and is cached)",
+    )
+    parser.add_argument(
+        "--summary",
+        nargs="+",
+        metavar="JSONL",
+        help="print the table of earlier runs' JSON lines and exit",
+    )
     args = parser.parse_args()
     if args.summary:
         lines, agreed = summary(read_records(args.summary))
@@ -96,22 +118,33 @@ def main() -> int:
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # a stopped sweep still sums up
     try:
         with out.open("w", encoding="utf-8") as handle, tempfile.TemporaryDirectory() as tmp:
-            for result in fidelity.sweep(trees, tuple(args.arches.split(",")), Path(tmp),
-                                         sample=args.sample, c_only=args.c_only,
-                                         cached_only=args.cached_only):
+            for result in fidelity.sweep(
+                trees,
+                tuple(args.arches.split(",")),
+                Path(tmp),
+                sample=args.sample,
+                c_only=args.c_only,
+                cached_only=args.cached_only,
+            ):
                 record = result.record()
                 records.append(record)
                 handle.write(json.dumps(record, sort_keys=True) + "\n")
                 handle.flush()
                 if result.differing or result.error:
-                    what = result.error.splitlines()[0] if result.error else ", ".join(
-                        f"{s} ours={result.ours.get(s)} C={result.theirs.get(s)}"
-                        for s in result.differing[:5])
+                    what = (
+                        result.error.splitlines()[0]
+                        if result.error
+                        else ", ".join(
+                            f"{s} ours={result.ours.get(s)} C={result.theirs.get(s)}"
+                            for s in result.differing[:5]
+                        )
+                    )
                     print(f"DIFF {result.case.name}: {what}", file=sys.stderr, flush=True)
         complete = True
     except KeyboardInterrupt:
-        print("fidelity: stopped before the end; the table covers the cases that ran",
-              file=sys.stderr)
+        print(
+            "fidelity: stopped before the end; the table covers the cases that ran", file=sys.stderr
+        )
     lines, agreed = summary(records)
     print("\n".join(lines))
     print(f"wall time {time.monotonic() - start:.0f} s; JSON lines: {out}")

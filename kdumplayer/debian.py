@@ -55,9 +55,13 @@ class Generation:
 def generations() -> dict[str, Generation]:
     data = yaml.safe_load((FRAGMENTS_DIR / "debian.yaml").read_text())
     return {
-        name: Generation(name=name, release=str(entry["release"]),
-                         suites=tuple(entry["suites"]), security=entry.get("security"),
-                         kernels=tuple(str(k) for k in entry.get("kernels", ())))
+        name: Generation(
+            name=name,
+            release=str(entry["release"]),
+            suites=tuple(entry["suites"]),
+            security=entry.get("security"),
+            kernels=tuple(str(k) for k in entry.get("kernels", ())),
+        )
         for name, entry in data["generations"].items()
     }
 
@@ -108,15 +112,18 @@ def mirrors() -> tuple[str, str | None]:
     """The Debian archive and security archive URIs the host uses."""
     override = os.environ.get("KDUMPLAYER_DEBIAN_MIRROR")
     sources = _host_sources()
-    security = next((uri for uri, suites in sources
-                     if any(s.endswith("-security") for s in suites)), None)
+    security = next(
+        (uri for uri, suites in sources if any(s.endswith("-security") for s in suites)), None
+    )
     if override:
         return override.rstrip("/"), security
     known = {s for gen in generations().values() for s in gen.suites}
     archive = next((uri for uri, suites in sources if known & set(suites)), None)
     if archive is None:
-        raise UserError("no Debian mirror in the host's apt sources (/etc/apt); set "
-                        "KDUMPLAYER_DEBIAN_MIRROR to a Debian archive URI")
+        raise UserError(
+            "no Debian mirror in the host's apt sources (/etc/apt); set "
+            "KDUMPLAYER_DEBIAN_MIRROR to a Debian archive URI"
+        )
     return archive.rstrip("/"), security.rstrip("/") if security else None
 
 
@@ -128,8 +135,9 @@ class PrivateApt:
     """apt pointed at a private state for one generation and one Debian arch."""
 
     def __init__(self, generation: str | Generation, arch: str) -> None:
-        self.generation = (generation if isinstance(generation, Generation)
-                           else generations()[generation])
+        self.generation = (
+            generation if isinstance(generation, Generation) else generations()[generation]
+        )
         self.arch = arch
         self.root = cache_dir() / "apt" / f"{self.generation.name}-{arch}"
 
@@ -138,30 +146,48 @@ class PrivateApt:
     def _options(self) -> list[str]:
         r = self.root
         return [
-            "-o", f"Dir::Etc::SourceList={r / 'sources.list'}",
-            "-o", f"Dir::Etc::SourceParts={r / 'sources.list.d'}",
-            "-o", f"Dir::Etc::Preferences={r / 'preferences'}",
-            "-o", f"Dir::Etc::PreferencesParts={r / 'preferences.d'}",
-            "-o", f"Dir::State={r / 'state'}",
-            "-o", f"Dir::State::Lists={r / 'lists'}",
-            "-o", f"Dir::State::status={r / 'status'}",
-            "-o", f"Dir::Cache={r / 'cache'}",
-            "-o", f"APT::Architecture={self.arch}",
-            "-o", f"APT::Architectures={self.arch}",
-            "-o", "Acquire::Languages=none",
-            "-o", "APT::Sandbox::User=root",
-            "-o", "Acquire::Retries=3",
+            "-o",
+            f"Dir::Etc::SourceList={r / 'sources.list'}",
+            "-o",
+            f"Dir::Etc::SourceParts={r / 'sources.list.d'}",
+            "-o",
+            f"Dir::Etc::Preferences={r / 'preferences'}",
+            "-o",
+            f"Dir::Etc::PreferencesParts={r / 'preferences.d'}",
+            "-o",
+            f"Dir::State={r / 'state'}",
+            "-o",
+            f"Dir::State::Lists={r / 'lists'}",
+            "-o",
+            f"Dir::State::status={r / 'status'}",
+            "-o",
+            f"Dir::Cache={r / 'cache'}",
+            "-o",
+            f"APT::Architecture={self.arch}",
+            "-o",
+            f"APT::Architectures={self.arch}",
+            "-o",
+            "Acquire::Languages=none",
+            "-o",
+            "APT::Sandbox::User=root",
+            "-o",
+            "Acquire::Retries=3",
         ]
 
     def _write_state(self) -> None:
         archive, security = mirrors()
-        lines = [f"deb [signed-by={KEYRING}] {archive} {suite} main"
-                 for suite in self.generation.suites]
+        lines = [
+            f"deb [signed-by={KEYRING}] {archive} {suite} main" for suite in self.generation.suites
+        ]
         if self.generation.security and security:
-            lines.append(f"deb [signed-by={KEYRING}] {security} "
-                         f"{self.generation.security} main")
-        for sub in ("sources.list.d", "preferences.d", "state", "lists/partial",
-                    "cache/archives/partial"):
+            lines.append(f"deb [signed-by={KEYRING}] {security} {self.generation.security} main")
+        for sub in (
+            "sources.list.d",
+            "preferences.d",
+            "state",
+            "lists/partial",
+            "cache/archives/partial",
+        ):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         text = "\n".join(lines) + "\n"
         sources = self.root / "sources.list"
@@ -178,12 +204,14 @@ class PrivateApt:
             fcntl.flock(handle, fcntl.LOCK_EX)
             yield
 
-    def _apt(self, tool: str, *args: str,
-             cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    def _apt(
+        self, tool: str, *args: str, cwd: Path | None = None
+    ) -> subprocess.CompletedProcess[str]:
         argv = [tool, *self._options(), *args]
         try:
-            return subprocess.run(argv, cwd=cwd, capture_output=True, text=True,
-                                  env={**os.environ, "LC_ALL": "C"})
+            return subprocess.run(
+                argv, cwd=cwd, capture_output=True, text=True, env={**os.environ, "LC_ALL": "C"}
+            )
         except FileNotFoundError:
             raise UserError(f"{tool} is not installed (this needs Debian's apt)") from None
 
@@ -207,9 +235,11 @@ class PrivateApt:
                 time.sleep(2 * (attempt + 1))
             missing = [s for s in self.generation.suites if not self._has_lists(s)]
             if missing:
-                raise UserError(f"apt-get update for Debian {self.generation.name} "
-                                f"({self.arch}) failed; no package list for "
-                                f"{', '.join(missing)}:\n{errors}")
+                raise UserError(
+                    f"apt-get update for Debian {self.generation.name} "
+                    f"({self.arch}) failed; no package list for "
+                    f"{', '.join(missing)}:\n{errors}"
+                )
             _say(f"apt: some {self.generation.name} indexes failed, using the others:\n{errors}")
             stamp.touch()
 
@@ -221,8 +251,10 @@ class PrivateApt:
     def _query(self, *args: str) -> str:
         done = self._apt("apt-cache", *args)
         if done.returncode != 0:
-            raise UserError(f"apt-cache {' '.join(args)} (Debian {self.generation.name}, "
-                            f"{self.arch}) failed:\n{done.stderr.strip()}")
+            raise UserError(
+                f"apt-cache {' '.join(args)} (Debian {self.generation.name}, "
+                f"{self.arch}) failed:\n{done.stderr.strip()}"
+            )
         return done.stdout
 
     def candidates(self, names: Sequence[str]) -> dict[str, str]:
@@ -232,8 +264,11 @@ class PrivateApt:
         for line in self._query("policy", *names).splitlines():
             if not line.startswith(" "):
                 current = line.rstrip(":").split(":")[0]
-            elif (current and (match := re.match(r"\s+Candidate: (\S+)", line))
-                  and match.group(1) != "(none)"):
+            elif (
+                current
+                and (match := re.match(r"\s+Candidate: (\S+)", line))
+                and match.group(1) != "(none)"
+            ):
                 versions[current] = match.group(1)
         return versions
 
@@ -242,18 +277,31 @@ class PrivateApt:
         (a meta package's image: unstable's linux-image-cloud-arm64 depends on
         linux-base-cloud-arm64 first, then on the linux-image-X package)."""
         text = self._query("depends", "--no-recommends", "--no-suggests", name)
-        pattern = rf"^\s+Depends: ({re.escape(prefix)}[a-z0-9][^\s<]*)" if prefix else \
-            r"^\s+Depends: ([a-z0-9][^\s<]*)"
+        pattern = (
+            rf"^\s+Depends: ({re.escape(prefix)}[a-z0-9][^\s<]*)"
+            if prefix
+            else r"^\s+Depends: ([a-z0-9][^\s<]*)"
+        )
         match = re.search(pattern, text, re.MULTILINE)
         if not match:
-            raise UserError(f"{name} depends on no {prefix or ''}package in Debian "
-                            f"{self.generation.name} ({self.arch})")
+            raise UserError(
+                f"{name} depends on no {prefix or ''}package in Debian "
+                f"{self.generation.name} ({self.arch})"
+            )
         return match.group(1).split(":")[0]
 
     def depends(self, name: str) -> list[str]:
         """The real packages `name` depends on (first of alternatives), in order."""
-        text = self._query("depends", "--no-recommends", "--no-suggests", "--no-conflicts",
-                           "--no-breaks", "--no-replaces", "--no-enhances", name)
+        text = self._query(
+            "depends",
+            "--no-recommends",
+            "--no-suggests",
+            "--no-conflicts",
+            "--no-breaks",
+            "--no-replaces",
+            "--no-enhances",
+            name,
+        )
         found: list[str] = []
         alternative = False
         for line in text.splitlines():
@@ -272,9 +320,16 @@ class PrivateApt:
         level = set(packages)
         while level:
             names |= level
-            text = self._query("depends", "--no-recommends", "--no-suggests",
-                               "--no-conflicts", "--no-breaks", "--no-replaces",
-                               "--no-enhances", *sorted(level))
+            text = self._query(
+                "depends",
+                "--no-recommends",
+                "--no-suggests",
+                "--no-conflicts",
+                "--no-breaks",
+                "--no-replaces",
+                "--no-enhances",
+                *sorted(level),
+            )
             found, alternative = set(), False
             for line in text.splitlines():
                 match = re.match(r"^\s+(\|)?(?:Pre)?Depends: (\S+)", line)
@@ -297,8 +352,10 @@ class PrivateApt:
         versions = self.candidates(names)
         missing = sorted(set(names) - set(versions))
         if missing:
-            raise UserError(f"Debian {self.generation.name} has no {self.arch} package "
-                            f"for: {', '.join(missing)}")
+            raise UserError(
+                f"Debian {self.generation.name} has no {self.arch} package "
+                f"for: {', '.join(missing)}"
+            )
         listing = "".join(f"{n} {versions[n]}\n" for n in names)
         key = hashlib.sha256(listing.encode()).hexdigest()[:16]
         base = cache_dir() / "debian" / f"{self.generation.name}-{self.arch}" / key
@@ -343,8 +400,9 @@ class PrivateApt:
                 return
             errors = (done.stderr or done.stdout).strip()
             time.sleep(2 * (attempt + 1))
-        raise UserError(f"apt-get download from Debian {self.generation.name} "
-                        f"({self.arch}) failed:\n{errors}")
+        raise UserError(
+            f"apt-get download from Debian {self.generation.name} ({self.arch}) failed:\n{errors}"
+        )
 
 
 def unpack_deb(deb: Path, dest: Path) -> Path:
@@ -373,8 +431,10 @@ def source_generation(series: str) -> Generation:
         apt.update()
         if apt.candidates([f"linux-source-{series}"]):
             return candidate
-    raise UserError(f"no Debian generation offers linux-source-{series} "
-                    f"(newest: {newest_linux_source_series()})")
+    raise UserError(
+        f"no Debian generation offers linux-source-{series} "
+        f"(newest: {newest_linux_source_series()})"
+    )
 
 
 def linux_source(version: str) -> Path:

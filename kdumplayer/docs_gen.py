@@ -23,8 +23,10 @@ from kdumplayer.output import atomic_write
 from kdumplayer.paths import ROOT, SCHEMA_FILE
 
 DOC_FILE = ROOT / "docs" / "board-keys.md"
-BEGIN = ("<!-- BEGIN board keys: generated from board-configs/schema/board.schema.json "
-         "by `make docs`; do not edit -->")
+BEGIN = (
+    "<!-- BEGIN board keys: generated from board-configs/schema/board.schema.json "
+    "by `make docs`; do not edit -->"
+)
 END = "<!-- END board keys -->"
 
 
@@ -82,20 +84,29 @@ def keys(schema: dict[str, Any], prefix: str = "") -> Iterator[Key]:
         if node.get("type") == "object" and "properties" in node:
             yield from keys(node, f"{path}.")
             continue
-        yield Key(path, _values(node), name in required, _default(node),
-                  node.get("description", ""))
+        yield Key(
+            path, _values(node), name in required, _default(node), node.get("description", "")
+        )
 
 
 def table(schema: dict[str, Any]) -> str:
     """The Markdown table (with a line naming the required sections)."""
-    sections = [name for name in schema.get("required", ())
-                if schema["properties"][name].get("type") == "object"]
+    sections = [
+        name
+        for name in schema.get("required", ())
+        if schema["properties"][name].get("type") == "object"
+    ]
     rows = ["| key | values | required | default | meaning |", "|---|---|---|---|---|"]
     for key in keys(schema):
-        rows.append(f"| `{key.path}` | {key.values} | {'yes' if key.required else ''} | "
-                    f"{key.default} | {_cell(key.description)} |")
-    note = ("Required sections: " + ", ".join(f"`{s}`" for s in sections)
-            + " (a section is required even when all its keys are optional).")
+        rows.append(
+            f"| `{key.path}` | {key.values} | {'yes' if key.required else ''} | "
+            f"{key.default} | {_cell(key.description)} |"
+        )
+    note = (
+        "Required sections: "
+        + ", ".join(f"`{s}`" for s in sections)
+        + " (a section is required even when all its keys are optional)."
+    )
     return "\n".join([*rows, "", note])
 
 
@@ -110,10 +121,14 @@ def render(doc: str, schema: dict[str, Any]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m kdumplayer.docs_gen",
-                                     description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true",
-                        help="write nothing; exit 1 with a diff when the docs are stale")
+    parser = argparse.ArgumentParser(
+        prog="python -m kdumplayer.docs_gen", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 with a diff when the docs are stale",
+    )
     args = parser.parse_args(argv)
     schema = json.loads(SCHEMA_FILE.read_text())
     old = DOC_FILE.read_text()
@@ -121,9 +136,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.check:
         if old == new:
             return 0
-        sys.stdout.writelines(difflib.unified_diff(
-            old.splitlines(keepends=True), new.splitlines(keepends=True),
-            str(DOC_FILE), f"{DOC_FILE} (from the schema)"))
+        sys.stdout.writelines(
+            difflib.unified_diff(
+                old.splitlines(keepends=True),
+                new.splitlines(keepends=True),
+                str(DOC_FILE),
+                f"{DOC_FILE} (from the schema)",
+            )
+        )
         print(f"{DOC_FILE} is stale: run `make docs`", file=sys.stderr)
         return 1
     if old != new:

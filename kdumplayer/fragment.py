@@ -33,13 +33,17 @@ def render_fragment(requirements: tuple[Requirement, ...], title: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def fragment_for(arch: str, version: str | None, board: BoardChoices | None = None,
-                 name: str | None = None) -> str:
+def fragment_for(
+    arch: str, version: str | None, board: BoardChoices | None = None, name: str | None = None
+) -> str:
     """The fragment for an arch and kernel version (None: the newest kernel)."""
     reqs = select(arch, version, board)
     what = f"{arch}, Linux {version}" if version else f"{arch}, newest Linux"
-    title = f"kdump kernel config fragment for {name} ({what})" if name else (
-        f"kdump kernel config fragment ({what})")
+    title = (
+        f"kdump kernel config fragment for {name} ({what})"
+        if name
+        else (f"kdump kernel config fragment ({what})")
+    )
     return render_fragment(reqs, title)
 
 

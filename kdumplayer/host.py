@@ -16,6 +16,8 @@ def run(argv: list[str], cwd: Path | None = None) -> str:
     except FileNotFoundError:
         raise UserError(f"{argv[0]} is not installed (run `make deps`)") from None
     except subprocess.CalledProcessError as exc:
-        raise UserError(f"`{' '.join(argv)}` failed (exit {exc.returncode}):\n"
-                        f"{(exc.stderr or exc.stdout).strip()}") from None
+        raise UserError(
+            f"`{' '.join(argv)}` failed (exit {exc.returncode}):\n"
+            f"{(exc.stderr or exc.stdout).strip()}"
+        ) from None
     return done.stdout

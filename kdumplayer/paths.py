@@ -12,8 +12,9 @@ from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
 _INSTALLED = _PACKAGE / "_data"  # a regular (non-editable) pip install
-ROOT = Path(os.environ.get("KDUMPLAYER_DATA")
-            or (_INSTALLED if _INSTALLED.is_dir() else _PACKAGE.parent))
+ROOT = Path(
+    os.environ.get("KDUMPLAYER_DATA") or (_INSTALLED if _INSTALLED.is_dir() else _PACKAGE.parent)
+)
 FRAGMENTS_DIR = ROOT / "kconfig-fragments"
 RECIPES_DIR = ROOT / "recipes"
 BOARDS_DIR = ROOT / "board-configs"

@@ -26,8 +26,10 @@ def sources(path: Path, out: Path | None) -> tuple[Path, Path]:
         flat = path / FLAT_NAME
         if not flat.is_file():
             if (path / f"{FLAT_NAME}-incomplete").exists():
-                raise UserError(f"{path}: only {FLAT_NAME}-incomplete: the transfer did not "
-                                "finish, there is no whole dump to reassemble")
+                raise UserError(
+                    f"{path}: only {FLAT_NAME}-incomplete: the transfer did not "
+                    "finish, there is no whole dump to reassemble"
+                )
             raise UserError(f"{path} holds no {FLAT_NAME}")
         return flat, out or path / "vmcore"
     if not path.is_file():
@@ -40,23 +42,27 @@ def reassemble(path: Path, out: Path | None = None) -> Path:
     flat, target = sources(path, out)
     with flat.open("rb") as handle:
         if not handle.read(len(FLAT_SIGNATURE)) == FLAT_SIGNATURE:
-            raise UserError(f"{flat} is not in makedumpfile's flattened format "
-                            "(made by makedumpfile -F)")
+            raise UserError(
+                f"{flat} is not in makedumpfile's flattened format (made by makedumpfile -F)"
+            )
     if target.exists():
         raise UserError(f"{target} exists already; name another output")
     tool = shutil.which("makedumpfile") or next(
-        (p for p in ("/usr/sbin/makedumpfile", "/sbin/makedumpfile") if os.access(p, os.X_OK)),
-        None)
+        (p for p in ("/usr/sbin/makedumpfile", "/sbin/makedumpfile") if os.access(p, os.X_OK)), None
+    )
     if tool is None:
         raise UserError("makedumpfile is not installed (Debian: apt-get install makedumpfile)")
     partial = target.with_name(target.name + "-incomplete")
     partial.unlink(missing_ok=True)
     with flat.open("rb") as stdin:
-        done = subprocess.run([tool, "-R", str(partial)], stdin=stdin, capture_output=True,
-                              text=True, check=False)
+        done = subprocess.run(
+            [tool, "-R", str(partial)], stdin=stdin, capture_output=True, text=True, check=False
+        )
     if done.returncode != 0:
         partial.unlink(missing_ok=True)
-        raise UserError(f"makedumpfile -R {flat} failed (exit {done.returncode}): "
-                        f"{(done.stderr or done.stdout).strip().splitlines()[-1:]}")
+        raise UserError(
+            f"makedumpfile -R {flat} failed (exit {done.returncode}): "
+            f"{(done.stderr or done.stdout).strip().splitlines()[-1:]}"
+        )
     os.replace(partial, target)
     return target

@@ -26,10 +26,22 @@ from kdumplayer.yamlsrc import LocatedYaml, Pointer, load
 REQUIREMENTS_FILE = FRAGMENTS_DIR / "kdump.yaml"
 ROLES = ("system", "capture", "userspace", "board")
 LOAD_METHODS = ("auto", "kexec_load", "kexec_file_load")
-_KEYS = {"symbol", "value", "roles", "reason", "alternatives", "set", "arch", "since",
-         "before", "when", "write"}
+_KEYS = {
+    "symbol",
+    "value",
+    "roles",
+    "reason",
+    "alternatives",
+    "set",
+    "arch",
+    "since",
+    "before",
+    "when",
+    "write",
+}
 _SYMBOL = re.compile(r"^[A-Za-z0-9_]+$")
 _VALUE = re.compile(r"^(y|m|n|-?[0-9]+|0x[0-9a-fA-F]+)$")
+
 
 @dataclass(frozen=True)
 class BoardChoices:
@@ -221,8 +233,9 @@ def select(
         if req.board_value == "offset":
             assert board.offset is not None  # guaranteed by when: {offset: true}
             value = hex(board.offset)
-            req = Requirement(**{**req.__dict__, "value": value,
-                                 "set": tuple((s, value) for s, _ in req.set)})
+            req = Requirement(
+                **{**req.__dict__, "value": value, "set": tuple((s, value) for s, _ in req.set)}
+            )
         chosen.append(req)
     return tuple(chosen)
 

@@ -48,8 +48,13 @@ def _specs() -> tuple[_Spec, ...]:
         _Spec("kdump", "kdump", HOOK_PATH, 0o755, INITS),
         _Spec("kdump.conf", "kdump.conf", CONF_PATH, 0o644, INITS),
         _Spec("S95kdump", sysv, f"/etc/init.d/{sysv}", 0o755, ("busybox", "sysv")),
-        _Spec("kdump.service", "kdump.service", "/usr/lib/systemd/system/kdump.service", 0o644,
-              ("systemd",)),
+        _Spec(
+            "kdump.service",
+            "kdump.service",
+            "/usr/lib/systemd/system/kdump.service",
+            0o644,
+            ("systemd",),
+        ),
         _Spec("kdump.openrc", "kdump.openrc", "/etc/init.d/kdump", 0o755, ("openrc",)),
     )
 

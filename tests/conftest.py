@@ -75,7 +75,8 @@ def gold_capture(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Go
             build = gold.build_gold(board)
             outcome = scenarios.capture(board, build.kernel, tmp_path_factory.mktemp(board_name))
             captures[board_name] = GoldCapture(
-                build, outcome, analysis.analyze_capture(outcome, build.kernel))
+                build, outcome, analysis.analyze_capture(outcome, build.kernel)
+            )
         return captures[board_name]
 
     return get
@@ -95,8 +96,13 @@ _ANNOUNCED: set[str] = set()
 def pytest_collection_finish(session: pytest.Session) -> None:
     # session.items: what runs, after -m/-k deselection.
     _SLOW.clear()
-    _SLOW.update({i.nodeid: i.nodeid.split("::", 1)[0] for i in session.items
-                  if i.get_closest_marker("slow")})
+    _SLOW.update(
+        {
+            i.nodeid: i.nodeid.split("::", 1)[0]
+            for i in session.items
+            if i.get_closest_marker("slow")
+        }
+    )
 
 
 def pytest_report_collectionfinish(items: list[pytest.Item]) -> list[str]:
@@ -104,10 +110,12 @@ def pytest_report_collectionfinish(items: list[pytest.Item]) -> list[str]:
         return []
     gold = cache_dir() / "gold"
     built = len(list(gold.glob("*/.done"))) if gold.is_dir() else 0
-    return [f"{len(_SLOW)} slow test(s) (kernel builds, QEMU boots, downloads) in "
-            f"{len(set(_SLOW.values()))} file(s); {built} kernel(s) already built in {gold}. "
-            "With an empty cache each kernel build takes 4 to 10 min and the "
-            "suite about 35 min on 2 cores; later runs reuse the cache."]
+    return [
+        f"{len(_SLOW)} slow test(s) (kernel builds, QEMU boots, downloads) in "
+        f"{len(set(_SLOW.values()))} file(s); {built} kernel(s) already built in {gold}. "
+        "With an empty cache each kernel build takes 4 to 10 min and the "
+        "suite about 35 min on 2 cores; later runs reuse the cache."
+    ]
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -118,8 +126,9 @@ def pytest_runtest_protocol(item: pytest.Item) -> None:
     _ANNOUNCED.add(module)
     reporter = item.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
-        reporter.write_line(f"{module}: slow tests start (a kernel build or QEMU boots; "
-                            "minutes when not cached)")
+        reporter.write_line(
+            f"{module}: slow tests start (a kernel build or QEMU boots; minutes when not cached)"
+        )
 
 
 # What a distribution kernel or init system gets (Fedora's default): the example boards
@@ -142,8 +151,11 @@ def board_file_with_distribution_reservation(path: Path, directory: Path) -> Pat
     """A copy of the board file reserving DISTRIBUTION_RESERVATION (for the CLI)."""
     import re
 
-    text = re.sub(r"(?m)^crashkernel:\n(  \w+: .*\n)+",
-                  f"crashkernel:\n  size: {DISTRIBUTION_RESERVATION}\n", path.read_text())
+    text = re.sub(
+        r"(?m)^crashkernel:\n(  \w+: .*\n)+",
+        f"crashkernel:\n  size: {DISTRIBUTION_RESERVATION}\n",
+        path.read_text(),
+    )
     copy = directory / path.name
     copy.write_text(text)
     return copy

@@ -10,11 +10,17 @@ import pytest
 from kdumplayer import debian
 
 
-@pytest.mark.parametrize(("version", "generation"), [
-    ("6.1", "bookworm"), ("6.1.192", "bookworm"), ("6.12", "trixie"),
-    ("6.6", "trixie"),  # no 6.6 in the table: the nearest newer series
-    ("7.2", "unstable"), ("2.6.32", "bookworm"),
-])
+@pytest.mark.parametrize(
+    ("version", "generation"),
+    [
+        ("6.1", "bookworm"),
+        ("6.1.192", "bookworm"),
+        ("6.12", "trixie"),
+        ("6.6", "trixie"),  # no 6.6 in the table: the nearest newer series
+        ("7.2", "unstable"),
+        ("2.6.32", "bookworm"),
+    ],
+)
 def test_generation_for_kernel(version: str, generation: str) -> None:
     assert debian.generation_for_kernel(version).name == generation
 
@@ -36,19 +42,22 @@ def test_mirror_override(monkeypatch: pytest.MonkeyPatch) -> None:
     assert debian.mirrors()[0] == "http://mirror.invalid/debian"
 
 
-def test_private_state_leaves_the_host_alone(tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_private_state_leaves_the_host_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """riscv64 packages from unstable: found, while the host's dpkg still knows
     no riscv64 architecture and its own lists are untouched."""
-    before = subprocess.run(["dpkg", "--print-foreign-architectures"], capture_output=True,
-                            text=True, check=True).stdout
+    before = subprocess.run(
+        ["dpkg", "--print-foreign-architectures"], capture_output=True, text=True, check=True
+    ).stdout
     apt = debian.PrivateApt("unstable", "riscv64")
     apt.update()
     versions = apt.candidates(["kexec-tools", "makedumpfile", "busybox-static"])
     assert set(versions) == {"kexec-tools", "makedumpfile", "busybox-static"}
     assert versions["kexec-tools"].split(":")[-1] >= "2.0.32"
-    after = subprocess.run(["dpkg", "--print-foreign-architectures"], capture_output=True,
-                           text=True, check=True).stdout
+    after = subprocess.run(
+        ["dpkg", "--print-foreign-architectures"], capture_output=True, text=True, check=True
+    ).stdout
     assert after == before and "riscv64" not in after
     assert (apt.root / "sources.list").read_text().count(" sid main") == 1
 

@@ -34,6 +34,7 @@ def _schema() -> dict:
 
 # --- the board key table ----------------------------------------------------------------------
 
+
 def test_board_keys_table_is_generated_from_the_schema() -> None:
     doc = docs_gen.DOC_FILE.read_text()
     assert docs_gen.render(doc, _schema()) == doc, "docs/board-keys.md is stale: run `make docs`"
@@ -50,8 +51,8 @@ def test_a_schema_change_makes_the_table_stale() -> None:
 
 
 def test_check_fails_on_a_stale_page_and_make_docs_repairs_it(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     page = tmp_path / "board-keys.md"
     good = docs_gen.DOC_FILE.read_text()
     page.write_text(good.replace("| `dump.level` |", "| `dump.lvl` |"))
@@ -90,8 +91,10 @@ def _at(data: dict, path: str) -> object:
 def test_schema_defaults_are_what_the_loader_resolves(tmp_path: Path) -> None:
     # A board that sets only what is required: every other key takes its default.
     board = tmp_path / "minimal.yaml"
-    board.write_text("name: minimal\narch: arm64\nmemory: 1G\nkernel: {version: '6.12'}\n"
-                     "crashkernel: {size: 256M}\nbootloader: {type: extlinux}\ninit: busybox\n")
+    board.write_text(
+        "name: minimal\narch: arm64\nmemory: 1G\nkernel: {version: '6.12'}\n"
+        "crashkernel: {size: 256M}\nbootloader: {type: extlinux}\ninit: busybox\n"
+    )
     result = run_cli("validate", "--format", "json", board)
     assert result.code == 0, result.err
     resolved = json.loads(result.out)
@@ -111,13 +114,16 @@ def _defaults(schema: dict, prefix: str = ""):  # type: ignore[no-untyped-def]
 
 # --- the README's board table -----------------------------------------------------------------
 
+
 def _readme_boards() -> dict[str, list[str]]:
     text = README.read_text()
-    section = text[text.index("## Example boards"):]
+    section = text[text.index("## Example boards") :]
     section = section[: section.index("\n## ")]
     rows = [r for r in section.splitlines() if r.startswith("| `")]
-    return {cells[0]: cells[1:6] for cells in
-            ([c.strip().strip("`") for c in r.strip("|").split("|")] for r in rows)}
+    return {
+        cells[0]: cells[1:6]
+        for cells in ([c.strip().strip("`") for c in r.strip("|").split("|")] for r in rows)
+    }
 
 
 def test_readme_board_table_lists_every_example_board_as_it_is() -> None:
@@ -125,12 +131,17 @@ def test_readme_board_table_lists_every_example_board_as_it_is() -> None:
     assert sorted(table) == sorted(p.stem for p in BOARDS)
     for path in BOARDS:
         board = json.loads(run_cli("validate", "--format", "json", path).out)
-        assert table[path.stem] == [board["arch"], board["kernel"]["version"],
-                                    board["bootloader"]["type"], board["init"],
-                                    board["crashkernel"]], path.stem
+        assert table[path.stem] == [
+            board["arch"],
+            board["kernel"]["version"],
+            board["bootloader"]["type"],
+            board["init"],
+            board["crashkernel"],
+        ], path.stem
 
 
 # --- examples -------------------------------------------------------------------------------
+
 
 def _console_examples() -> list[tuple[str, str, str]]:
     """(page, command line, expected output) for every `$ kdumplayer` line in a
@@ -153,10 +164,12 @@ def test_there_are_examples_to_run() -> None:
     assert any("crashkernel check 128M@32M" in e[1] for e in EXAMPLES)
 
 
-@pytest.mark.parametrize(("page", "command", "output"), EXAMPLES,
-                         ids=[f"{e[0]}: {e[1][:60]}" for e in EXAMPLES])
-def test_console_example_is_todays_output(page: str, command: str, output: str,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("page", "command", "output"), EXAMPLES, ids=[f"{e[0]}: {e[1][:60]}" for e in EXAMPLES]
+)
+def test_console_example_is_todays_output(
+    page: str, command: str, output: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(REPO)  # examples use paths relative to the checkout
     words = shlex.split(command)
     assert words[0] == "kdumplayer", command
@@ -166,13 +179,19 @@ def test_console_example_is_todays_output(page: str, command: str, output: str,
 
 # --- exit codes, links, size ------------------------------------------------------------------
 
+
 def test_readme_exit_codes_are_the_clis() -> None:
     text = README.read_text()
-    section = text[text.index("## Exit status"):]
+    section = text[text.index("## Exit status") :]
     section = section[: section.index("\n## ")]
     codes = [int(m) for m in re.findall(r"^\| (\d+) \|", section, re.M)]
-    assert codes == [cli.EXIT_OK, cli.EXIT_FAIL, cli.EXIT_USAGE, cli.EXIT_INTERNAL,
-                     cli.EXIT_INTERRUPTED]
+    assert codes == [
+        cli.EXIT_OK,
+        cli.EXIT_FAIL,
+        cli.EXIT_USAGE,
+        cli.EXIT_INTERNAL,
+        cli.EXIT_INTERRUPTED,
+    ]
 
 
 LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
@@ -201,9 +220,14 @@ def test_readme_is_short() -> None:
 
 def test_architectures_table_is_arches_yaml() -> None:
     text = (REPO / "docs" / "architectures.md").read_text().split("\n## ")[0]
-    rows = {cells[0]: cells[1:4] for cells in
-            ([c.strip() for c in r.strip("|").split("|")] for r in text.splitlines()
-             if re.match(r"^\| (x86_64|i386|arm64|arm|riscv64) \|", r))}
+    rows = {
+        cells[0]: cells[1:4]
+        for cells in (
+            [c.strip() for c in r.strip("|").split("|")]
+            for r in text.splitlines()
+            if re.match(r"^\| (x86_64|i386|arm64|arm|riscv64) \|", r)
+        )
+    }
     for name, (images, align, append) in rows.items():
         arch = get_arch(name)
         assert images == ", ".join(arch.images), name
@@ -231,14 +255,14 @@ def test_hook_page_lists_every_kdump_conf_key() -> None:
     template = (REPO / "recipes" / "runtime" / "kdump.conf").read_text()
     keys = set(re.findall(r"^([a-z_]+)=", template, re.M))
     page = (REPO / "docs" / "hook.md").read_text()
-    section = page[page.index("## /etc/kdump.conf"):]
+    section = page[page.index("## /etc/kdump.conf") :]
     listed = set(re.findall(r"`([a-z_]+)`", section.split("\n## ")[0]))
     assert keys <= listed, sorted(keys - listed)
 
 
 def test_hook_page_lists_every_hook_command() -> None:
     script = (REPO / "recipes" / "runtime" / "kdump").read_text()
-    dispatch = script[script.index("main() {"):]
+    dispatch = script[script.index("main() {") :]
     commands = set(re.findall(r"^\t([a-z]+)\)", dispatch, re.M))
     assert commands >= {"start", "load", "save", "status"}
     page = (REPO / "docs" / "hook.md").read_text()
@@ -248,7 +272,7 @@ def test_hook_page_lists_every_hook_command() -> None:
 
 def test_readme_command_table_is_the_registry() -> None:
     text = README.read_text()
-    section = text[text.index("## Commands"):]
+    section = text[text.index("## Commands") :]
     section = section[: section.index("\n## ")]
     listed = re.findall(r"^\| `([a-z]+)", section, re.M)
     assert listed == [command.name for command in cli.REGISTRY]

@@ -61,17 +61,35 @@ BASE: dict[str, Any] = {
     "description": "kddescription0",
     "arch": "x86_64",
     "memory": "1G",
-    "kernel": {"version": "6.12", "defconfig": "kddefconfig0", "image": "bzImage",
-               "recipe": "linux-kdrecipe0", "source": "kdsource0", "fragments": ["kdfragment0"]},
+    "kernel": {
+        "version": "6.12",
+        "defconfig": "kddefconfig0",
+        "image": "bzImage",
+        "recipe": "linux-kdrecipe0",
+        "source": "kdsource0",
+        "fragments": ["kdfragment0"],
+    },
     "crashkernel": {"size": "256M"},
-    "capture": {"kernel": "/boot/kdcapture0", "initrd": "/boot/kdinitrd0", "dtb": "/boot/kddtb0",
-                "cmdline_append": "kdappend0=1", "cmdline_remove": ["kdremove0"],
-                "load_method": "auto"},
+    "capture": {
+        "kernel": "/boot/kdcapture0",
+        "initrd": "/boot/kdinitrd0",
+        "dtb": "/boot/kddtb0",
+        "cmdline_append": "kdappend0=1",
+        "cmdline_remove": ["kdremove0"],
+        "load_method": "auto",
+    },
     "bootloader": {"type": "qemu"},
     "init": "busybox",
-    "dump": {"dir": "/var/kddir0", "collector": "makedumpfile", "compression": "zlib",
-             "min_free": "0", "failure_action": "reboot", "final_action": "reboot",
-             "pre": ["kdpre0"], "post": ["kdpost0"]},
+    "dump": {
+        "dir": "/var/kddir0",
+        "collector": "makedumpfile",
+        "compression": "zlib",
+        "min_free": "0",
+        "failure_action": "reboot",
+        "final_action": "reboot",
+        "pre": ["kdpre0"],
+        "post": ["kdpost0"],
+    },
     "buildroot": {"defconfig": "kdbrdefconfig0", "external_name": "KDEXT0"},
     "yocto": {"machine": "kdmachine0", "layer": "meta-kdlayer0", "releases": ["scarthgap"]},
 }
@@ -79,15 +97,92 @@ BASE_DEFCONFIG = REPO / "tests/generate/data/buildroot-base/configs/qemu_x86_64_
 
 # What breaks a line, a quote, a shell word, a Make or BitBake value, a Kconfig string.
 PIECES = [
-    "\n", "\r", "\x00", "\t", "\x1b", "\u2028", "\x85", '"', "'", "`reboot`", "$(reboot)",
-    "${@os.system('reboot')}", "${PATH}", "$", "$$", "\\", "\\n", "#", "%", "%n", ";", "&",
-    "|", "<", ">", "*", "?", "[", "]", "{", "}", "~", "=", ":", ": ", " #", ",", "@", "+",
-    "-", ".", "..", "/", " ", "0", "yes", "null", "é", "\ninherit evil\n",
-    '"\nINHERIT += "evil', "x" * 5000, "y" * 1000,
+    "\n",
+    "\r",
+    "\x00",
+    "\t",
+    "\x1b",
+    "\u2028",
+    "\x85",
+    '"',
+    "'",
+    "`reboot`",
+    "$(reboot)",
+    "${@os.system('reboot')}",
+    "${PATH}",
+    "$",
+    "$$",
+    "\\",
+    "\\n",
+    "#",
+    "%",
+    "%n",
+    ";",
+    "&",
+    "|",
+    "<",
+    ">",
+    "*",
+    "?",
+    "[",
+    "]",
+    "{",
+    "}",
+    "~",
+    "=",
+    ":",
+    ": ",
+    " #",
+    ",",
+    "@",
+    "+",
+    "-",
+    ".",
+    "..",
+    "/",
+    " ",
+    "0",
+    "yes",
+    "null",
+    "é",
+    "\ninherit evil\n",
+    '"\nINHERIT += "evil',
+    "x" * 5000,
+    "y" * 1000,
 ]
 # Characters some keys take: values made of these reach the files.
-MILD = [".", "-", "_", "0", " ", "+", "@", "%", ",", ":", "=", "/", ";", "&", "|", "<", ">",
-        "(", ")", "*", "?", "[", "]", "~", "!", "^", "#", "{", "}", "é"]
+MILD = [
+    ".",
+    "-",
+    "_",
+    "0",
+    " ",
+    "+",
+    "@",
+    "%",
+    ",",
+    ":",
+    "=",
+    "/",
+    ";",
+    "&",
+    "|",
+    "<",
+    ">",
+    "(",
+    ")",
+    "*",
+    "?",
+    "[",
+    "]",
+    "~",
+    "!",
+    "^",
+    "#",
+    "{",
+    "}",
+    "é",
+]
 
 
 @dataclass(frozen=True)
@@ -110,10 +205,22 @@ UBOOT = {"arch": "arm64", "kernel": {"image": "Image"}, "bootloader": {"type": "
 HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJCR63haWrk7AoCw8NO0F151ae5snMovBaEpSceKPD6o"
 # An ssh dump target: its values reach kdump.conf, the Buildroot key install and help,
 # the Yocto recipe's do_install (the key outside /etc: no BitBake directory variable).
-SSH = {"dump": {"target": {"type": "ssh", "user": "kduser0", "host": "kdhost0", "port": 2222,
-                           "path": "/srv/kdpath0", "key": "/kdkey0/id", "host_key": HOST_KEY,
-                           "client": "openssh", "fallback": "none"},
-                "network": {"interface": "kdif0", "address": "dhcp"}}}
+SSH = {
+    "dump": {
+        "target": {
+            "type": "ssh",
+            "user": "kduser0",
+            "host": "kdhost0",
+            "port": 2222,
+            "path": "/srv/kdpath0",
+            "key": "/kdkey0/id",
+            "host_key": HOST_KEY,
+            "client": "openssh",
+            "fallback": "none",
+        },
+        "network": {"interface": "kdif0", "address": "dhcp"},
+    }
+}
 STATIC = {"dump": {**SSH["dump"], "network": {"interface": "kdif0", "address": "10.0.2.15/24"}}}
 CASES: dict[str, Case] = {
     "name": Case("kdname0", takes_text=True),
@@ -123,8 +230,7 @@ CASES: dict[str, Case] = {
     "kernel.version": Case("6.12", parsed=True),
     "kernel.source": Case("kdsource0", takes_text=True),
     "kernel.defconfig": Case("kddefconfig0", takes_text=True),
-    "kernel.config": Case("kdconfig0", drop=("kernel.defconfig",), host_file=True,
-                          takes_text=True),
+    "kernel.config": Case("kdconfig0", drop=("kernel.defconfig",), host_file=True, takes_text=True),
     "kernel.image": Case("bzImage", parsed=True),
     "kernel.recipe": Case("linux-kdrecipe0", takes_text=True),
     "kernel.fragments[]": Case("kdfragment0", takes_text=True),
@@ -210,11 +316,15 @@ def test_every_string_key_has_a_case() -> None:
 
 # --- boards and trees ------------------------------------------------------------------------
 
+
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(base)
     for key, value in over.items():
-        out[key] = (_merge(out[key], value) if isinstance(value, dict) and key in out
-                    else copy.deepcopy(value))  # a case's context is never written through
+        out[key] = (
+            _merge(out[key], value)
+            if isinstance(value, dict) and key in out
+            else copy.deepcopy(value)
+        )  # a case's context is never written through
     return out
 
 
@@ -255,8 +365,9 @@ def trees(board_path: Path, skip: tuple[str, ...] = ()) -> Trees:
     if "buildroot" not in skip:
         generated["buildroot"] = buildroot.generate(board)
     generated["yocto"] = yocto.generate(board)
-    generated["runtime"] = {f.name: GeneratedFile(f.text.encode(), f.mode)
-                            for f in all_runtime_files(board)}
+    generated["runtime"] = {
+        f.name: GeneratedFile(f.text.encode(), f.mode) for f in all_runtime_files(board)
+    }
     for tree, files in generated.items():
         for rel, item in files.items():
             out[f"{tree}:{rel}"] = item.content.decode("utf-8") + f"\n[mode {item.mode:o}]\n"
@@ -287,6 +398,7 @@ def _create(directory: Path, relative: str) -> bool:
 
 
 # --- where the value may be: its forms in each target ------------------------------------------
+
 
 def _squash(text: str) -> str:
     # ASCII white space only, as textwrap wraps: a no-break space is part of a value.
@@ -320,7 +432,8 @@ def assert_only_where_it_belongs(key: str, value: str, base: Trees, got: Trees) 
             line, theirs_line = DIGEST.sub("<digest>", line), DIGEST.sub("<digest>", theirs_line)
             assert line == theirs_line or _same_but_value(line, theirs_line, pairs), (
                 f"{key}={value!r}: {name} changed outside the value's place:\n"
-                f"-{theirs_line}\n+{line}")
+                f"-{theirs_line}\n+{line}"
+            )
     return changed
 
 
@@ -339,20 +452,29 @@ def _strip(text: str, pairs: tuple[tuple[str, str], ...], which: int) -> str:
 def _same_but_value(mine: str, theirs: str, pairs: list[tuple[str, str]]) -> bool:
     """`mine` is `theirs` with the marker's forms replaced by the value's (by up to 3 filters)."""
     present = [p for p in pairs if p[0] in mine and p[1] in theirs]
-    return any(_strip(mine, subset, 0) == _strip(theirs, subset, 1)
-               for size in range(1, min(3, len(present)) + 1)
-               for subset in itertools.combinations(present, size))
+    return any(
+        _strip(mine, subset, 0) == _strip(theirs, subset, 1)
+        for size in range(1, min(3, len(present)) + 1)
+        for subset in itertools.combinations(present, size)
+    )
 
 
 # How templates write a value: as is, with systemd's `%%`, as an identifier (the
 # board's ident, BR2_EXTERNAL-style upper case), as the layer's collection and
 # class names, and through each escaping filter of kdumplayer.render.
 FILTERS: list[Callable[[str], str]] = [
-    lambda v: v, lambda v: v.replace("%", "%%"), lambda v: re.sub(r"[^a-z0-9_]", "_", v),
+    lambda v: v,
+    lambda v: v.replace("%", "%%"),
+    lambda v: re.sub(r"[^a-z0-9_]", "_", v),
     lambda v: re.sub(r"[^A-Za-z0-9_]", "_", v).upper(),
-    lambda v: v.removeprefix("meta-").replace("-", "_"), lambda v: v.removeprefix("meta-"),
-    render.sh_quote, render.bb_quote, render.kconfig_quote, render.yaml_scalar,
-    lambda v: render.make_escape(render.sh_quote(v)), json.dumps,
+    lambda v: v.removeprefix("meta-").replace("-", "_"),
+    lambda v: v.removeprefix("meta-"),
+    render.sh_quote,
+    render.bb_quote,
+    render.kconfig_quote,
+    render.yaml_scalar,
+    lambda v: render.make_escape(render.sh_quote(v)),
+    json.dumps,
 ]
 
 
@@ -387,8 +509,9 @@ def _text(got: Trees, name: str) -> str:
 
 
 def _tool(args: list[str], **kwargs: Any) -> str:
-    result = subprocess.run(args, capture_output=True, text=True, check=False, timeout=120,
-                            **kwargs)
+    result = subprocess.run(
+        args, capture_output=True, text=True, check=False, timeout=120, **kwargs
+    )
     return "" if result.returncode == 0 else f"{' '.join(args[:2])}: {result.stderr}{result.stdout}"
 
 
@@ -404,8 +527,11 @@ def check_with_tools(got: Trees, changed: set[str], work: Path) -> None:
         if name.endswith("Config.in") or "/configs/" in name:
             _once("kconfig", text, lambda g=got: _kconfig(g, work))
         if name.endswith(".yml"):
-            _once("yaml", text, lambda t=text: "" if isinstance(yaml.safe_load(t), dict)
-                  else "not a mapping")
+            _once(
+                "yaml",
+                text,
+                lambda t=text: "" if isinstance(yaml.safe_load(t), dict) else "not a mapping",
+            )
         if name.endswith("kdump.conf"):
             _once("conf", text, lambda t=text: _conf(t))
         if TASK.search(text):
@@ -423,8 +549,11 @@ def _shell(text: str, work: Path) -> str:
 
 def _tree_dir(got: Trees, tree: str, work: Path) -> Path:
     root = work / tree
-    files = {n.split(":", 1)[1]: GeneratedFile.text(_text(got, n)) for n in got
-             if n.startswith(tree + ":")}
+    files = {
+        n.split(":", 1)[1]: GeneratedFile.text(_text(got, n))
+        for n in got
+        if n.startswith(tree + ":")
+    }
     write_tree(root, files)
     return root
 
@@ -432,12 +561,22 @@ def _tree_dir(got: Trees, tree: str, work: Path) -> Path:
 def _make(got: Trees, work: Path) -> str:
     root = _tree_dir(got, "buildroot", work)
     harness = work / "Makefile"
-    harness.write_text(HARNESS.format(
-        pkgdir=root / "package/kdump-init", target=work / "target", calls=work / "calls",
-        mk=root / "package/kdump-init/kdump-init.mk"))
-    result = subprocess.run(["make", "-n", "-s", "-f", str(harness), "install-target",
-                             "install-init-SYSV", "fixups"], capture_output=True, text=True,
-                            check=False, cwd=work, timeout=60)
+    harness.write_text(
+        HARNESS.format(
+            pkgdir=root / "package/kdump-init",
+            target=work / "target",
+            calls=work / "calls",
+            mk=root / "package/kdump-init/kdump-init.mk",
+        )
+    )
+    result = subprocess.run(
+        ["make", "-n", "-s", "-f", str(harness), "install-target", "install-init-SYSV", "fixups"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=work,
+        timeout=60,
+    )
     if result.returncode != 0 or result.stderr:
         return f"make -n: {result.stderr}"
     # What make would run is shell: it must parse too.
@@ -460,19 +599,23 @@ def _external_name(got: Trees) -> str:
 def _kconfig(got: Trees, work: Path) -> str:
     root = _tree_dir(got, "buildroot", work)
     name = _external_name(got)
-    configs = "".join(_text(got, n) for n in got
-                      if n.startswith("buildroot:") and n.endswith("Config.in"))
+    configs = "".join(
+        _text(got, n) for n in got if n.startswith("buildroot:") and n.endswith("Config.in")
+    )
     defconfig = next(n for n in got if n.startswith("buildroot:configs/"))
     values = dict(re.findall(r"^(BR2_\w+)=(.*)$", _text(got, defconfig), re.M))
     defined = set(re.findall(r"^config (BR2_\w+)", configs, re.M))
-    used = {u for u in re.findall(r"\bBR2_[A-Za-z0-9_]+", configs) + list(values)
-            if not u.startswith("BR2_EXTERNAL_")} - defined
+    used = {
+        u
+        for u in re.findall(r"\bBR2_[A-Za-z0-9_]+", configs) + list(values)
+        if not u.startswith("BR2_EXTERNAL_")
+    } - defined
     stubs = "".join(
-        f'config {s}\n\t{"string" if values.get(s, "y").startswith(chr(34)) else "bool"} '
-        f'"{s}"\n\n' for s in sorted(used))
+        f'config {s}\n\t{"string" if values.get(s, "y").startswith(chr(34)) else "bool"} "{s}"\n\n'
+        for s in sorted(used)
+    )
     top = work / "Config.in"
-    top.write_text(f'mainmenu "stub"\n\n{stubs}source '
-                   f'"$BR2_EXTERNAL_{name}_PATH/Config.in"\n')
+    top.write_text(f'mainmenu "stub"\n\n{stubs}source "$BR2_EXTERNAL_{name}_PATH/Config.in"\n')
     os.environ[f"BR2_EXTERNAL_{name}_PATH"] = str(root)
     os.environ["CONFIG_"] = ""  # Buildroot's .config names symbols without a prefix
     try:
@@ -511,21 +654,25 @@ def _oelint(got: Trees, work: Path) -> str:
 
 # --- the sweep -----------------------------------------------------------------------------------
 
+
 def hostile(key: str, marker: str | None) -> st.SearchStrategy[str]:
     """Pieces after the marker or before it (so the value stays traceable), or alone.
 
     The pieces: the ones that break files, milder punctuation, and text the
     key's own schema pattern matches (so keys with a pattern accept some).
     """
-    strategies = [st.lists(st.sampled_from(PIECES), min_size=1, max_size=3).map("".join),
-                  st.lists(st.sampled_from(MILD), min_size=1, max_size=4).map("".join)]
+    strategies = [
+        st.lists(st.sampled_from(PIECES), min_size=1, max_size=3).map("".join),
+        st.lists(st.sampled_from(MILD), min_size=1, max_size=4).map("".join),
+    ]
     if pattern := _schema_of(key).get("pattern"):
         strategies.append(st.from_regex(pattern, fullmatch=True).filter(lambda s: 0 < len(s) < 40))
     pieces = st.one_of(strategies)
     if marker is None:
         return pieces
-    return st.builds(lambda before, text: text + marker if before else marker + text,
-                     st.booleans(), pieces)
+    return st.builds(
+        lambda before, text: text + marker if before else marker + text, st.booleans(), pieces
+    )
 
 
 def _refused(path: Path) -> UserError | None:
@@ -537,16 +684,22 @@ def _refused(path: Path) -> UserError | None:
 
 
 @pytest.mark.parametrize("key", sorted(CASES))
-def test_hostile_value_refused_or_harmless(key: str, tmp_path_factory: pytest.TempPathFactory
-                                           ) -> None:
+def test_hostile_value_refused_or_harmless(
+    key: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     case = CASES[key]
     tmp = tmp_path_factory.mktemp("hostile")
     base = base_trees(key, tmp_path_factory.getbasetemp())
     counter = iter(range(10**6))
     accepted: list[str] = []
 
-    @settings(derandomize=True, max_examples=EXAMPLES, deadline=None, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        derandomize=True,
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(value=hostile(key, case.marker))
     def check(value: str) -> None:
         work = tmp / str(next(counter))
@@ -600,10 +753,12 @@ def test_accepted_machine_is_quoted_for_bitbake_and_yaml(tmp_path: Path) -> None
     assert 'COMPATIBLE_MACHINE = "^1234$"\n' in recipe
 
 
-@pytest.mark.parametrize(("generator", "name"), [("buildroot", "KDUMP_X\n"),
-                                                  ("yocto", "meta-kdump-x\n")])
-def test_name_option_with_trailing_newline_is_refused(generator: str, name: str,
-                                                      tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("generator", "name"), [("buildroot", "KDUMP_X\n"), ("yocto", "meta-kdump-x\n")]
+)
+def test_name_option_with_trailing_newline_is_refused(
+    generator: str, name: str, tmp_path: Path
+) -> None:
     # `$` in Python's re matches before a final newline: the check must not.
     path = write_board(tmp_path, BASE)
     result = run_cli("generate", generator, path, "--name", name, "-o", tmp_path / "out")

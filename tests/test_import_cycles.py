@@ -132,8 +132,9 @@ def test_the_walk_finds_lazy_and_relative_cycles(tmp_path: Path) -> None:
     (pkg / "sub" / "__init__.py").write_text("")
     (pkg / "a.py").write_text("from pkg.sub import b\n")
     (pkg / "sub" / "b.py").write_text("def f():\n    from .. import a\n")
-    (pkg / "c.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
-                              "    from pkg import d\n")
+    (pkg / "c.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg import d\n"
+    )
     (pkg / "d.py").write_text("import pkg.c\n")
     graph = import_graph(pkg)
     assert graph["pkg.sub.b"] == {"pkg.a"}

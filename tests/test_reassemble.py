@@ -11,11 +11,13 @@ from tests.conftest import run_cli
 
 CASES = [
     ("empty-dir", {}, "holds no vmcore.flat"),
-    ("cut", {"vmcore.flat-incomplete": b"makedumpfile\0"},
-     "only vmcore.flat-incomplete: the transfer did not finish"),
+    (
+        "cut",
+        {"vmcore.flat-incomplete": b"makedumpfile\0"},
+        "only vmcore.flat-incomplete: the transfer did not finish",
+    ),
     ("not-flat", {"vmcore.flat": b"KDUMP   " + bytes(64)}, "is not in makedumpfile's flattened"),
-    ("exists", {"vmcore.flat": b"makedumpfile\0" + bytes(64), "vmcore": b"x"},
-     "exists already"),
+    ("exists", {"vmcore.flat": b"makedumpfile\0" + bytes(64), "vmcore": b"x"}, "exists already"),
 ]
 
 

@@ -8,10 +8,16 @@ from kdumplayer.errors import UserError
 from kdumplayer.version import optional_version, parse_version, series
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("6.12", (6, 12)), ("2.6.32", (2, 6, 32)), ("6.12.57-rc1", (6, 12, 57)),
-    (" 7.2 ", (7, 2)), ("6.1.0-kdump", (6, 1, 0)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("6.12", (6, 12)),
+        ("2.6.32", (2, 6, 32)),
+        ("6.12.57-rc1", (6, 12, 57)),
+        (" 7.2 ", (7, 2)),
+        ("6.1.0-kdump", (6, 1, 0)),
+    ],
+)
 def test_parse(text: str, expected: tuple[int, ...]) -> None:
     assert parse_version(text) == expected
 

@@ -19,8 +19,10 @@ from kdumplayer.analyze.vmcoreinfo import VmcoreInfo
 from kdumplayer.errors import UserError
 
 LOG_TAIL = 20
-_PANIC = re.compile(r"^\[\s*(\d+\.\d+)\]\s*((?:Kernel panic - not syncing: |BUG: |Oops|"
-                    r"Unable to handle kernel |general protection fault).*)$")
+_PANIC = re.compile(
+    r"^\[\s*(\d+\.\d+)\]\s*((?:Kernel panic - not syncing: |BUG: |Oops|"
+    r"Unable to handle kernel |general protection fault).*)$"
+)
 _STAMP = re.compile(r"^\[\s*(\d+\.\d+)\]")
 
 if TYPE_CHECKING:  # drgn loads only when a dump is opened, not at every start-up
@@ -85,24 +87,33 @@ def analyze(path: Path, vmlinux: Path | None = None) -> Analysis:
     dump = locate(path)
     facts_ = read_facts(dump.vmcore)
     if facts_.truncated_at is not None:
-        raise UserError(f"truncated: {facts_.size} bytes where its page descriptors need "
-                        f"{facts_.truncated_at}", file=dump.vmcore)
+        raise UserError(
+            f"truncated: {facts_.size} bytes where its page descriptors need {facts_.truncated_at}",
+            file=dump.vmcore,
+        )
     if facts_.incomplete_flag:
-        raise UserError("makedumpfile marked this vmcore incomplete (it ran out of space)",
-                        file=dump.vmcore)
+        raise UserError(
+            "makedumpfile marked this vmcore incomplete (it ran out of space)", file=dump.vmcore
+        )
     info = VmcoreInfo.parse(facts_.vmcoreinfo)
-    chosen = (debuginfo.check_given(vmlinux, info) if vmlinux is not None
-              else debuginfo.find(info))
+    chosen = debuginfo.check_given(vmlinux, info) if vmlinux is not None else debuginfo.find(info)
     host = host_arch()
     if chosen is None and facts_.arch != host:
-        raise UserError(f"a dump of another arch ({facts_.arch}; this host is {host}) needs "
-                        f"its vmlinux: {debuginfo.how_to_get(info, facts_.arch)}",
-                        file=dump.path)
+        raise UserError(
+            f"a dump of another arch ({facts_.arch}; this host is {host}) needs "
+            f"its vmlinux: {debuginfo.how_to_get(info, facts_.arch)}",
+            file=dump.path,
+        )
     prog = engine.open_program(dump.vmcore, chosen.path if chosen else None)
-    result = Analysis(dump=dump, vmcore=facts_, info=info,
-                      vmlinux=chosen.path if chosen else None,
-                      missing=None if chosen else debuginfo.how_to_get(info, facts_.arch),
-                      log="", log_source="")
+    result = Analysis(
+        dump=dump,
+        vmcore=facts_,
+        info=info,
+        vmlinux=chosen.path if chosen else None,
+        missing=None if chosen else debuginfo.how_to_get(info, facts_.arch),
+        log="",
+        log_source="",
+    )
     if chosen is not None:
         try:
             result.crash = engine.crash(prog)

@@ -38,8 +38,11 @@ def locate(path: Path) -> DumpInput:
         raise UserError("no such file or directory", file=path)
     if path.is_file():
         if path.name.endswith(INCOMPLETE):
-            raise UserError("an -incomplete vmcore: the capture did not finish writing it "
-                            "(see the dump's summary.txt)", file=path)
+            raise UserError(
+                "an -incomplete vmcore: the capture did not finish writing it "
+                "(see the dump's summary.txt)",
+                file=path,
+            )
         return DumpInput(path=path, vmcore=path)
     if not path.is_dir():
         raise UserError("not a file or directory", file=path)
@@ -50,12 +53,19 @@ def locate(path: Path) -> DumpInput:
     if VMCORE not in names:
         if VMCORE + INCOMPLETE in names:
             status = summary.get("status", "no summary.txt")
-            raise UserError(f"{VMCORE}{INCOMPLETE}: the capture did not finish writing the "
-                            f"vmcore (summary: {status})", file=path)
+            raise UserError(
+                f"{VMCORE}{INCOMPLETE}: the capture did not finish writing the "
+                f"vmcore (summary: {status})",
+                file=path,
+            )
         dumps = sorted(n for n in names if _DUMP_NAME.match(n) and (path / n).is_dir())
         if dumps:
-            raise UserError(f"a directory of {len(dumps)} dump(s), not one dump: name one, "
-                            f"e.g. {path / dumps[-1]}", file=path)
+            raise UserError(
+                f"a directory of {len(dumps)} dump(s), not one dump: name one, "
+                f"e.g. {path / dumps[-1]}",
+                file=path,
+            )
         raise UserError(f"not a dump: no {VMCORE} here (a dump holds {VMCOREDESC})", file=path)
-    return DumpInput(path=path, vmcore=path / VMCORE, dmesg=_text(path / DMESG),
-                     summary=summary, directory=path)
+    return DumpInput(
+        path=path, vmcore=path / VMCORE, dmesg=_text(path / DMESG), summary=summary, directory=path
+    )

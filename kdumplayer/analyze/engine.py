@@ -54,21 +54,42 @@ def open_program(vmcore: Path, vmlinux: Path | None) -> drgn.Program:
         try:
             prog.load_debug_info([str(vmlinux)], main=True)
         except drgn.MissingDebugInfoError as exc:
-            raise UserError(f"drgn found no debug info for the dump's kernel in it: {exc}",
-                            file=vmlinux, key="--vmlinux") from None
+            raise UserError(
+                f"drgn found no debug info for the dump's kernel in it: {exc}",
+                file=vmlinux,
+                key="--vmlinux",
+            ) from None
     return prog
 
 
 # The kernel tree's top-level directories: where a DWARF file name's source root ends.
-_TOP_DIRS = ("arch", "block", "certs", "crypto", "drivers", "fs", "include", "init",
-             "io_uring", "ipc", "kernel", "lib", "mm", "net", "rust", "security", "sound",
-             "virt")
+_TOP_DIRS = (
+    "arch",
+    "block",
+    "certs",
+    "crypto",
+    "drivers",
+    "fs",
+    "include",
+    "init",
+    "io_uring",
+    "ipc",
+    "kernel",
+    "lib",
+    "mm",
+    "net",
+    "rust",
+    "security",
+    "sound",
+    "virt",
+)
 
 
 def _roots(file: str) -> set[str]:
     parts = file.split("/")
-    return {"/".join(parts[:i]) + "/" for i, part in enumerate(parts[:-1])
-            if i and part in _TOP_DIRS}
+    return {
+        "/".join(parts[:i]) + "/" for i, part in enumerate(parts[:-1]) if i and part in _TOP_DIRS
+    }
 
 
 def source_root(files: list[str]) -> str | None:
@@ -100,12 +121,22 @@ def _frames(trace: drgn.StackTrace) -> tuple[Frame, ...]:
                 name = frame.symbol().name
             except LookupError:
                 name = "??"
-        frames.append(Frame(index=index, function=name, pc=frame.pc, file=file, line=line,
-                            inline=frame.is_inline))
+        frames.append(
+            Frame(
+                index=index,
+                function=name,
+                pc=frame.pc,
+                file=file,
+                line=line,
+                inline=frame.is_inline,
+            )
+        )
     root = source_root([f.file for f in frames if f.file])
     if root:
-        frames = [replace(f, file=f.file[len(root):]) if f.file and f.file.startswith(root)
-                  else f for f in frames]
+        frames = [
+            replace(f, file=f.file[len(root) :]) if f.file and f.file.startswith(root) else f
+            for f in frames
+        ]
     return tuple(frames)
 
 
@@ -129,7 +160,8 @@ def crash(prog: drgn.Program) -> Crash:
         raise BrokenDump(f"cannot read the crashed task: {exc}") from None
     try:
         modules: tuple[str, ...] | None = tuple(
-            mod.name.string_().decode() for mod in for_each_module(prog))
+            mod.name.string_().decode() for mod in for_each_module(prog)
+        )
     except LookupError:
         modules = None
     return Crash(cpu=cpu, pid=thread.tid, comm=comm, frames=frames, modules=modules)
@@ -151,8 +183,9 @@ def kernel_log_without_debuginfo(vmcore: Path) -> str | None:
         return None
     with tempfile.TemporaryDirectory(prefix="kdumplayer-analyze-") as tmp:
         out = Path(tmp) / "dmesg"
-        done = subprocess.run([tool, "--dump-dmesg", str(vmcore), str(out)],
-                              capture_output=True, check=False)
+        done = subprocess.run(
+            [tool, "--dump-dmesg", str(vmcore), str(out)], capture_output=True, check=False
+        )
         if done.returncode or not out.exists():
             return None
         return out.read_text(encoding="utf-8", errors="replace")

@@ -51,10 +51,16 @@ class Facts:
 def facts() -> Facts:
     raw = yaml.safe_load(FACTS_FILE.read_text(encoding="utf-8"))
     return Facts(
-        arches=tuple(DumpArch(name=name, elf_machine=int(e["elf_machine"]),
-                              uname_machines=tuple(e["uname_machines"]), bits=int(e["bits"]),
-                              stack_unread=e.get("stack_unread"))
-                     for name, e in raw["arches"].items()),
+        arches=tuple(
+            DumpArch(
+                name=name,
+                elf_machine=int(e["elf_machine"]),
+                uname_machines=tuple(e["uname_machines"]),
+                bits=int(e["bits"]),
+                stack_unread=e.get("stack_unread"),
+            )
+            for name, e in raw["arches"].items()
+        ),
         debug_packages=tuple(DebugPackage(**p) for p in raw["debug_packages"]),
         compression_flags={k: int(v) for k, v in raw["compression_flags"].items()},
         incomplete_flag=int(raw["incomplete_flag"]),

@@ -35,7 +35,9 @@ def as_dict(a: Analysis) -> dict[str, object]:
         "ok": a.ok,
         "problems": a.problems,
         "kernel": {
-            "release": a.info.release, "build_id": a.info.build_id, "arch": v.arch,
+            "release": a.info.release,
+            "build_id": a.info.build_id,
+            "arch": v.arch,
             "page_size": v.page_size,
         },
         "crash": {
@@ -45,19 +47,36 @@ def as_dict(a: Analysis) -> dict[str, object]:
             "cpu": crash.cpu if crash else v.crash_cpu,
             "pid": crash.pid if crash else None,
             "comm": crash.comm if crash else None,
-            "stack": [{"index": f.index, "function": f.function, "file": f.file,
-                       "line": f.line, "pc": f.pc, "inline": f.inline}
-                      for f in crash.frames] if crash else None,
+            "stack": [
+                {
+                    "index": f.index,
+                    "function": f.function,
+                    "file": f.file,
+                    "line": f.line,
+                    "pc": f.pc,
+                    "inline": f.inline,
+                }
+                for f in crash.frames
+            ]
+            if crash
+            else None,
         },
         "modules": list(crash.modules) if crash and crash.modules is not None else None,
         "log": {"source": a.log_source, "tail": a.log_tail},
-        "debug_info": {"vmlinux": str(a.vmlinux) if a.vmlinux else None,
-                       "missing": a.missing},
+        "debug_info": {"vmlinux": str(a.vmlinux) if a.vmlinux else None, "missing": a.missing},
         "dump": {
-            "path": str(a.dump.path), "vmcore": str(v.path), "format": v.format,
-            "machine": v.machine, "size": v.size, "memory": v.memory, "dumped": v.dumped,
-            "compression": v.compression, "dump_level": v.dump_level,
-            "excluded": _level(v.dump_level), "cpus": v.cpus, "complete": v.complete,
+            "path": str(a.dump.path),
+            "vmcore": str(v.path),
+            "format": v.format,
+            "machine": v.machine,
+            "size": v.size,
+            "memory": v.memory,
+            "dumped": v.dumped,
+            "compression": v.compression,
+            "dump_level": v.dump_level,
+            "excluded": _level(v.dump_level),
+            "cpus": v.cpus,
+            "complete": v.complete,
             "summary": a.dump.summary or None,
         },
         "engine": {"name": "drgn", "version": version("drgn")},
@@ -88,22 +107,32 @@ def as_text(a: Analysis) -> str:
         lines.append(f"task      {cpu}pid {crash.pid} ({crash.comm})")
         lines.append(f"stack     (drgn, DWARF from {a.vmlinux})")
         lines += [_frame(f) for f in crash.frames]
-        modules = ("kernel built without module support" if crash.modules is None
-                   else ", ".join(crash.modules) or "none loaded")
+        modules = (
+            "kernel built without module support"
+            if crash.modules is None
+            else ", ".join(crash.modules) or "none loaded"
+        )
         lines.append(f"modules   {modules}")
     else:
         if v.crash_cpu is not None:
-            lines.append(f"task      CPU {v.crash_cpu} (from the dump header; no debug info "
-                         "for the task)")
+            lines.append(
+                f"task      CPU {v.crash_cpu} (from the dump header; no debug info for the task)"
+            )
         lines.append(f"missing   {a.missing}")
-    level = (f", dump level {v.dump_level} (excludes {', '.join(_level(v.dump_level))})"
-             if v.dump_level else ", dump level 0 (nothing excluded)"
-             if v.dump_level == 0 else "")
+    level = (
+        f", dump level {v.dump_level} (excludes {', '.join(_level(v.dump_level))})"
+        if v.dump_level
+        else ", dump level 0 (nothing excluded)"
+        if v.dump_level == 0
+        else ""
+    )
     lines.append(f"vmcore    {v.format}, compression {v.compression}{level}")
     ratio = 100.0 * v.size / v.memory if v.memory else 0.0
-    lines.append(f"          {_size(v.size)} on disk for {_size(v.memory)} of memory "
-                 f"({ratio:.1f}%), {v.cpus} CPU(s), "
-                 f"{'complete' if v.complete else 'INCOMPLETE'}")
+    lines.append(
+        f"          {_size(v.size)} on disk for {_size(v.memory)} of memory "
+        f"({ratio:.1f}%), {v.cpus} CPU(s), "
+        f"{'complete' if v.complete else 'INCOMPLETE'}"
+    )
     if a.dump.summary:
         lines.append("summary   " + "; ".join(f"{k}: {val}" for k, val in a.dump.summary.items()))
     lines.append(f"log       last {len(a.log_tail)} lines, from {a.log_source}:")

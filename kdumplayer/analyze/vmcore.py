@@ -64,18 +64,25 @@ def read_facts(path: Path) -> VmcoreFacts:
     except OSError as exc:
         raise UserError(f"cannot read: {exc.strerror}", file=path) from None
     if head.startswith(FLAT_SIGNATURE):
-        raise UserError("a flattened makedumpfile stream (-F): turn it into a vmcore first "
-                        "with `makedumpfile -R vmcore < FILE`", file=path)
-    raise UserError("not a vmcore (neither ELF nor kdump-compressed: it starts with "
-                    f"{head[:8]!r})", file=path)
+        raise UserError(
+            "a flattened makedumpfile stream (-F): turn it into a vmcore first "
+            "with `makedumpfile -R vmcore < FILE`",
+            file=path,
+        )
+    raise UserError(
+        f"not a vmcore (neither ELF nor kdump-compressed: it starts with {head[:8]!r})", file=path
+    )
 
 
 def _read(handle: BinaryIO, offset: int, size: int, path: Path, what: str) -> bytes:
     handle.seek(offset)
     data = handle.read(size)
     if len(data) < size:
-        raise UserError(f"truncated: the file ends inside its {what} (byte {offset + len(data)},"
-                        f" {offset + size} needed)", file=path)
+        raise UserError(
+            f"truncated: the file ends inside its {what} (byte {offset + len(data)},"
+            f" {offset + size} needed)",
+            file=path,
+        )
     return bytes(data)
 
 
@@ -100,15 +107,16 @@ def _elf(path: Path, handle: BinaryIO) -> VmcoreFacts:
         raise UserError("not a vmcore (an ELF file of unknown class or byte order)", file=path)
     if bits == 64:
         e_type, e_machine, _, _, e_phoff, _, _, _, e_phentsize, e_phnum = struct.unpack_from(
-            order + "HHIQQQIHHH", ident, 16)
+            order + "HHIQQQIHHH", ident, 16
+        )
         phdr = order + "IIQQQQQQ"
     else:
         e_type, e_machine, _, _, e_phoff, _, _, _, e_phentsize, e_phnum = struct.unpack_from(
-            order + "HHIIIIIHHH", ident, 16)
+            order + "HHIIIIIHHH", ident, 16
+        )
         phdr = order + "IIIIIIII"
     if e_type != 4:  # ET_CORE
-        raise UserError(f"not a vmcore (an ELF file of type {e_type}, not a core dump)",
-                        file=path)
+        raise UserError(f"not a vmcore (an ELF file of type {e_type}, not a core dump)", file=path)
     table = _read(handle, e_phoff, e_phentsize * e_phnum, path, "program headers")
     ranges, notes, end = [], b"", 0
     for index in range(e_phnum):
@@ -127,10 +135,20 @@ def _elf(path: Path, handle: BinaryIO) -> VmcoreFacts:
     arch = facts().arch_by_elf(e_machine)
     memory = _merged_length(ranges)
     return VmcoreFacts(
-        path=path, format="ELF", arch=arch.name if arch else f"e_machine {e_machine}",
-        machine=f"e_machine {e_machine}", size=size, memory=memory, dumped=memory,
-        compression="none", dump_level=None, cpus=cpus, crash_cpu=None, vmcoreinfo=vmcoreinfo,
-        truncated_at=end if size < end else None, incomplete_flag=False,
+        path=path,
+        format="ELF",
+        arch=arch.name if arch else f"e_machine {e_machine}",
+        machine=f"e_machine {e_machine}",
+        size=size,
+        memory=memory,
+        dumped=memory,
+        compression="none",
+        dump_level=None,
+        cpus=cpus,
+        crash_cpu=None,
+        vmcoreinfo=vmcoreinfo,
+        truncated_at=end if size < end else None,
+        incomplete_flag=False,
         page_size=_page_size(vmcoreinfo),
     )
 
@@ -142,11 +160,11 @@ def _notes(data: bytes, order: str) -> tuple[int, str]:
         namesz, descsz, kind = struct.unpack_from(order + "III", data, offset)
         name_at = offset + 12
         desc_at = name_at + (namesz + 3) // 4 * 4
-        name = data[name_at:name_at + namesz].rstrip(b"\0")
+        name = data[name_at : name_at + namesz].rstrip(b"\0")
         if name == b"CORE" and kind == NT_PRSTATUS:
             cpus += 1
         elif name == b"VMCOREINFO":
-            vmcoreinfo = data[desc_at:desc_at + descsz].rstrip(b"\0").decode("ascii", "replace")
+            vmcoreinfo = data[desc_at : desc_at + descsz].rstrip(b"\0").decode("ascii", "replace")
         if namesz == 0 and descsz == 0:
             break
         offset = desc_at + (descsz + 3) // 4 * 4
@@ -162,18 +180,22 @@ def _page_size(vmcoreinfo: str) -> int:
 
 def _kdump(path: Path, handle: BinaryIO) -> VmcoreFacts:
     block0 = _read(handle, 0, 512, path, "kdump header")
-    machine = _cstr(block0[12 + 4 * _UTS_LEN:12 + 5 * _UTS_LEN])
+    machine = _cstr(block0[12 + 4 * _UTS_LEN : 12 + 5 * _UTS_LEN])
     arch = facts().arch_by_uname(machine)
     bits = arch.bits if arch else 64
     # struct timeval is 16 bytes, 8-aligned on 64-bit hosts; 8 bytes on 32-bit ones.
     after_uts = 12 + 6 * _UTS_LEN
     status_at = (after_uts + 7) // 8 * 8 + 16 if bits == 64 else (after_uts + 3) // 4 * 4 + 8
-    (status, block_size, sub_hdr_size, bitmap_blocks, _, _, _, _, current_cpu,
-     nr_cpus) = struct.unpack_from("<IiiIIIIIIi", block0, status_at)
+    (status, block_size, sub_hdr_size, bitmap_blocks, _, _, _, _, current_cpu, nr_cpus) = (
+        struct.unpack_from("<IiiIIIIIIi", block0, status_at)
+    )
     version = struct.unpack_from("<i", block0, 8)[0]
     if block_size <= 0 or block_size > 1 << 20 or bitmap_blocks <= 0:
-        raise UserError(f"not a vmcore (a kdump header with block size {block_size} and "
-                        f"{bitmap_blocks} bitmap blocks)", file=path)
+        raise UserError(
+            f"not a vmcore (a kdump header with block size {block_size} and "
+            f"{bitmap_blocks} bitmap blocks)",
+            file=path,
+        )
     sub = _read(handle, block_size, 104, path, "kdump sub-header")
     if bits == 64:
         dump_level = struct.unpack_from("<i", sub, 8)[0]
@@ -182,8 +204,13 @@ def _kdump(path: Path, handle: BinaryIO) -> VmcoreFacts:
         dump_level = struct.unpack_from("<i", sub, 4)[0]
         off_info, size_info = struct.unpack_from("<qI", sub, 24)
         off_note, size_note = struct.unpack_from("<qI", sub, 40)
-    vmcoreinfo = _read(handle, off_info, size_info, path, "VMCOREINFO").rstrip(b"\0").decode(
-        "ascii", "replace") if version >= 3 and size_info else ""
+    vmcoreinfo = (
+        _read(handle, off_info, size_info, path, "VMCOREINFO")
+        .rstrip(b"\0")
+        .decode("ascii", "replace")
+        if version >= 3 and size_info
+        else ""
+    )
     cpus = nr_cpus
     if version >= 4 and size_note:
         cpus = _notes(_read(handle, off_note, size_note, path, "ELF notes"), "<")[0]
@@ -198,11 +225,21 @@ def _kdump(path: Path, handle: BinaryIO) -> VmcoreFacts:
     flags = facts().compression_flags
     compression = next((name for name, bit in flags.items() if status & bit), "none")
     return VmcoreFacts(
-        path=path, format="kdump-compressed", arch=arch.name if arch else machine,
-        machine=machine, size=size, memory=present * block_size, dumped=dumped * block_size,
-        compression=compression, dump_level=dump_level if version >= 1 else None,
-        cpus=cpus, crash_cpu=current_cpu, vmcoreinfo=vmcoreinfo, truncated_at=truncated_at,
-        incomplete_flag=bool(status & facts().incomplete_flag), page_size=block_size,
+        path=path,
+        format="kdump-compressed",
+        arch=arch.name if arch else machine,
+        machine=machine,
+        size=size,
+        memory=present * block_size,
+        dumped=dumped * block_size,
+        compression=compression,
+        dump_level=dump_level if version >= 1 else None,
+        cpus=cpus,
+        crash_cpu=current_cpu,
+        vmcoreinfo=vmcoreinfo,
+        truncated_at=truncated_at,
+        incomplete_flag=bool(status & facts().incomplete_flag),
+        page_size=block_size,
     )
 
 
@@ -213,6 +250,8 @@ def _kdump_end(handle: BinaryIO, descs_at: int, pages: int, size: int) -> int | 
         return table_end
     handle.seek(descs_at)
     table = handle.read(pages * PAGE_DESC_SIZE)
-    end = max((offset + length for offset, length, _, _ in
-               struct.iter_unpack("<qIIQ", table)), default=table_end)
+    end = max(
+        (offset + length for offset, length, _, _ in struct.iter_unpack("<qIIQ", table)),
+        default=table_end,
+    )
     return end if size < end else None

@@ -73,8 +73,9 @@ def _rule(raw: dict[str, Any], index: int) -> Rule:
     if unknown:
         raise UserError(f"unknown key {sorted(unknown)[0]!r}", file=str(COMPAT_FILE), key=where)
     if not (set(raw) & _NEEDS):
-        raise UserError("a rule needs one of " + ", ".join(sorted(_NEEDS)),
-                        file=str(COMPAT_FILE), key=where)
+        raise UserError(
+            "a rule needs one of " + ", ".join(sorted(_NEEDS)), file=str(COMPAT_FILE), key=where
+        )
     if raw.get("severity") not in SEVERITIES:
         raise UserError(f"severity must be one of {SEVERITIES}", file=str(COMPAT_FILE), key=where)
     since, needs = raw.get("kernel_since"), raw.get("needs_kexec_tools")
@@ -132,8 +133,8 @@ def _applies(rule: Rule, board: Board, config: dict[str, str] | None) -> bool:
     if rule.load_methods and effective_method(board, config) not in rule.load_methods:
         return False
     if rule.kernel_since is not None and (
-            board.kernel.version is None
-            or parse_version(board.kernel.version) < rule.kernel_since):
+        board.kernel.version is None or parse_version(board.kernel.version) < rule.kernel_since
+    ):
         return False
     if rule.images and board.kernel.image not in rule.images:
         return False
@@ -144,16 +145,19 @@ def _applies(rule: Rule, board: Board, config: dict[str, str] | None) -> bool:
     return True
 
 
-def _violation(rule: Rule, board: Board, config: dict[str, str] | None,
-               pin: Version | None) -> str | None:
+def _violation(
+    rule: Rule, board: Board, config: dict[str, str] | None, pin: Version | None
+) -> str | None:
     """What is wrong for this board under an applicable rule, or None."""
     if rule.unsupported:
         return f"no kexec-tools release handles this ({board.arch.name})"
     if rule.needs_kexec_tools is not None:
         if pin is None or pin >= rule.needs_kexec_tools:
             return None
-        return (f"pinned {_dotted(pin)} is older than {_dotted(rule.needs_kexec_tools)}, "
-                f"which this kernel needs")
+        return (
+            f"pinned {_dotted(pin)} is older than {_dotted(rule.needs_kexec_tools)}, "
+            f"which this kernel needs"
+        )
     if rule.needs_config:
         if config is None:
             return None
@@ -181,15 +185,20 @@ def age_finding(board: Board, data: CompatData) -> Finding | None:
     newer = [v for v, d in sorted(data.releases.items()) if d >= kernel_date]
     advice = f"; {_dotted(newer[0])} is the first release after it" if newer else ""
     return Finding(
-        rule="age", severity=Severity.NOTE, key=KEY,
-        message=(f"pinned {_dotted(pin)} ({released}) is older than Linux {_dotted(kernel)} "
-                 f"({kernel_date}): match kexec-tools to the kernel's age{advice}"),
+        rule="age",
+        severity=Severity.NOTE,
+        key=KEY,
+        message=(
+            f"pinned {_dotted(pin)} ({released}) is older than Linux {_dotted(kernel)} "
+            f"({kernel_date}): match kexec-tools to the kernel's age{advice}"
+        ),
         evidence="the manual kdump procedure: kexec-tools released about when the kernel was",
     )
 
 
-def assess(board: Board, config: dict[str, str] | None = None,
-           data: CompatData | None = None) -> list[Finding]:
+def assess(
+    board: Board, config: dict[str, str] | None = None, data: CompatData | None = None
+) -> list[Finding]:
     """The kexec-tools findings for `board`, warnings first. `config` defaults to the
     board's kernel.config when it names one."""
     data = data or compat_data()
@@ -201,8 +210,15 @@ def assess(board: Board, config: dict[str, str] | None = None,
             continue
         problem = _violation(rule, board, config, pin)
         if problem:
-            findings.append(Finding(rule.id, Severity(rule.severity), f"{problem}: {rule.reason}",
-                                    key=KEY, evidence=rule.evidence))
+            findings.append(
+                Finding(
+                    rule.id,
+                    Severity(rule.severity),
+                    f"{problem}: {rule.reason}",
+                    key=KEY,
+                    evidence=rule.evidence,
+                )
+            )
     age = age_finding(board, data)
     if age is not None:
         findings.append(age)

@@ -232,9 +232,18 @@ def _target_summary(ssh: SshTarget | None) -> dict[str, Any]:
     """dump.target as plain data (a local board: the defaults)."""
     if ssh is None:
         return {"type": "local", "port": 22, "client": "openssh", "fallback": "none"}
-    return {"type": "ssh", "url": ssh.url, "user": ssh.user, "host": ssh.host,
-            "port": ssh.port, "path": ssh.path, "key": ssh.key, "host_key": ssh.host_key,
-            "client": ssh.client, "fallback": ssh.fallback}
+    return {
+        "type": "ssh",
+        "url": ssh.url,
+        "user": ssh.user,
+        "host": ssh.host,
+        "port": ssh.port,
+        "path": ssh.path,
+        "key": ssh.key,
+        "host_key": ssh.host_key,
+        "client": ssh.client,
+        "fallback": ssh.fallback,
+    }
 
 
 @cache
@@ -398,8 +407,7 @@ def _crashkernel(r: _Reader, arch: Arch, memory: int, version: str | None) -> Cr
     value_key = ("crashkernel", "value") if raw is not None else ("crashkernel", "size")
     for finding in crashkernel_rules.check(params, memory, arch, kernel=version):
         if finding.problem:
-            raise r.doc.error(offset_key if finding.key == "offset" else value_key,
-                              finding.message)
+            raise r.doc.error(offset_key if finding.key == "offset" else value_key, finding.message)
     return CrashkernelSpec(params=params, auto=auto)
 
 
@@ -408,8 +416,11 @@ def from_document(doc: LocatedYaml) -> Board:
     board = _resolve(doc)
     base = board.buildroot.base_defconfig
     found = targets.problem(
-        kexec_tools=board.kexec_tools, collector=board.dump.collector, arch=board.arch.name,
-        bootloader=board.bootloader.type, bootloader_config=board.bootloader.config,
+        kexec_tools=board.kexec_tools,
+        collector=board.dump.collector,
+        arch=board.arch.name,
+        bootloader=board.bootloader.type,
+        bootloader_config=board.bootloader.config,
         base_defconfig=(board.path.parent if board.path else Path()) / base if base else None,
     )
     if found is not None:
@@ -438,8 +449,10 @@ def _kernel(r: _Reader, arch: Arch) -> KernelSpec:
     # The generators copy it into the trees: a missing or unreadable file is refused
     # here, so that validate accepts exactly what the generators accept.
     if config is not None and not (config.is_file() and os.access(config, os.R_OK)):
-        raise doc.error(("kernel", "config"), f"{config} is not a readable file "
-                        "(the kernel .config the board builds from)")
+        raise doc.error(
+            ("kernel", "config"),
+            f"{config} is not a readable file (the kernel .config the board builds from)",
+        )
     return KernelSpec(
         version=version,
         source=r.host_path("kernel", "source"),

@@ -58,7 +58,7 @@ def _node(data: Any, *path: str) -> Any:
 
 
 def parse_host_key(line: str) -> str:
-    """"TYPE BASE64" of a public key line; ValueError saying why it does not parse."""
+    """ "TYPE BASE64" of a public key line; ValueError saying why it does not parse."""
     words = line.split()
     if len(words) < 2:
         raise ValueError("is not a public key line (TYPE BASE64 [comment])")
@@ -71,10 +71,11 @@ def parse_host_key(line: str) -> str:
     if len(raw) < 4:
         raise ValueError(f"the {kind} key is too short to be a key")
     (size,) = struct.unpack(">I", raw[:4])
-    inner = raw[4:4 + size].decode("ascii", "replace")
+    inner = raw[4 : 4 + size].decode("ascii", "replace")
     if inner != kind:
-        raise ValueError(f"the key's data says {inner!r}, not {kind!r} "
-                         "(a truncated or mismatched key line)")
+        raise ValueError(
+            f"the key's data says {inner!r}, not {kind!r} (a truncated or mismatched key line)"
+        )
     if kind == "ssh-ed25519" and len(raw) != 4 + size + 4 + 32:
         raise ValueError("the ssh-ed25519 key is not 32 bytes (a truncated key line)")
     return f"{kind} {blob}"
@@ -94,19 +95,26 @@ def read_ssh(doc: LocatedYaml) -> SshTarget | None:
     if not isinstance(target, dict) or target.get("type", "local") != "ssh":
         for key in SSH_REQUIRED:
             if isinstance(target, dict) and key in target:
-                raise doc.error(("dump", "target", key),
-                                "only an ssh target takes it (set dump.target.type: ssh)")
+                raise doc.error(
+                    ("dump", "target", key),
+                    "only an ssh target takes it (set dump.target.type: ssh)",
+                )
         return None
     here = ("dump", "target")
     for key in SSH_REQUIRED:
         if target.get(key) in (None, ""):
-            raise doc.error((*here, key), f"an ssh target needs {key} ("
-                            + {"user": "the login on the server",
-                               "host": "the server's address",
-                               "path": "the absolute directory on the server",
-                               "key": "the board's private key file",
-                               "host_key": "the server's public host key line, pinned"}[key]
-                            + ")")
+            raise doc.error(
+                (*here, key),
+                f"an ssh target needs {key} ("
+                + {
+                    "user": "the login on the server",
+                    "host": "the server's address",
+                    "path": "the absolute directory on the server",
+                    "key": "the board's private key file",
+                    "host_key": "the server's public host key line, pinned",
+                }[key]
+                + ")",
+            )
     host = str(target["host"])
     if host.replace(".", "").isdigit():
         try:
@@ -121,10 +129,16 @@ def read_ssh(doc: LocatedYaml) -> SshTarget | None:
         host_key = parse_host_key(str(target["host_key"]))
     except ValueError as exc:
         raise doc.error((*here, "host_key"), f"does not parse: {exc}") from None
-    return SshTarget(user=str(target["user"]), host=host,
-                     port=int(target.get("port", 22)), path=path, key=key_path,
-                     host_key=host_key, client=str(target.get("client", "openssh")),
-                     fallback=str(target.get("fallback", "none")))
+    return SshTarget(
+        user=str(target["user"]),
+        host=host,
+        port=int(target.get("port", 22)),
+        path=path,
+        key=key_path,
+        host_key=host_key,
+        client=str(target.get("client", "openssh")),
+        fallback=str(target.get("fallback", "none")),
+    )
 
 
 def read_network(doc: LocatedYaml, ssh: SshTarget | None) -> Network | None:
@@ -132,8 +146,9 @@ def read_network(doc: LocatedYaml, ssh: SshTarget | None) -> Network | None:
     node = _node(doc.data, "dump", "network")
     if ssh is None:
         if node is not None:
-            raise doc.error(("dump", "network"),
-                            "only a network target uses it (dump.target.type: ssh)")
+            raise doc.error(
+                ("dump", "network"), "only a network target uses it (dump.target.type: ssh)"
+            )
         return None
     node = node if isinstance(node, dict) else {}
     here = ("dump", "network")
@@ -143,17 +158,22 @@ def read_network(doc: LocatedYaml, ssh: SshTarget | None) -> Network | None:
         try:
             ipaddress.IPv4Interface(address)
         except ValueError:
-            raise doc.error((*here, "address"),
-                            f"{address!r} is not an IPv4 address with a prefix length "
-                            "(e.g. 192.168.1.50/24) or dhcp") from None
+            raise doc.error(
+                (*here, "address"),
+                f"{address!r} is not an IPv4 address with a prefix length "
+                "(e.g. 192.168.1.50/24) or dhcp",
+            ) from None
     if gateway is not None:
         if address == "dhcp":
-            raise doc.error((*here, "gateway"), "DHCP names the gateway; give it only "
-                            "with a static address")
+            raise doc.error(
+                (*here, "gateway"), "DHCP names the gateway; give it only with a static address"
+            )
         try:
             ipaddress.IPv4Address(str(gateway))
         except ValueError:
-            raise doc.error((*here, "gateway"),
-                            f"{gateway!r} is not an IPv4 address") from None
-    return Network(interface=str(node.get("interface", "eth0")), address=address,
-                   gateway=str(gateway) if gateway is not None else None)
+            raise doc.error((*here, "gateway"), f"{gateway!r} is not an IPv4 address") from None
+    return Network(
+        interface=str(node.get("interface", "eth0")),
+        address=address,
+        gateway=str(gateway) if gateway is not None else None,
+    )

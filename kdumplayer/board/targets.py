@@ -24,28 +24,44 @@ def _buildroot() -> dict[str, Any]:
     return data
 
 
-def problem(*, kexec_tools: str | None, collector: str, arch: str, bootloader: str,
-            bootloader_config: str | None, base_defconfig: Path | None) -> tuple[str, str] | None:
+def problem(
+    *,
+    kexec_tools: str | None,
+    collector: str,
+    arch: str,
+    bootloader: str,
+    bootloader_config: str | None,
+    base_defconfig: Path | None,
+) -> tuple[str, str] | None:
     """(board key, message) for the first value the Buildroot tree cannot take, else None.
 
     Plain values in (board/model.py raises the located error), so this module needs
     nothing of the board model."""
     facts = _buildroot()
     known = facts["kexec_tools_releases"]
-    if kexec_tools is not None and kexec_tools != str(facts["kexec_version"]) \
-            and kexec_tools not in known:
-        return ("kexec_tools",
-                f"no download hash known for kexec-tools {kexec_tools}; Buildroot checks every "
-                f"download (known: {', '.join(known)}); add it to {BUILDROOT_FACTS.name}")
+    if (
+        kexec_tools is not None
+        and kexec_tools != str(facts["kexec_version"])
+        and kexec_tools not in known
+    ):
+        return (
+            "kexec_tools",
+            f"no download hash known for kexec-tools {kexec_tools}; Buildroot checks every "
+            f"download (known: {', '.join(known)}); add it to {BUILDROOT_FACTS.name}",
+        )
     arches = facts["makedumpfile_arches"]
     if collector == "makedumpfile" and arch not in arches:
-        return ("dump.collector",
-                f"Buildroot's makedumpfile package does not build for {arch} "
-                f"(it does for {', '.join(arches)}); use dump.collector: cp for this board")
+        return (
+            "dump.collector",
+            f"Buildroot's makedumpfile package does not build for {arch} "
+            f"(it does for {', '.join(arches)}); use dump.collector: cp for this board",
+        )
     if bootloader == "u-boot" and not bootloader_config:
-        return ("bootloader.config",
-                "a U-Boot board needs bootloader.config: its boot.cmd source "
-                "(relative to Buildroot's top directory) or uEnv.txt")
+        return (
+            "bootloader.config",
+            "a U-Boot board needs bootloader.config: its boot.cmd source "
+            "(relative to Buildroot's top directory) or uEnv.txt",
+        )
     if base_defconfig is not None and not base_defconfig.is_file():
         return ("buildroot.base_defconfig", f"{base_defconfig}: no such file")
     return None

@@ -36,8 +36,10 @@ _MARK = re.compile(r"^# kdumplayer-board:((?: [a-z_]+=[A-Za-z0-9_.+-]+)+)\s*$")
 _LOAD_METHODS = ("auto", "kexec_load", "kexec_file_load")
 # Where a package or overlay installs a kdump service: SysV/BusyBox init scripts,
 # systemd units, OpenRC services.
-_SERVICE = re.compile(r"(^|/)(etc/init\.d/(S[0-9]{2})?kdump[^/]*|"
-                      r"(usr/)?lib/systemd/system/kdump[^/]*\.service)$")
+_SERVICE = re.compile(
+    r"(^|/)(etc/init\.d/(S[0-9]{2})?kdump[^/]*|"
+    r"(usr/)?lib/systemd/system/kdump[^/]*\.service)$"
+)
 
 # Options whose files or directories belong to the board: where a crashkernel=
 # is looked for (bootloader configs, post scripts, overlays, genimage files).
@@ -90,14 +92,27 @@ def read_mark(path: Path, text: str) -> BoardMark:
         arch = fields.get("arch")
         method = fields.get("load_method", "auto")
         offset = fields.get("offset", "none")
-        if (arch is not None and arch not in all_arches()) or method not in _LOAD_METHODS \
-                or not (offset == "none" or offset.isdigit()):
-            raise UserError(f"kdumplayer-board mark with unknown values: {raw.strip()!r}",
-                            file=path, line=number)
+        if (
+            (arch is not None and arch not in all_arches())
+            or method not in _LOAD_METHODS
+            or not (offset == "none" or offset.isdigit())
+        ):
+            raise UserError(
+                f"kdumplayer-board mark with unknown values: {raw.strip()!r}",
+                file=path,
+                line=number,
+            )
         capture = fields.get("capture", "same")
-        return BoardMark(fields.get("name"), arch, BoardChoices(
-            load_method=method, offset=None if offset == "none" else int(offset),
-            capture=capture if capture in ("same", "dedicated") else "same"), number)
+        return BoardMark(
+            fields.get("name"),
+            arch,
+            BoardChoices(
+                load_method=method,
+                offset=None if offset == "none" else int(offset),
+                capture=capture if capture in ("same", "dedicated") else "same",
+            ),
+            number,
+        )
     return BoardMark()
 
 
@@ -241,8 +256,7 @@ def _arch(settings: dict[str, Setting]) -> str | None:
     if not symbols and _enabled(settings, "BR2_LINUX_KERNEL"):
         # A complete defconfig that names no arch builds for the choice's default
         # (configs/qemu_x86_defconfig: BR2_x86_pentiumpro alone is i386).
-        settings = {**settings, _facts()["arch_default"]: Setting(_facts()["arch_default"],
-                                                                   "y", 0)}
+        settings = {**settings, _facts()["arch_default"]: Setting(_facts()["arch_default"], "y", 0)}
     for name, arch in all_arches().items():
         setting = settings.get(arch.buildroot_arch_symbol)
         if setting and setting.value == "y":
@@ -336,8 +350,11 @@ def load(
         mark = BoardMark()
     location = settings.get("BR2_LINUX_KERNEL_CUSTOM_TARBALL_LOCATION")
     tarball = None
-    if _enabled(settings, "BR2_LINUX_KERNEL_CUSTOM_TARBALL") and location \
-            and location.value.startswith("file://"):
+    if (
+        _enabled(settings, "BR2_LINUX_KERNEL_CUSTOM_TARBALL")
+        and location
+        and location.value.startswith("file://")
+    ):
         tarball = expander.path(location.value.removeprefix("file://"), location)
     return BuildrootKernel(
         tarball=tarball,
@@ -456,30 +473,51 @@ def _side_checks(
     return findings
 
 
-def _service(file: str, settings: dict[str, Setting], expander: _Expander,
-             last: int) -> Finding:
+def _service(file: str, settings: dict[str, Setting], expander: _Expander, last: int) -> Finding:
     """Something must load the capture kernel at boot: kdump-init or another provider."""
     if _enabled(settings, "BR2_PACKAGE_KDUMP_INIT"):
-        return _check("kdump-service", True, "kdump-init installs the kdump service", file,
-                       settings["BR2_PACKAGE_KDUMP_INIT"].line)
+        return _check(
+            "kdump-service",
+            True,
+            "kdump-init installs the kdump service",
+            file,
+            settings["BR2_PACKAGE_KDUMP_INIT"].line,
+        )
     # Another package of a BR2_EXTERNAL tree named after kdump (not kexec-tools itself).
-    others = sorted(k for k, s in settings.items() if s.value == "y" and "KDUMP" in k
-                    and k.startswith("BR2_PACKAGE_") and "KEXEC" not in k)
+    others = sorted(
+        k
+        for k, s in settings.items()
+        if s.value == "y" and "KDUMP" in k and k.startswith("BR2_PACKAGE_") and "KEXEC" not in k
+    )
     if others:
-        return _check("kdump-service", True, f"{others[0]} is selected (a kdump package)",
-                       file, settings[others[0]].line)
+        return _check(
+            "kdump-service",
+            True,
+            f"{others[0]} is selected (a kdump package)",
+            file,
+            settings[others[0]].line,
+        )
     overlay = settings.get("BR2_ROOTFS_OVERLAY")
     for root in expander.paths(overlay) if overlay and overlay.value else []:
         for path in _walk(root):
             if _SERVICE.search(path.relative_to(root).as_posix()):
-                return _check("kdump-service", True, f"the overlay installs {path}", file,
-                               overlay.line if overlay else None)
+                return _check(
+                    "kdump-service",
+                    True,
+                    f"the overlay installs {path}",
+                    file,
+                    overlay.line if overlay else None,
+                )
     return _check(
-        "kdump-service", False,
+        "kdump-service",
+        False,
         "nothing installs a kdump service: BR2_PACKAGE_KDUMP_INIT is not selected and no "
         "other kdump package or overlay file (etc/init.d/S??kdump, kdump.service) "
         "provides one, so nothing loads the capture kernel at boot "
-        "(add BR2_PACKAGE_KDUMP_INIT=y)", file, last)
+        "(add BR2_PACKAGE_KDUMP_INIT=y)",
+        file,
+        last,
+    )
 
 
 def board_paths(settings: dict[str, Setting], expander: _Expander) -> list[Path]:

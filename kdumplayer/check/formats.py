@@ -126,8 +126,10 @@ def text(outcomes: list[ConfigOutcome], *, verbose: bool = False) -> str:
     for outcome in outcomes:
         if outcome.error is not None:
             where = f" ({_relpath(str(outcome.anchor))})" if outcome.anchor else ""
-            lines += [f"ERROR {outcome.name} ({outcome.arch}): not evaluated: "
-                      f"{outcome.error}{where}", ""]
+            lines += [
+                f"ERROR {outcome.name} ({outcome.arch}): not evaluated: {outcome.error}{where}",
+                "",
+            ]
             continue
         met = sum(r.met for r in outcome.requirements)
         state = "PASS" if outcome.passed else "FAIL"
@@ -189,8 +191,10 @@ def summary_table(outcomes: list[ConfigOutcome]) -> list[str]:
     ]
     failed = sum(o.state == "failed" for o in outcomes)
     errors = sum(o.state == "error" for o in outcomes)
-    table.append(f"{len(outcomes)} config(s): {len(outcomes) - failed - errors} passed, "
-                 f"{failed} failed" + (f", {errors} not evaluated" if errors else ""))
+    table.append(
+        f"{len(outcomes)} config(s): {len(outcomes) - failed - errors} passed, "
+        f"{failed} failed" + (f", {errors} not evaluated" if errors else "")
+    )
     return table
 
 
@@ -206,8 +210,12 @@ def to_data(outcomes: list[ConfigOutcome]) -> dict[str, Any]:
     errors = sum(o.state == "error" for o in outcomes)
     return {
         "schema": SCHEMA_ID,
-        "summary": {"configs": len(outcomes), "passed": len(outcomes) - failed - errors,
-                    "failed": failed, "errors": errors},
+        "summary": {
+            "configs": len(outcomes),
+            "passed": len(outcomes) - failed - errors,
+            "failed": failed,
+            "errors": errors,
+        },
         "results": [
             {
                 "name": o.name,
@@ -215,8 +223,9 @@ def to_data(outcomes: list[ConfigOutcome]) -> dict[str, Any]:
                 "arch": o.arch,
                 "passed": o.passed,
                 "state": o.state,
-                "error": None if o.error is None else {
-                    "message": o.error, "location": _location(o.anchor)},
+                "error": None
+                if o.error is None
+                else {"message": o.error, "location": _location(o.anchor)},
                 "first_failure": None if o.passed else o.first_failure,
                 "kernel": {
                     "source": o.source,
@@ -306,9 +315,7 @@ def junit(outcomes: list[ConfigOutcome]) -> str:
                 suite_failures += 1
             cases += 1
         for f in o.buildroot:
-            case = ET.SubElement(
-                suite, "testcase", name=f"buildroot {f.rule}", classname=classname
-            )
+            case = ET.SubElement(suite, "testcase", name=f"buildroot {f.rule}", classname=classname)
             _case_location(case, f.location)
             if not f.ok:
                 failure = ET.SubElement(
@@ -368,8 +375,9 @@ def github(outcomes: list[ConfigOutcome]) -> str:
     lines = []
     for o in outcomes:
         if o.error is not None:
-            lines.append(annotation(f"{o.name}: not evaluated: {o.error}",
-                                    "kdump: not evaluated", o.anchor))
+            lines.append(
+                annotation(f"{o.name}: not evaluated: {o.error}", "kdump: not evaluated", o.anchor)
+            )
         for r in o.unmet:
             message = (
                 f"{o.name} ({o.arch}): CONFIG_{r.symbol} requested {r.requested}, "

@@ -213,11 +213,17 @@ def static_job(req: Request, path: str) -> Job:
     """A kernel-written .config (or /proc/config.gz) checked without a kernel tree."""
     from kdumplayer.kconfig import static
 
-    for option, given in (("--fragment", req.fragments), ("--fix", req.fix),
-                          ("--toolchain", req.toolchain)):
+    for option, given in (
+        ("--fragment", req.fragments),
+        ("--fix", req.fix),
+        ("--toolchain", req.toolchain),
+    ):
         if given:
-            raise UserError(f"{option} needs --kernel-src (without a kernel tree only the "
-                            "values of the config itself are checked)", key=option)
+            raise UserError(
+                f"{option} needs --kernel-src (without a kernel tree only the "
+                "values of the config itself are checked)",
+                key=option,
+            )
     config = static.load(Path(path), req.arch)  # bad files fail here, before any check
     return Job(
         name=path,
@@ -229,8 +235,10 @@ def static_job(req: Request, path: str) -> Job:
         fallback=Location(path),
         against=_against(req),
         static=True,
-        notes=(f"Linux {config.version}, {config.arch.name}: from the config's header "
-               f"(line {config.header.line})",),
+        notes=(
+            f"Linux {config.version}, {config.arch.name}: from the config's header "
+            f"(line {config.header.line})",
+        ),
     )
 
 
@@ -301,8 +309,10 @@ def board_job(req: Request, sources: Sources, path: Path) -> Job:
         # What the generated Buildroot and Yocto trees add: the board's kdump fragment.
         generated = (str(_generated_fragment(board)),)
         # The path is already on the fragments line: say only what that file is.
-        notes = (f"the last fragment is the kdump fragment kdumplayer generates for {board.name} "
-                 "(--without-kdump-fragment checks the board's config as it is)",)
+        notes = (
+            f"the last fragment is the kdump fragment kdumplayer generates for {board.name} "
+            "(--without-kdump-fragment checks the board's config as it is)",
+        )
     return Job(
         name=board.name,
         kind="kernel",
@@ -419,11 +429,20 @@ def _arch_default_defconfig(source: str, arch: str) -> str:
     return "defconfig"
 
 
-def _unevaluable(path: Path, arch: str, message: str, line: int | None,
-                 findings: tuple[Finding, ...] = ()) -> Job:
+def _unevaluable(
+    path: Path, arch: str, message: str, line: int | None, findings: tuple[Finding, ...] = ()
+) -> Job:
     """A Buildroot defconfig reported as not evaluated; the batch goes on with the others."""
-    return Job(name=str(path), kind="buildroot", source="", arch=arch, base=Base.allnoconfig(),
-               buildroot=findings, anchor=Location(str(path), line), error=message)
+    return Job(
+        name=str(path),
+        kind="buildroot",
+        source="",
+        arch=arch,
+        base=Base.allnoconfig(),
+        buildroot=findings,
+        anchor=Location(str(path), line),
+        error=message,
+    )
 
 
 def buildroot_jobs(req: Request, sources: Sources) -> list[Job]:
@@ -437,14 +456,25 @@ def buildroot_jobs(req: Request, sources: Sources) -> list[Job]:
         # A generated kdump-only defconfig names its arch in its kdumplayer-board mark.
         arch = br.arch or (get_arch(req.arch).name if req.arch else None) or br.board.arch
         if arch is None:
-            jobs.append(_unevaluable(
-                path, "?", "no arch kdumplayer handles (BR2_x86_64, BR2_i386, BR2_aarch64, "
-                "BR2_arm, BR2_riscv), no kdumplayer-board mark and no --arch",
-                None))
+            jobs.append(
+                _unevaluable(
+                    path,
+                    "?",
+                    "no arch kdumplayer handles (BR2_x86_64, BR2_i386, BR2_aarch64, "
+                    "BR2_arm, BR2_riscv), no kdumplayer-board mark and no --arch",
+                    None,
+                )
+            )
             continue
         board = br.board.choices
-        notes = (f"board {br.board.name} (kdumplayer-board mark, line {br.board.line}): "
-                 f"load method {board.load_method}",) if br.board.name else ()
+        notes = (
+            (
+                f"board {br.board.name} (kdumplayer-board mark, line {br.board.line}): "
+                f"load method {board.load_method}",
+            )
+            if br.board.name
+            else ()
+        )
         if br.kernel_config is None and br.kernel_defconfig is None:  # no kernel built
             jobs.append(
                 Job(
@@ -463,9 +493,11 @@ def buildroot_jobs(req: Request, sources: Sources) -> list[Job]:
         try:
             if br.tarball is not None:  # what Buildroot builds: the local tarball itself
                 if not br.tarball.is_file():
-                    raise UserError(f"kernel tarball {br.tarball} does not exist",
-                                    file=path, line=br.line_of(
-                                        "BR2_LINUX_KERNEL_CUSTOM_TARBALL_LOCATION"))
+                    raise UserError(
+                        f"kernel tarball {br.tarball} does not exist",
+                        file=path,
+                        line=br.line_of("BR2_LINUX_KERNEL_CUSTOM_TARBALL_LOCATION"),
+                    )
                 source = str(br.tarball)
             else:
                 source = sources.for_version(

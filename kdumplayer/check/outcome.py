@@ -138,8 +138,10 @@ def check(tree: KconfigTree | None, job: Job, *, started: float | None = None) -
     result = tree.check(base, fragments, reqs)
     user_files = [job.base.name] if job.base.kind == "config" else []
     lines = _Lines([*user_files, *job.fragments])
-    outcomes = [_requirement(item, None if item.met else _location(tree, item, lines, job))
-                for item in result.items]
+    outcomes = [
+        _requirement(item, None if item.met else _location(tree, item, lines, job))
+        for item in result.items
+    ]
     fix_text = None
     if job.fix:
         from kdumplayer.kconfig import compute_fix
@@ -171,9 +173,16 @@ def static_check(job: Job, start: float) -> ConfigOutcome:
     reqs = against_requirements(job.against) if job.against else None
     result = static.check(config, reqs, job.board)
     outcomes = tuple(
-        _requirement(item, None if item.met else (
-            Location(item.requested.file, item.requested.line) if item.requested
-            else job.fallback))
+        _requirement(
+            item,
+            None
+            if item.met
+            else (
+                Location(item.requested.file, item.requested.line)
+                if item.requested
+                else job.fallback
+            ),
+        )
         for item in result.items
     )
     return ConfigOutcome(

@@ -74,10 +74,19 @@ def _tree(job: Job) -> KconfigTree:
 def check_job(job: Job) -> ConfigOutcome | _Failure:
     """Check one job in this process (the function workers run)."""
     if job.error is not None:
-        return ConfigOutcome(name=job.name, kind=job.kind, arch=job.arch, source=job.source,
-                             kernel_version=None, toolchain="-", base="(not evaluated)",
-                             buildroot=job.buildroot, anchor=job.anchor, notes=job.notes,
-                             error=job.error)
+        return ConfigOutcome(
+            name=job.name,
+            kind=job.kind,
+            arch=job.arch,
+            source=job.source,
+            kernel_version=None,
+            toolchain="-",
+            base="(not evaluated)",
+            buildroot=job.buildroot,
+            anchor=job.anchor,
+            notes=job.notes,
+            error=job.error,
+        )
     try:
         tree = _tree(job) if job.source else None
         start = time.perf_counter()  # the check alone; the parse is once per process
@@ -152,8 +161,10 @@ def run(jobs: list[Job], workers: int = 1, *, show_progress: bool = True) -> lis
     stream = _outcomes(jobs, workers)
     if show_progress and len(jobs) == 1:
         # One config: a bar would sit at 0/1 while a cold tree parses (~15 s).
-        with term.status(f"kdump check: {jobs[0].name}: evaluating the kernel's Kconfig "
-                         "(a first run parses the tree: ~15 s)..."):
+        with term.status(
+            f"kdump check: {jobs[0].name}: evaluating the kernel's Kconfig "
+            "(a first run parses the tree: ~15 s)..."
+        ):
             results = dict(stream)
     else:
         if show_progress:

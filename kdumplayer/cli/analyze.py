@@ -31,11 +31,18 @@ class AnalyzeCommand(Command):
     )
 
     def setup(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("dump", metavar="DUMP", type=Path,
-                            help="a dump directory (vmcore, vmcore-dmesg.txt, summary.txt) "
-                            "or a vmcore file")
-        parser.add_argument("--vmlinux", type=Path, metavar="FILE",
-                            help="the crashed kernel's vmlinux with debug info")
+        parser.add_argument(
+            "dump",
+            metavar="DUMP",
+            type=Path,
+            help="a dump directory (vmcore, vmcore-dmesg.txt, summary.txt) or a vmcore file",
+        )
+        parser.add_argument(
+            "--vmlinux",
+            type=Path,
+            metavar="FILE",
+            help="the crashed kernel's vmlinux with debug info",
+        )
         parser.add_argument("--format", choices=("text", "json"), default="text")
 
     def run(self, args: argparse.Namespace) -> int:

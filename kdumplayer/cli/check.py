@@ -154,8 +154,11 @@ class CheckCommand(Command):
     def run(self, args: argparse.Namespace) -> int:
         if args.jobs < 1:
             raise UserError(f"--jobs {args.jobs}: must be 1 or more")
-        if len(args.inputs) == 1 and args.inputs[0].endswith((".yaml", ".yml")) \
-                and not (args.yocto or args.buildroot):
+        if (
+            len(args.inputs) == 1
+            and args.inputs[0].endswith((".yaml", ".yml"))
+            and not (args.yocto or args.buildroot)
+        ):
             from kdumplayer.board.model import load_board
 
             # The same kexec-tools compatibility advice as validate (advice only).

@@ -30,10 +30,12 @@ def read_text(path: Path) -> str:
 
 
 def unified_diff(old: str, new: str, name: str) -> str:
-    diff = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
-                                fromfile=name, tofile=name)
-    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
-                   for line in diff)
+    diff = difflib.unified_diff(
+        old.splitlines(keepends=True), new.splitlines(keepends=True), fromfile=name, tofile=name
+    )
+    return "".join(
+        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in diff
+    )
 
 
 class CmdlineCommand(Command):
@@ -41,8 +43,11 @@ class CmdlineCommand(Command):
     help = "put crashkernel= into a bootloader configuration"
     description = (
         "Set, show or remove crashkernel= on the kernel command lines of a bootloader\n"
-        "configuration. Formats: " + ", ".join(list(cmdline.FORMATS)[:5]) + ",\n"
-        + ", ".join(list(cmdline.FORMATS)[5:]) + "; detected from the file name and\n"
+        "configuration. Formats: "
+        + ", ".join(list(cmdline.FORMATS)[:5])
+        + ",\n"
+        + ", ".join(list(cmdline.FORMATS)[5:])
+        + "; detected from the file name and\n"
         "content unless --format is given. Setting is idempotent and changes only the\n"
         "crashkernel= words; every other byte stays."
     )
@@ -57,28 +62,42 @@ class CmdlineCommand(Command):
 
     def setup(self, parser: argparse.ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-        for action, text in (("set", "set crashkernel= (replacing any there)"),
-                             ("get", "print the crashkernel= of each command line; exit 1 "
-                                     "when a command line has none"),
-                             ("remove", "remove every crashkernel=")):
+        for action, text in (
+            ("set", "set crashkernel= (replacing any there)"),
+            (
+                "get",
+                "print the crashkernel= of each command line; exit 1 when a command line has none",
+            ),
+            ("remove", "remove every crashkernel="),
+        ):
             child = sub.add_parser(action, help=text, description=text)
             child.add_argument("file", metavar="FILE", type=Path, help="the configuration file")
-            child.add_argument("--format", choices=list(cmdline.FORMATS), default=None,
-                               metavar="FORMAT",
-                               help="the file's format: " + ", ".join(cmdline.FORMATS)
-                                    + " (default: detect)")
-            child.add_argument("--entry", default=None,
-                               help="only this menu entry, label or variable")
+            child.add_argument(
+                "--format",
+                choices=list(cmdline.FORMATS),
+                default=None,
+                metavar="FORMAT",
+                help="the file's format: " + ", ".join(cmdline.FORMATS) + " (default: detect)",
+            )
+            child.add_argument(
+                "--entry", default=None, help="only this menu entry, label or variable"
+            )
             if action == "set":
-                child.add_argument("--crashkernel", metavar="VALUE",
-                                   help="e.g. 256M, 256M@16M, 1G-4G:192M,4G-:256M, "
-                                        "'256M,high 128M,low'")
-                child.add_argument("--board", metavar="BOARD",
-                                   help="take the value and entry from a board description "
-                                        "(and the format, when the file does not tell)")
+                child.add_argument(
+                    "--crashkernel",
+                    metavar="VALUE",
+                    help="e.g. 256M, 256M@16M, 1G-4G:192M,4G-:256M, '256M,high 128M,low'",
+                )
+                child.add_argument(
+                    "--board",
+                    metavar="BOARD",
+                    help="take the value and entry from a board description "
+                    "(and the format, when the file does not tell)",
+                )
             if action != "get":
-                child.add_argument("--dry-run", action="store_true",
-                                   help="print a unified diff instead of writing")
+                child.add_argument(
+                    "--dry-run", action="store_true", help="print a unified diff instead of writing"
+                )
 
     def run(self, args: argparse.Namespace) -> int:
         path: Path = args.file

@@ -72,20 +72,37 @@ class CrashkernelCommand(Command):
         rec.add_argument("--image-size", metavar="SIZE", help="or its size, e.g. 12M")
         rec.add_argument("--initrd", metavar="FILE", help="the capture initrd, measured")
         rec.add_argument("--initrd-size", metavar="SIZE", help="or its size, e.g. 8M")
-        rec.add_argument("--kernel", choices=("auto", "gold", "debian"), default="auto",
-                         help="whose measured floors: the kernel `verify --kernel` boots "
-                         "(default auto, as verify)")
+        rec.add_argument(
+            "--kernel",
+            choices=("auto", "gold", "debian"),
+            default="auto",
+            help="whose measured floors: the kernel `verify --kernel` boots "
+            "(default auto, as verify)",
+        )
         chk = sub.add_parser("check", help="check a value against RAM, arch and PHYSICAL_START")
-        chk.add_argument("value", metavar="VALUE", nargs="?",
-                         help="e.g. 256M, 128M@16M, 1G-4G:192M,4G-:256M, '512M,high 128M,low'")
+        chk.add_argument(
+            "value",
+            metavar="VALUE",
+            nargs="?",
+            help="e.g. 256M, 128M@16M, 1G-4G:192M,4G-:256M, '512M,high 128M,low'",
+        )
         chk.add_argument("--memory", metavar="SIZE", help="the board's RAM, e.g. 1G")
         chk.add_argument("--arch", choices=supported(), help="the board's arch")
-        chk.add_argument("--physical-start", metavar="SIZE",
-                         help="CONFIG_PHYSICAL_START of the kernel (x86), e.g. 16M or 0x1000000")
-        chk.add_argument("--kernel", metavar="VERSION",
-                         help="the kernel version, e.g. 6.12 (some forms are recent)")
-        chk.add_argument("--board", metavar="BOARD",
-                         help="check the board's own value (RAM, arch, fragment from the board)")
+        chk.add_argument(
+            "--physical-start",
+            metavar="SIZE",
+            help="CONFIG_PHYSICAL_START of the kernel (x86), e.g. 16M or 0x1000000",
+        )
+        chk.add_argument(
+            "--kernel",
+            metavar="VERSION",
+            help="the kernel version, e.g. 6.12 (some forms are recent)",
+        )
+        chk.add_argument(
+            "--board",
+            metavar="BOARD",
+            help="check the board's own value (RAM, arch, fragment from the board)",
+        )
 
     def run(self, args: argparse.Namespace) -> int:
         if args.action == "recommend":
@@ -95,11 +112,16 @@ class CrashkernelCommand(Command):
     def _check(self, args: argparse.Namespace) -> int:
         if args.board is not None:
             if args.value or args.memory or args.arch or args.physical_start or args.kernel:
-                raise UserError("--board takes the value, memory and arch from the board; "
-                                "give either --board or VALUE --memory --arch")
+                raise UserError(
+                    "--board takes the value, memory and arch from the board; "
+                    "give either --board or VALUE --memory --arch"
+                )
             board = load_board(args.board)
-            return print_findings(check_board(board), f"{board.crashkernel.cmdline} on "
-                                  f"{board.name} ({board.arch.name}, {format_size(board.memory)})")
+            return print_findings(
+                check_board(board),
+                f"{board.crashkernel.cmdline} on "
+                f"{board.name} ({board.arch.name}, {format_size(board.memory)})",
+            )
         if args.value is None or args.memory is None or args.arch is None:
             raise UserError("give VALUE --memory SIZE --arch ARCH (or --board BOARD)")
         try:
@@ -111,8 +133,10 @@ class CrashkernelCommand(Command):
         physical = _size(args.physical_start, "--physical-start") if args.physical_start else None
         reserved, low = effective(params, memory, arch)
         low_note = f" ({format_size(low)} of it below 4G)" if low else ""
-        label = (f"{ck.to_cmdline(params)} reserves {format_size(reserved)}{low_note} "
-                 f"of {format_size(memory)}")
+        label = (
+            f"{ck.to_cmdline(params)} reserves {format_size(reserved)}{low_note} "
+            f"of {format_size(memory)}"
+        )
         return print_findings(check(params, memory, arch, physical, args.kernel), label)
 
     def _recommend(self, args: argparse.Namespace) -> int:
@@ -133,33 +157,44 @@ class CrashkernelCommand(Command):
         elif args.initrd_size is not None:
             initrd = _size(args.initrd_size, "--initrd-size")
         try:
-            rec = model.recommend(table, mdl, board.arch.name, board.memory, label,
-                                  footprint, initrd, board.init)
+            rec = model.recommend(
+                table, mdl, board.arch.name, board.memory, label, footprint, initrd, board.init
+            )
         except LookupError as exc:
             raise UserError(f"{exc}: run `make floor`", key="arch") from None
-        out(f"{board.name}: {board.arch.name}, {format_size(board.memory)} of RAM, "
+        out(
+            f"{board.name}: {board.arch.name}, {format_size(board.memory)} of RAM, "
             f"init {board.init}, capture kernel {label} (the kernel `verify --kernel "
-            f"{args.kernel}` boots)")
+            f"{args.kernel}` boots)"
+        )
         for line in model.format_recommendation(rec):
             out(line)
         measured = table.find(board.arch.name, label, board.memory, board.init)
         if measured is not None:
-            out(f"  measured floor for this arch, kernel, init and RAM: "
+            out(
+                f"  measured floor for this arch, kernel, init and RAM: "
                 f"{format_size(measured.captures)} captures, "
-                f"{format_size(measured.fails)} fails")
+                f"{format_size(measured.fails)} fails"
+            )
         if footprint is None:
-            note("note: the capture kernel's footprint is the measured kernel's; give "
-                 "--image FILE (or --image-size) for yours")
+            note(
+                "note: the capture kernel's footprint is the measured kernel's; give "
+                "--image FILE (or --image-size) for yours"
+            )
         out(f"recommended: crashkernel={format_size(rec.size)}")
         out(f"reference defaults for {format_size(board.memory)} of RAM:")
         for ref in references():
             params = ck.parse_params(ref.value)
             got = params[0].size_for(board.memory)
             mark = "" if ref.arch == board.arch.name else f" (for {ref.arch})"
-            out(f"  {ref.who:<7} {ref.value:<36} -> {format_size(got) if got else 'nothing':>7}"
-                f"  {ref.note}{mark}")
-        out(f"this board's value: {board.crashkernel.cmdline} -> "
-            f"{format_size(max(p.size_for(board.memory) for p in board.crashkernel.params))}")
+            out(
+                f"  {ref.who:<7} {ref.value:<36} -> {format_size(got) if got else 'nothing':>7}"
+                f"  {ref.note}{mark}"
+            )
+        out(
+            f"this board's value: {board.crashkernel.cmdline} -> "
+            f"{format_size(max(p.size_for(board.memory) for p in board.crashkernel.params))}"
+        )
         return 0
 
 
@@ -168,4 +203,3 @@ def _read(path: str) -> bytes:
         return Path(path).read_bytes()
     except OSError as exc:
         raise UserError(f"cannot read the file: {exc.strerror}", file=path) from None
-

@@ -30,10 +30,18 @@ class FragmentCommand(Command):
 
     def setup(self, parser: argparse.ArgumentParser) -> None:
         add_board_argument(parser)
-        parser.add_argument("-o", "--output", metavar="FILE", type=Path,
-                            help="write the fragment to FILE (default: stdout)")
-        parser.add_argument("--kernel-version", metavar="V",
-                            help="kernel version to write for (default: the board's)")
+        parser.add_argument(
+            "-o",
+            "--output",
+            metavar="FILE",
+            type=Path,
+            help="write the fragment to FILE (default: stdout)",
+        )
+        parser.add_argument(
+            "--kernel-version",
+            metavar="V",
+            help="kernel version to write for (default: the board's)",
+        )
 
     def run(self, args: argparse.Namespace) -> int:
         board = load_board(args.board)

@@ -58,8 +58,9 @@ class GenerateCommand(Command):
             buildroot_advice(args.board, board)  # a kdump-only defconfig needs a base
         generators = [GENERATORS[target] for target in targets]
         if args.buildroot_dir is not None and not any(g.takes_buildroot_dir for g in generators):
-            raise UserError(f"--buildroot-dir is not used by the {args.target} generator",
-                            key="--buildroot-dir")
+            raise UserError(
+                f"--buildroot-dir is not used by the {args.target} generator", key="--buildroot-dir"
+            )
         # --check passes the options too, to compare like with like.
         options = Options(name=args.name, buildroot_dir=args.buildroot_dir)
         # Render everything first: a bad value fails before any file is written.

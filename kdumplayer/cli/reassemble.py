@@ -24,10 +24,19 @@ class ReassembleCommand(Command):
     )
 
     def setup(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("dump", metavar="DUMP", type=Path,
-                            help="a dump directory holding vmcore.flat, or a flattened file")
-        parser.add_argument("-o", "--output", type=Path, metavar="FILE",
-                            help="where the vmcore goes (default: vmcore beside the input)")
+        parser.add_argument(
+            "dump",
+            metavar="DUMP",
+            type=Path,
+            help="a dump directory holding vmcore.flat, or a flattened file",
+        )
+        parser.add_argument(
+            "-o",
+            "--output",
+            type=Path,
+            metavar="FILE",
+            help="where the vmcore goes (default: vmcore beside the input)",
+        )
 
     def run(self, args: argparse.Namespace) -> int:
         from kdumplayer.reassemble import reassemble

@@ -55,4 +55,3 @@ class ValidateCommand(Command):
             out(f"# {path}: ok")
             out(yaml.safe_dump(board.summary(), sort_keys=False, default_flow_style=False).rstrip())
         return 0
-

@@ -53,8 +53,15 @@ from kdumplayer.errors import UserError
 FORMATS: dict[str, Format] = {
     f.name: f
     for f in (
-        grub.FORMAT, grub_default.FORMAT, grub_legacy.FORMAT, extlinux.FORMAT, uboot.FORMAT,
-        uenv.FORMAT, rpi.FORMAT, systemd_boot.FORMAT, qemu.FORMAT,
+        grub.FORMAT,
+        grub_default.FORMAT,
+        grub_legacy.FORMAT,
+        extlinux.FORMAT,
+        uboot.FORMAT,
+        uenv.FORMAT,
+        rpi.FORMAT,
+        systemd_boot.FORMAT,
+        qemu.FORMAT,
     )
 }
 
@@ -77,10 +84,15 @@ def detect_format(filename: str, text: str) -> str:
     path = filename.replace("\\", "/").lower()
     base = path.rsplit("/", 1)[-1]
     if base.endswith((".scr", ".uimg")) or text.startswith("\x27\x05\x19\x56"):
-        raise UserError("a compiled U-Boot script: patch its source (boot.cmd, boot.txt) and "
-                        "run mkimage again", file=_where(filename))
-    by_name = [f.name for f in FORMATS.values()
-               if any(fnmatch.fnmatch(path, p) or fnmatch.fnmatch(base, p) for p in f.filenames)]
+        raise UserError(
+            "a compiled U-Boot script: patch its source (boot.cmd, boot.txt) and run mkimage again",
+            file=_where(filename),
+        )
+    by_name = [
+        f.name
+        for f in FORMATS.values()
+        if any(fnmatch.fnmatch(path, p) or fnmatch.fnmatch(base, p) for p in f.filenames)
+    ]
     sniffed = [f.name for f in FORMATS.values() if f.sniff.search(text)]
     if len(by_name) == 1:
         return by_name[0]
@@ -90,25 +102,31 @@ def detect_format(filename: str, text: str) -> str:
     if len(sniffed) == 1:
         return sniffed[0]
     hint = f" (it could be {' or '.join(both or sniffed)})" if (both or sniffed) else ""
-    raise UserError(f"cannot tell the bootloader format{hint}; give --format "
-                    f"({', '.join(FORMATS)})", file=_where(filename))
+    raise UserError(
+        f"cannot tell the bootloader format{hint}; give --format ({', '.join(FORMATS)})",
+        file=_where(filename),
+    )
 
 
 def format_named(name: str) -> Format:
     try:
         return FORMATS[name]
     except KeyError:
-        raise UserError(f"unknown format {name!r} (known: {', '.join(FORMATS)})",
-                        key="format") from None
+        raise UserError(
+            f"unknown format {name!r} (known: {', '.join(FORMATS)})", key="format"
+        ) from None
 
 
-def _sites(text: str, fmt: str | None, filename: str, entry: str | None,
-           every: bool = False) -> list[Site]:
+def _sites(
+    text: str, fmt: str | None, filename: str, entry: str | None, every: bool = False
+) -> list[Site]:
     spec = format_named(fmt or detect_format(filename, text))
     sites = spec.candidates(text, filename)
     if not sites:
-        raise UserError(f"no kernel command line to patch: {spec.what} ({spec.name} format)",
-                        file=_where(filename))
+        raise UserError(
+            f"no kernel command line to patch: {spec.what} ({spec.name} format)",
+            file=_where(filename),
+        )
     if entry is not None:
         sites = select_entry(sites, entry, spec, filename)
     if spec.chained and not every:
@@ -123,25 +141,36 @@ def _params(value: str) -> str:
         raise UserError(str(exc)) from None
 
 
-def set_crashkernel(text: str, value: str, fmt: str | None = None, filename: str = "",
-                    entry: str | None = None) -> str:
+def set_crashkernel(
+    text: str, value: str, fmt: str | None = None, filename: str = "", entry: str | None = None
+) -> str:
     """`text` with crashkernel=`value` on every kernel command line (or `entry`'s)."""
     new = _params(value)
     return apply(text, _sites(text, fmt, filename, entry), "set", new)
 
 
-def remove_crashkernel(text: str, fmt: str | None = None, filename: str = "",
-                       entry: str | None = None) -> str:
+def remove_crashkernel(
+    text: str, fmt: str | None = None, filename: str = "", entry: str | None = None
+) -> str:
     """`text` without any crashkernel= word on its command lines (or `entry`'s)."""
     return apply(text, _sites(text, fmt, filename, entry, every=True), "remove")
 
 
-def get_crashkernel(text: str, fmt: str | None = None, filename: str = "",
-                    entry: str | None = None) -> list[Found]:
+def get_crashkernel(
+    text: str, fmt: str | None = None, filename: str = "", entry: str | None = None
+) -> list[Found]:
     """Every kernel command line of the file with the crashkernel= words on it."""
-    return [Found(s.entry, s.line, tuple(words(text[s.start : s.end])))
-            for s in _sites(text, fmt, filename, entry, every=True)]
+    return [
+        Found(s.entry, s.line, tuple(words(text[s.start : s.end])))
+        for s in _sites(text, fmt, filename, entry, every=True)
+    ]
 
 
-__all__ = ["FORMATS", "Found", "detect_format", "get_crashkernel", "remove_crashkernel",
-           "set_crashkernel"]
+__all__ = [
+    "FORMATS",
+    "Found",
+    "detect_format",
+    "get_crashkernel",
+    "remove_crashkernel",
+    "set_crashkernel",
+]

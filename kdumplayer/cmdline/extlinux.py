@@ -33,15 +33,19 @@ def candidates(text: str, filename: str = "") -> list[Site]:
             menu_label = match.group(1)
             for index in pending:
                 old = sites[index]
-                sites[index] = Site(old.start, old.end, old.line, old.entry, (menu_label,),
-                                    lead_space=True)
+                sites[index] = Site(
+                    old.start, old.end, old.line, old.entry, (menu_label,), lead_space=True
+                )
             continue
         match = _APPEND.match(line.text)
         if match and line.text[match.end() :].strip() != "-":
             aliases = (menu_label,) if menu_label else ()
             pending.append(len(sites))
-            sites.append(Site(line.start + match.end(), line.end, line.number, label, aliases,
-                              lead_space=True))
+            sites.append(
+                Site(
+                    line.start + match.end(), line.end, line.number, label, aliases, lead_space=True
+                )
+            )
     return sites
 
 

@@ -37,8 +37,9 @@ def candidates(text: str, filename: str = "") -> list[Site]:
                 entry = titles[-1] if titles else None
                 path = ">".join(titles)
                 aliases = (path,) if len(titles) > 1 else ()
-                sites.append(Site(cmd[1].end, cmd[-1].end, line.number, entry, aliases,
-                                  lead_space=True))
+                sites.append(
+                    Site(cmd[1].end, cmd[-1].end, line.number, entry, aliases, lead_space=True)
+                )
     return sites
 
 

@@ -30,8 +30,11 @@ def candidates(text: str, filename: str = "") -> list[Site]:
         if quote in ("'", '"'):
             close = closing(text[: line.end], pos)
             if close < 0:
-                raise UserError(f"{name}: the {quote} quote does not close on this line",
-                                file=filename or None, line=line.number)
+                raise UserError(
+                    f"{name}: the {quote} quote does not close on this line",
+                    file=filename or None,
+                    line=line.number,
+                )
             start, end, shell_word = pos + 1, close, False
         else:
             end = pos
@@ -40,8 +43,18 @@ def candidates(text: str, filename: str = "") -> list[Site]:
             start, shell_word = pos, True
         value = text[start:end]
         fresh = not re.search(r"\$\{?" + name + r"\b", value)
-        sites.append(Site(start, end, line.number, name, lead_space=False,
-                          shell_word=shell_word, fresh=fresh, group=name))
+        sites.append(
+            Site(
+                start,
+                end,
+                line.number,
+                name,
+                lead_space=False,
+                shell_word=shell_word,
+                fresh=fresh,
+                group=name,
+            )
+        )
     return sites
 
 

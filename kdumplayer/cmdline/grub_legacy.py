@@ -22,8 +22,9 @@ def candidates(text: str, filename: str = "") -> list[Site]:
             continue
         match = _KERNEL.match(line.text)
         if match:
-            sites.append(Site(line.start + match.end(), line.end, line.number, title,
-                              lead_space=True))
+            sites.append(
+                Site(line.start + match.end(), line.end, line.number, title, lead_space=True)
+            )
     return sites
 
 

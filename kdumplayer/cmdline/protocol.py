@@ -139,14 +139,18 @@ def choose_chained(sites: Sequence[Site], text: str, preference: Sequence[str]) 
 
 def select_entry(sites: Sequence[Site], entry: str, fmt: Format, filename: str) -> list[Site]:
     if fmt.entry_kind is None:
-        raise UserError(f"--entry does not apply to the {fmt.name} format", file=filename or None,
-                        key="entry")
+        raise UserError(
+            f"--entry does not apply to the {fmt.name} format", file=filename or None, key="entry"
+        )
     chosen = [s for s in sites if entry in s.names()]
     if not chosen:
         known = sorted({s.entry for s in sites if s.entry is not None})
         listing = ", ".join(repr(k) for k in known) or "none"
-        raise UserError(f"no {fmt.entry_kind} {entry!r} with a kernel command line "
-                        f"(found: {listing})", file=filename or None, key="entry")
+        raise UserError(
+            f"no {fmt.entry_kind} {entry!r} with a kernel command line (found: {listing})",
+            file=filename or None,
+            key="entry",
+        )
     return chosen
 
 
@@ -154,8 +158,11 @@ def apply(text: str, sites: Sequence[Site], edit: str, new: str = "") -> str:
     """Apply `edit` ("set" or "remove") to every site, last first so offsets hold."""
     for site in sorted(sites, key=lambda s: s.start, reverse=True):
         span = text[site.start : site.end]
-        changed = set_in_span(span, new, site.lead_space) if edit == "set" else (
-            remove_from_span(span, site.lead_space))
+        changed = (
+            set_in_span(span, new, site.lead_space)
+            if edit == "set"
+            else (remove_from_span(span, site.lead_space))
+        )
         if site.shell_word and re.search(r"\s", changed) and not re.search(r"\s", span):
             changed = f'"{changed}"'
         text = text[: site.start] + changed + text[site.end :]

@@ -26,8 +26,11 @@ def candidates(text: str, filename: str = "") -> list[Site]:
         if pos < len(text) and text[pos] in "'\"":
             close = closing(text[:line_end], pos)
             if close < 0:
-                raise UserError("the -append value's quote does not close on this line",
-                                file=filename or None, line=line)
+                raise UserError(
+                    "the -append value's quote does not close on this line",
+                    file=filename or None,
+                    line=line,
+                )
             sites.append(Site(pos + 1, close, line))
         else:
             end = pos

@@ -66,8 +66,9 @@ def closing(text: str, pos: int) -> int:
     return -1
 
 
-def split(text: str, start: int, end: int, *, file: str = "", line: int | None = None
-          ) -> list[Token]:
+def split(
+    text: str, start: int, end: int, *, file: str = "", line: int | None = None
+) -> list[Token]:
     """The words of text[start:end]; ';' is a word of its own; stops at a comment."""
     tokens: list[Token] = []
     i = start

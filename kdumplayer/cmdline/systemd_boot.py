@@ -24,19 +24,34 @@ def candidates(text: str, filename: str = "") -> list[Site]:
             continue
         match = _OPTIONS.match(line.text)
         if match:
-            sites.append(Site(line.start + match.end(), line.end, line.number, title,
-                              lead_space=True, group="options"))
+            sites.append(
+                Site(
+                    line.start + match.end(),
+                    line.end,
+                    line.number,
+                    title,
+                    lead_space=True,
+                    group="options",
+                )
+            )
     # All but the last options line count as "not fresh": the chained choice takes the last.
-    return [s if s is sites[-1] else Site(s.start, s.end, s.line, s.entry, lead_space=True,
-                                          fresh=False, group="options") for s in sites]
+    return [
+        s
+        if s is sites[-1]
+        else Site(s.start, s.end, s.line, s.entry, lead_space=True, fresh=False, group="options")
+        for s in sites
+    ]
 
 
 FORMAT = Format(
     name="systemd-boot",
     what="no options line",
     filenames=("*/loader/entries/*.conf", "loader/entries/*.conf"),
-    sniff=re.compile(r"^\s*(linux|efi|uki)\s+\S[\s\S]*^\s*options\s|^\s*options\s[\s\S]*"
-                     r"^\s*(linux|efi|uki)\s+\S", re.M),
+    sniff=re.compile(
+        r"^\s*(linux|efi|uki)\s+\S[\s\S]*^\s*options\s|^\s*options\s[\s\S]*"
+        r"^\s*(linux|efi|uki)\s+\S",
+        re.M,
+    ),
     candidates=candidates,
     chained=True,
     preference=("options",),

@@ -27,8 +27,9 @@ def _assignment(cmd: list[Token]) -> tuple[str, list[Token], Token] | None:
     return None
 
 
-def script_sites(text: str, start: int, end: int, entry: str | None,
-                 filename: str = "") -> list[Site]:
+def script_sites(
+    text: str, start: int, end: int, entry: str | None, filename: str = ""
+) -> list[Site]:
     """The bootargs assignments in the script text[start:end] (one line, or a value)."""
     sites: list[Site] = []
     line = line_of(text, start)
@@ -47,11 +48,23 @@ def script_sites(text: str, start: int, end: int, entry: str | None,
         raw = text[value[0].start : value[-1].end]
         fresh = not _SELF.search(raw)
         if len(value) == 1 and value[0].quoted_whole():
-            sites.append(Site(value[0].start + 1, value[0].end - 1, line, entry,
-                              fresh=fresh, group="bootargs"))
+            sites.append(
+                Site(
+                    value[0].start + 1, value[0].end - 1, line, entry, fresh=fresh, group="bootargs"
+                )
+            )
         else:
-            sites.append(Site(name_tok.end, value[-1].end, line, entry, lead_space=True,
-                              fresh=fresh, group="bootargs"))
+            sites.append(
+                Site(
+                    name_tok.end,
+                    value[-1].end,
+                    line,
+                    entry,
+                    lead_space=True,
+                    fresh=fresh,
+                    group="bootargs",
+                )
+            )
     return sites
 
 

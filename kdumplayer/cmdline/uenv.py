@@ -27,12 +27,21 @@ def candidates(text: str, filename: str = "") -> list[Site]:
         name = match.group(1)
         start = line.start + match.end()
         if name in DIRECT:
-            fresh = not re.search(r"\$\{?" + re.escape(name) + r"\b", line.text[match.end():])
+            fresh = not re.search(r"\$\{?" + re.escape(name) + r"\b", line.text[match.end() :])
             sites.append(Site(start, line.end, line.number, name, fresh=fresh, group=name))
         elif "bootargs" in line.text:
             for site in script_sites(text, start, line.end, name, filename):
-                sites.append(Site(site.start, site.end, site.line, name, lead_space=site.lead_space,
-                                  fresh=site.fresh, group=NESTED))
+                sites.append(
+                    Site(
+                        site.start,
+                        site.end,
+                        site.line,
+                        name,
+                        lead_space=site.lead_space,
+                        fresh=site.fresh,
+                        group=NESTED,
+                    )
+                )
     return sites
 
 

@@ -105,8 +105,9 @@ def _number(value: str, pos: int, what: str) -> tuple[int, int]:
         raise CrashkernelError("expected hex digits after '0x'", value, end + 2)
     if digits.startswith("0") and not suffix and value[end : end + 1].isdigit():
         raise CrashkernelError(
-            f"{value[pos:end + 1]!r} is not octal (a leading 0 makes the kernel read octal)",
-            value, pos + 1,
+            f"{value[pos : end + 1]!r} is not octal (a leading 0 makes the kernel read octal)",
+            value,
+            pos + 1,
         )
     if not suffix and value[end : end + 1].isalpha():
         raise CrashkernelError(
@@ -203,7 +204,8 @@ def parse_params(text: str) -> tuple[Crashkernel, ...]:
         if any(i.kind == item.kind for i in items):
             raise CrashkernelError(
                 f"a second {item.kind} crashkernel= (the kernel would use only the last one)",
-                text, word_start + 1,
+                text,
+                word_start + 1,
             )
         items.append(item)
     if not items:
@@ -233,14 +235,23 @@ def human(amount: int) -> str:
     return text if not text.isdigit() or amount < 1 << 20 else f"{amount / (1 << 20):.1f}M"
 
 
-def recommend_terms(bits: int, memory: int, image_size: int = 0,
-                    initrd_size: int = 0) -> tuple[Term, ...]:
+def recommend_terms(
+    bits: int, memory: int, image_size: int = 0, initrd_size: int = 0
+) -> tuple[Term, ...]:
     """The summands of the recommended reservation, before rounding."""
-    terms = [Term(f"base: {bits}-bit capture kernel, drivers, makedumpfile",
-                  (128 if bits == 64 else 96) << 20)]
+    terms = [
+        Term(
+            f"base: {bits}-bit capture kernel, drivers, makedumpfile",
+            (128 if bits == 64 else 96) << 20,
+        )
+    ]
     if image_size:
-        terms.append(Term(f"capture kernel image {human(image_size)} x 4 "
-                          "(load, decompress, early use)", image_size * 4))
+        terms.append(
+            Term(
+                f"capture kernel image {human(image_size)} x 4 (load, decompress, early use)",
+                image_size * 4,
+            )
+        )
     if initrd_size:
         terms.append(Term(f"capture initrd {human(initrd_size)}", initrd_size))
     terms.append(Term(f"memmap of the dumped RAM {format_size(memory)} / 64", memory // 64))

@@ -65,16 +65,14 @@ class Table:
     entries: tuple[Entry, ...] = ()
 
     def find(self, arch: str, kernel: str, memory: int, init: str = "busybox") -> Entry | None:
-        return next((e for e in self.entries
-                     if _key(e) == (arch, kernel, init, memory)), None)
+        return next((e for e in self.entries if _key(e) == (arch, kernel, init, memory)), None)
 
     def with_entry(self, entry: Entry) -> Table:
         rest = [e for e in self.entries if _key(e) != _key(entry)]
         return Table(tuple(sorted([*rest, entry], key=_order)))
 
     def of(self, arch: str, kernel: str, init: str = "busybox") -> list[Entry]:
-        return [e for e in self.entries
-                if e.arch == arch and e.kernel == kernel and e.init == init]
+        return [e for e in self.entries if e.arch == arch and e.kernel == kernel and e.init == init]
 
 
 def _key(e: Entry) -> tuple[str, str, str, int]:
@@ -95,13 +93,21 @@ def load_floors(path: Path = FLOOR_FILE) -> Table:
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     entries = []
     for row in raw.get("floors") or []:
-        entries.append(Entry(
-            arch=row["arch"], kernel=row["kernel"], memory=parse_size(row["memory"]),
-            captures=parse_size(row["captures"]), fails=parse_size(row["fails"]),
-            image=int(row["image"]), footprint=int(row["footprint"]),
-            initrd=int(row["initrd"]), probes=str(row.get("probes", "")),
-            measured=str(row.get("measured", "")), init=str(row.get("init", "busybox")),
-        ))
+        entries.append(
+            Entry(
+                arch=row["arch"],
+                kernel=row["kernel"],
+                memory=parse_size(row["memory"]),
+                captures=parse_size(row["captures"]),
+                fails=parse_size(row["fails"]),
+                image=int(row["image"]),
+                footprint=int(row["footprint"]),
+                initrd=int(row["initrd"]),
+                probes=str(row.get("probes", "")),
+                measured=str(row.get("measured", "")),
+                init=str(row.get("init", "busybox")),
+            )
+        )
     return Table(tuple(sorted(entries, key=_order)))
 
 
@@ -118,8 +124,8 @@ def render_floors(table: Table) -> str:
             f"    image: {e.image}",
             f"    footprint: {e.footprint}",
             f"    initrd: {e.initrd}",
-            f"    probes: \"{e.probes}\"",
-            f"    measured: \"{e.measured}\"",
+            f'    probes: "{e.probes}"',
+            f'    measured: "{e.measured}"',
         ]
     return "\n".join(lines) + "\n"
 
@@ -150,9 +156,16 @@ class Model:
     @staticmethod
     def load(path: Path = MODEL_FILE) -> Model:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        prev = tuple(Previous(p["arch"], p["kernel"], parse_size(p["memory"]),
-                              parse_size(p["captures"]), parse_size(p["fails"]))
-                     for p in raw.get("previous") or [])
+        prev = tuple(
+            Previous(
+                p["arch"],
+                p["kernel"],
+                parse_size(p["memory"]),
+                parse_size(p["captures"]),
+                parse_size(p["fails"]),
+            )
+            for p in raw.get("previous") or []
+        )
         rec = raw.get("previous_recommendation") or {"board": "", "size": 0}
         return Model(
             margin_percent=int(raw["margin"]["percent"]),
@@ -206,8 +219,11 @@ def fit(table: Table, model: Model, arch: str, kernel: str = "gold") -> Fit | No
     n = len(basis)
     mean_x, mean_y = sum(xs) / n, sum(ys) / n
     var = sum((x - mean_x) ** 2 for x in xs)
-    slope = 0.0 if var == 0 else sum(
-        (x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / var
+    slope = (
+        0.0
+        if var == 0
+        else sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / var
+    )
     slope = max(slope, 0.0)  # more RAM never needs less memmap
     return Fit(arch, kernel, mean_y - slope * mean_x, slope, tuple(basis))
 
@@ -230,19 +246,27 @@ class Recommendation:
 def init_term(table: Table, init: str) -> tuple[Term, Entry | None]:
     """What the capture boot of `init` costs over BusyBox init: the largest
     difference of floors measured with both (same arch, kernel and RAM)."""
-    pairs = [(e, table.find(e.arch, e.kernel, e.memory)) for e in table.entries
-             if e.init == init]
+    pairs = [(e, table.find(e.arch, e.kernel, e.memory)) for e in table.entries if e.init == init]
     known = [(e, b) for e, b in pairs if b is not None]
     if not known:
         return Term(f"init {init}: not measured (the floors are BusyBox init's)", 0), None
     e, b = max(known, key=lambda p: p[0].captures - p[1].captures)
-    return Term(f"init {init}: its floor less BusyBox init's ({e.arch} {e.kernel} "
-                f"{format_size(e.memory)})", e.captures - b.captures), e
+    return Term(
+        f"init {init}: its floor less BusyBox init's ({e.arch} {e.kernel} {format_size(e.memory)})",
+        e.captures - b.captures,
+    ), e
 
 
-def recommend(table: Table, model: Model, arch: str, memory: int, kernel: str,
-              image_footprint: tuple[int, str] | None, initrd: int | None,
-              init: str = "busybox") -> Recommendation:
+def recommend(
+    table: Table,
+    model: Model,
+    arch: str,
+    memory: int,
+    kernel: str,
+    image_footprint: tuple[int, str] | None,
+    initrd: int | None,
+    init: str = "busybox",
+) -> Recommendation:
     """The reservation for `arch` with `memory` of RAM. `kernel`: the label whose
     floors give the overhead and, when `image_footprint` is None, the footprint;
     `initrd` None: the initrd of those floors; `init`: the capture boot's init system."""
@@ -253,20 +277,27 @@ def recommend(table: Table, model: Model, arch: str, memory: int, kernel: str,
     if found is None:
         raise LookupError(f"no measured floor for {arch} in {FLOOR_FILE.name}")
     ref = found.basis[0]
-    terms = [Term(f"overhead measured on {arch} ({found.kernel}): intercept",
-                  round(found.intercept))]
-    terms.append(Term(f"RAM {format_size(memory)} x {found.slope * 1024:.2f}M per G "
-                      "(memmap, page tables)", round(found.slope * memory)))
+    terms = [
+        Term(f"overhead measured on {arch} ({found.kernel}): intercept", round(found.intercept))
+    ]
+    terms.append(
+        Term(
+            f"RAM {format_size(memory)} x {found.slope * 1024:.2f}M per G (memmap, page tables)",
+            round(found.slope * memory),
+        )
+    )
     if image_footprint is None:
-        terms.append(Term(f"capture kernel {found.kernel} footprint (as measured)",
-                          ref.footprint))
+        terms.append(Term(f"capture kernel {found.kernel} footprint (as measured)", ref.footprint))
     else:
-        terms.append(Term(f"capture kernel footprint ({image_footprint[1]})",
-                          image_footprint[0]))
+        terms.append(Term(f"capture kernel footprint ({image_footprint[1]})", image_footprint[0]))
     used_initrd = ref.initrd if initrd is None else initrd
     if used_initrd:
-        terms.append(Term(f"capture initrd {mib(used_initrd)} x {model.initrd_factor} "
-                          "(loaded + unpacked)", used_initrd * model.initrd_factor))
+        terms.append(
+            Term(
+                f"capture initrd {mib(used_initrd)} x {model.initrd_factor} (loaded + unpacked)",
+                used_initrd * model.initrd_factor,
+            )
+        )
     basis = found.basis
     if init != "busybox":
         term, entry = init_term(table, init)
@@ -274,8 +305,9 @@ def recommend(table: Table, model: Model, arch: str, memory: int, kernel: str,
         basis += (entry,) if entry is not None else ()
     total = sum(t.amount for t in terms)
     extra = max(total * model.margin_percent // 100, model.margin_minimum)
-    margin = Term(f"margin {model.margin_percent}% (at least "
-                  f"{format_size(model.margin_minimum)})", extra)
+    margin = Term(
+        f"margin {model.margin_percent}% (at least {format_size(model.margin_minimum)})", extra
+    )
     size = -(-(total + extra) // model.round) * model.round
     return Recommendation(tuple(terms), total, margin, size, basis)
 
@@ -286,8 +318,10 @@ def mib(amount: float) -> str:
 
 
 def describe(entry: Entry) -> str:
-    return (f"{entry.arch} {entry.kernel} {format_size(entry.memory)}: "
-            f"{format_size(entry.captures)} captures, {format_size(entry.fails)} fails")
+    return (
+        f"{entry.arch} {entry.kernel} {format_size(entry.memory)}: "
+        f"{format_size(entry.captures)} captures, {format_size(entry.fails)} fails"
+    )
 
 
 def format_recommendation(rec: Recommendation) -> list[str]:

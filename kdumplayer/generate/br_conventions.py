@@ -50,8 +50,9 @@ class Rule:
     def check(self, path: str, text: str, mode: int) -> list[Finding]:
         findings = []
         self.before(path)
-        for number, line in enumerate(text.split("\n")[:-1] if text.endswith("\n")
-                                      else text.split("\n"), start=1):
+        for number, line in enumerate(
+            text.split("\n")[:-1] if text.endswith("\n") else text.split("\n"), start=1
+        ):
             message = self.check_line(line)
             if message:
                 findings.append(_found(type(self).__name__, path, number, message))
@@ -112,8 +113,11 @@ class PackageHeader(Rule):
         name = PurePosixPath(path).stem
         want = ["#" * 80, "#", f"# {name}", "#", "#" * 80, ""]
         got = text.split("\n")[:6]
-        return [_found("PackageHeader", path, i + 1, f"header line should be {w!r}")
-                for i, w in enumerate(want) if i >= len(got) or got[i] != w][:1]
+        return [
+            _found("PackageHeader", path, i + 1, f"header line should be {w!r}")
+            for i, w in enumerate(want)
+            if i >= len(got) or got[i] != w
+        ][:1]
 
 
 class VariablePrefix(Rule):
@@ -145,10 +149,31 @@ class VariablePrefix(Rule):
         return None
 
 
-_ENTRIES = ("config", "menuconfig", "comment", "menu", "endmenu", "if", "endif", "choice",
-            "endchoice", "source")
-_ATTRIBUTES = {"bool": 1, "string": 1, "int": 1, "hex": 1, "tristate": 1, "prompt": 1,
-               "default": 2, "depends": 3, "select": 4, "imply": 4, "help": 5}
+_ENTRIES = (
+    "config",
+    "menuconfig",
+    "comment",
+    "menu",
+    "endmenu",
+    "if",
+    "endif",
+    "choice",
+    "endchoice",
+    "source",
+)
+_ATTRIBUTES = {
+    "bool": 1,
+    "string": 1,
+    "int": 1,
+    "hex": 1,
+    "tristate": 1,
+    "prompt": 1,
+    "default": 2,
+    "depends": 3,
+    "select": 4,
+    "imply": 4,
+    "help": 5,
+}
 
 
 class ConfigAttributeOrder(Rule):
@@ -257,13 +282,20 @@ class DefconfigForceHashes(Rule):
     def check(self, path: str, text: str, mode: int) -> list[Finding]:
         if "BR2_DOWNLOAD_FORCE_CHECK_HASHES=y" in text.split("\n"):
             return []
-        return [_found("DefconfigForceHashes", path, 0,
-                        "missing BR2_DOWNLOAD_FORCE_CHECK_HASHES=y")]
+        return [
+            _found("DefconfigForceHashes", path, 0, "missing BR2_DOWNLOAD_FORCE_CHECK_HASHES=y")
+        ]
 
 
 class HashFile(Rule):
     SIZES: ClassVar[dict[str, int]] = {
-        "md5": 32, "sha1": 40, "sha224": 56, "sha256": 64, "sha384": 96, "sha512": 128}
+        "md5": 32,
+        "sha1": 40,
+        "sha224": 56,
+        "sha256": 64,
+        "sha384": 96,
+        "sha512": 128,
+    }
 
     def applies(self, path: str) -> bool:
         return path.endswith(".hash")
@@ -291,17 +323,28 @@ class ExternalDesc(Rule):
     def check(self, path: str, text: str, mode: int) -> list[Finding]:
         lines = text.split("\n")
         if not lines or not re.match(r"^name: [A-Za-z0-9_]+$", lines[0]):
-            return [_found("ExternalDesc", path, 1,
-                            "first line should be 'name: NAME' ([A-Za-z0-9_])")]
+            return [
+                _found("ExternalDesc", path, 1, "first line should be 'name: NAME' ([A-Za-z0-9_])")
+            ]
         if not any(re.match(r"^desc: \S", line) for line in lines):
             return [_found("ExternalDesc", path, 0, "no 'desc: ...' line")]
         return []
 
 
 RULES: tuple[Rule, ...] = (
-    TrailingSpace(), NewlineAtEof(), ConsecutiveEmptyLines(), FileMode(), PackageHeader(),
-    VariablePrefix(), ConfigAttributeOrder(), ConfigIndent(), HelpText(), SysvScript(),
-    DefconfigForceHashes(), HashFile(), ExternalDesc(),
+    TrailingSpace(),
+    NewlineAtEof(),
+    ConsecutiveEmptyLines(),
+    FileMode(),
+    PackageHeader(),
+    VariablePrefix(),
+    ConfigAttributeOrder(),
+    ConfigIndent(),
+    HelpText(),
+    SysvScript(),
+    DefconfigForceHashes(),
+    HashFile(),
+    ExternalDesc(),
 )
 
 

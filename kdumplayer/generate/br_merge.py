@@ -55,11 +55,13 @@ def read_base(board: Board, buildroot_dir: Path | None) -> BaseDefconfig | None:
             raise board.error(
                 "buildroot.defconfig",
                 "--buildroot-dir needs the board's Buildroot defconfig name "
-                "(buildroot.defconfig, e.g. qemu_x86_64_defconfig)")
+                "(buildroot.defconfig, e.g. qemu_x86_64_defconfig)",
+            )
         path = buildroot_dir / "configs" / name
         if not path.is_file():
-            raise UserError(f"no configs/{name} in the Buildroot tree {buildroot_dir}",
-                            key="--buildroot-dir")
+            raise UserError(
+                f"no configs/{name} in the Buildroot tree {buildroot_dir}", key="--buildroot-dir"
+            )
         label, origin = f"configs/{name}", "--buildroot-dir"
     elif board.buildroot.base_defconfig:
         label, origin = board.buildroot.base_defconfig, "buildroot.base_defconfig"
@@ -90,27 +92,44 @@ def _check_base(board: Board, base: BaseDefconfig, values: dict[str, Line]) -> l
     for arch in all_arches().values():
         line = values.get(arch.buildroot_arch_symbol)
         if line and line.value == "y" and arch.name != board.arch.name:
-            raise UserError(f"the base is for {arch.name} ({arch.buildroot_arch_symbol}=y); "
-                            f"the board is {board.arch.name}", file=base.file, line=line.number)
+            raise UserError(
+                f"the base is for {arch.name} ({arch.buildroot_arch_symbol}=y); "
+                f"the board is {board.arch.name}",
+                file=base.file,
+                line=line.number,
+            )
     kernel = values.get("BR2_LINUX_KERNEL")
     if kernel is None or kernel.value != "y":
-        raise UserError("the base builds no kernel (no BR2_LINUX_KERNEL=y): the kdump fragment "
-                        "and BR2_LINUX_KERNEL_INSTALL_TARGET need Buildroot's linux package",
-                        file=base.file, line=kernel.number if kernel else None)
+        raise UserError(
+            "the base builds no kernel (no BR2_LINUX_KERNEL=y): the kdump fragment "
+            "and BR2_LINUX_KERNEL_INSTALL_TARGET need Buildroot's linux package",
+            file=base.file,
+            line=kernel.number if kernel else None,
+        )
     notes = []
     version = values.get("BR2_LINUX_KERNEL_CUSTOM_VERSION_VALUE")
     built = version.value if version else ""
     wanted = series(board.kernel.version)
     if (have := series(built)) and wanted and have != wanted:
-        notes.append(f"The base builds Linux {built}; the fragment is for the "
-                     f"board's {board.kernel.version}: check the result with "
-                     "`kdumplayer check --buildroot`.")
+        notes.append(
+            f"The base builds Linux {built}; the fragment is for the "
+            f"board's {board.kernel.version}: check the result with "
+            "`kdumplayer check --buildroot`."
+        )
     return notes
 
 
-def merge(board: Board, base: BaseDefconfig, ours: list[tuple[str, str, bool]], *,
-          list_options: frozenset[str], init_symbols: frozenset[str],
-          init_symbol: str, init_default: str, off: dict[str, str] | None = None) -> Merged:
+def merge(
+    board: Board,
+    base: BaseDefconfig,
+    ours: list[tuple[str, str, bool]],
+    *,
+    list_options: frozenset[str],
+    init_symbols: frozenset[str],
+    init_symbol: str,
+    init_default: str,
+    off: dict[str, str] | None = None,
+) -> Merged:
     """The base with our (symbol, unquoted value, is a string) settings merged over it.
 
     `off`: symbol -> why it must not stay enabled (one of ours conflicts with it).
@@ -123,11 +142,16 @@ def merge(board: Board, base: BaseDefconfig, ours: list[tuple[str, str, bool]], 
 
     chosen = sorted(k for k in init_symbols if k in values and values[k].value == "y")
     if (chosen or [init_default]) != [init_symbol]:
-        was = (f"{', '.join(chosen)} of the base" if chosen else
-               f"{init_default} (Buildroot's default; the base sets no BR2_INIT_*)")
-        notes.append(f"{was} is replaced by {init_symbol}, the init system of the board "
-                     f"description ({board.init}). Kconfig drops the base's options that "
-                     "need the other init: check .config.")
+        was = (
+            f"{', '.join(chosen)} of the base"
+            if chosen
+            else f"{init_default} (Buildroot's default; the base sets no BR2_INIT_*)"
+        )
+        notes.append(
+            f"{was} is replaced by {init_symbol}, the init system of the board "
+            f"description ({board.init}). Kconfig drops the base's options that "
+            "need the other init: check .config."
+        )
     taken |= init_symbols
     for symbol, value, string in ours:
         line = values.get(symbol)
@@ -156,8 +180,9 @@ def merge(board: Board, base: BaseDefconfig, ours: list[tuple[str, str, bool]], 
         value = " ".join(own if w == DEFCONFIG_ARG else w for w in args.value.split())
         settings.append((args.key, quote(value)))
         taken.add("BR2_ROOTFS_POST_SCRIPT_ARGS")
-        notes.append(f"BR2_ROOTFS_POST_SCRIPT_ARGS passes {own} where the base passes "
-                     f"{DEFCONFIG_ARG}.")
+        notes.append(
+            f"BR2_ROOTFS_POST_SCRIPT_ARGS passes {own} where the base passes {DEFCONFIG_ARG}."
+        )
 
     kept: list[str] = []
     for line in lines:

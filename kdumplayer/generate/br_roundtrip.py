@@ -103,8 +103,7 @@ def _make(buildroot: Path, out: Path, external: Path, target: str) -> None:
 
 
 def _generate(board: Path, tree: Path, buildroot: Path | None) -> None:
-    cmd = [sys.executable, "-m", "kdumplayer", "generate", "buildroot", str(board), "-o",
-           str(tree)]
+    cmd = [sys.executable, "-m", "kdumplayer", "generate", "buildroot", str(board), "-o", str(tree)]
     if buildroot is not None:
         cmd += ["--buildroot-dir", str(buildroot)]
     _run(cmd)
@@ -129,21 +128,34 @@ def round_trip(board: Path, buildroot: Path, work: Path) -> list[tuple[str, Comp
     if standalone:
         out = work / "out-standalone"
         _make(buildroot, out, alone, defconfig.name)
-        results.append(("standalone", compare(defconfig.read_text(), (out / ".config")
-                                              .read_text(), all_kdump=True)))
+        results.append(
+            (
+                "standalone",
+                compare(defconfig.read_text(), (out / ".config").read_text(), all_kdump=True),
+            )
+        )
     out = work / "out-merged"
     _make(buildroot, out, merged, _defconfig(merged).name)
-    results.append(("merged", compare(_defconfig(merged).read_text(),
-                                      (out / ".config").read_text())))
+    results.append(
+        ("merged", compare(_defconfig(merged).read_text(), (out / ".config").read_text()))
+    )
     if base:
         out = work / "out-over-base"
         piece = settings if standalone else defconfig
         _make(buildroot, out, alone, base)
-        _run([str(buildroot / "support" / "kconfig" / "merge_config.sh"), "-m", ".config",
-              str(piece)], cwd=out)
+        _run(
+            [
+                str(buildroot / "support" / "kconfig" / "merge_config.sh"),
+                "-m",
+                ".config",
+                str(piece),
+            ],
+            cwd=out,
+        )
         _make(buildroot, out, alone, "olddefconfig")
-        results.append(("over-base", compare(piece.read_text(), (out / ".config").read_text(),
-                                             all_kdump=True)))
+        results.append(
+            ("over-base", compare(piece.read_text(), (out / ".config").read_text(), all_kdump=True))
+        )
     return results
 
 
@@ -157,19 +169,23 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="kdumplayer-br-") as tmp:
         for board in boards:
-            for mode, result in round_trip(board, args.buildroot.resolve(),
-                                           Path(tmp) / board.stem):
+            for mode, result in round_trip(board, args.buildroot.resolve(), Path(tmp) / board.stem):
                 lost = result.kdump_lost
                 failed += bool(lost)
                 state = "ok  " if not lost else "LOST"
-                print(f"{state} {board.stem:24} {mode:10} {result.kdump_lines:3} kdump lines kept"
-                      f" {result.kdump_lines - len(lost)}/{result.kdump_lines}; "
-                      f"{result.lines} lines, {len(result.lost)} changed", flush=True)
+                print(
+                    f"{state} {board.stem:24} {mode:10} {result.kdump_lines:3} kdump lines kept"
+                    f" {result.kdump_lines - len(lost)}/{result.kdump_lines}; "
+                    f"{result.lines} lines, {len(result.lost)} changed",
+                    flush=True,
+                )
                 for item in result.lost:
                     tag = "kdump" if item.kdump else "base "
                     print(f"       {tag} line {item.line}: {item.text} -> {item.final}")
-    print(f"{len(boards)} board(s), {failed} round trip(s) losing a kdump line, "
-          f"{time.perf_counter() - started:.0f} s")
+    print(
+        f"{len(boards)} board(s), {failed} round trip(s) losing a kdump line, "
+        f"{time.perf_counter() - started:.0f} s"
+    )
     return 1 if failed else 0
 
 

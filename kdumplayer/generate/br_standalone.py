@@ -61,23 +61,28 @@ def why_not(board: Board, facts: dict[str, Any]) -> str | None:
     spec = facts["standalone"]
     version = board.kernel.version
     if not version or _series(version) is None:
-        return ("the board names no kernel.version, so the defconfig cannot configure "
-                "Buildroot's kernel by itself")
+        return (
+            "the board names no kernel.version, so the defconfig cannot configure "
+            "Buildroot's kernel by itself"
+        )
     series = _series(version)
     assert series is not None
     if series < _series(spec["headers_min"]):  # type: ignore[operator]
-        return (f"Linux {version} is older than the kernel headers {spec['headers_min']} "
-                "kexec needs, which Buildroot's toolchain cannot then take from the kernel")
+        return (
+            f"Linux {version} is older than the kernel headers {spec['headers_min']} "
+            "kexec needs, which Buildroot's toolchain cannot then take from the kernel"
+        )
     if f"{series[0]}.{series[1]}" not in spec["headers_series"]:
-        return (f"Buildroot {facts['release']} knows no kernel headers series "
-                f"{series[0]}.{series[1]} (Linux {version})")
+        return (
+            f"Buildroot {facts['release']} knows no kernel headers series "
+            f"{series[0]}.{series[1]} (Linux {version})"
+        )
     if board.kernel.image not in spec["image_symbols"]:
         return f"Buildroot has no kernel binary format option for {board.kernel.image}"
     return None
 
 
-def plan(board: Board, facts: dict[str, Any], *, name: str,
-         board_dir: str) -> Standalone | str:
+def plan(board: Board, facts: dict[str, Any], *, name: str, board_dir: str) -> Standalone | str:
     """The standalone settings, or why there are none (the defconfig is then kdump only)."""
     reason = why_not(board, facts)
     if reason:
@@ -89,44 +94,57 @@ def plan(board: Board, facts: dict[str, Any], *, name: str,
     ext = f"$(BR2_EXTERNAL_{name}_PATH)"
     settings: list[Setting] = [(board.arch.buildroot_arch_symbol, "y", False)]
     settings += [(symbol, "y", False) for symbol in spec["toolchain"]]
-    settings += [("BR2_KERNEL_HEADERS_AS_KERNEL", "y", False),
-                 (f"BR2_PACKAGE_HOST_LINUX_HEADERS_CUSTOM_{series[0]}_{series[1]}", "y", False)]
+    settings += [
+        ("BR2_KERNEL_HEADERS_AS_KERNEL", "y", False),
+        (f"BR2_PACKAGE_HOST_LINUX_HEADERS_CUSTOM_{series[0]}_{series[1]}", "y", False),
+    ]
     files: list[tuple[str, str]] = []
     notes: list[str] = []
     source = board.kernel.source
     kernel: list[Setting] = [("BR2_LINUX_KERNEL", "y", False)]
     if source is not None and source.is_file():
         tarball = source.resolve()
-        kernel += [("BR2_LINUX_KERNEL_CUSTOM_TARBALL", "y", False),
-                   ("BR2_LINUX_KERNEL_CUSTOM_TARBALL_LOCATION", f"file://{tarball}", True)]
+        kernel += [
+            ("BR2_LINUX_KERNEL_CUSTOM_TARBALL", "y", False),
+            ("BR2_LINUX_KERNEL_CUSTOM_TARBALL_LOCATION", f"file://{tarball}", True),
+        ]
         line = f"sha256  {file_sha256(tarball)}  {tarball.name}\n"
         head = f"# Locally computed by kdumplayer from {tarball}\n"
-        files += [(f"{board_dir}/patches/linux/linux.hash", head + line),
-                  (f"{board_dir}/patches/linux-headers/linux-headers.hash", head + line)]
+        files += [
+            (f"{board_dir}/patches/linux/linux.hash", head + line),
+            (f"{board_dir}/patches/linux-headers/linux-headers.hash", head + line),
+        ]
         settings.append(("BR2_GLOBAL_PATCH_DIR", f"{ext}/{board_dir}/patches", True))
     else:
-        kernel += [("BR2_LINUX_KERNEL_CUSTOM_VERSION", "y", False),
-                   ("BR2_LINUX_KERNEL_CUSTOM_VERSION_VALUE", version, True)]
+        kernel += [
+            ("BR2_LINUX_KERNEL_CUSTOM_VERSION", "y", False),
+            ("BR2_LINUX_KERNEL_CUSTOM_VERSION_VALUE", version, True),
+        ]
         notes.append(
             f"Buildroot downloads linux-{version}.tar.xz from kernel.org and, with "
             "BR2_DOWNLOAD_FORCE_CHECK_HASHES, stops until its sha256 (kernel.org's "
             f"sha256sums.asc) is in {board_dir}/patches/linux/linux.hash and "
             "linux-headers/linux-headers.hash, with BR2_GLOBAL_PATCH_DIR pointing there; "
-            "or give kernel.source a release tarball.")
+            "or give kernel.source a release tarball."
+        )
     if board.kernel.config is not None:
-        files.append((f"{board_dir}/linux.config",
-                      board.kernel.config.read_text(encoding="utf-8")))
-        kernel += [("BR2_LINUX_KERNEL_USE_CUSTOM_CONFIG", "y", False),
-                   ("BR2_LINUX_KERNEL_CUSTOM_CONFIG_FILE", f"{ext}/{board_dir}/linux.config",
-                    True)]
+        files.append((f"{board_dir}/linux.config", board.kernel.config.read_text(encoding="utf-8")))
+        kernel += [
+            ("BR2_LINUX_KERNEL_USE_CUSTOM_CONFIG", "y", False),
+            ("BR2_LINUX_KERNEL_CUSTOM_CONFIG_FILE", f"{ext}/{board_dir}/linux.config", True),
+        ]
     elif board.kernel.defconfig and board.kernel.defconfig != "defconfig":
-        kernel += [("BR2_LINUX_KERNEL_USE_DEFCONFIG", "y", False),
-                   ("BR2_LINUX_KERNEL_DEFCONFIG",
-                    board.kernel.defconfig.removesuffix(_DEFCONFIG_SUFFIX), True)]
+        kernel += [
+            ("BR2_LINUX_KERNEL_USE_DEFCONFIG", "y", False),
+            (
+                "BR2_LINUX_KERNEL_DEFCONFIG",
+                board.kernel.defconfig.removesuffix(_DEFCONFIG_SUFFIX),
+                True,
+            ),
+        ]
     else:
         kernel.append(("BR2_LINUX_KERNEL_USE_ARCH_DEFAULT_CONFIG", "y", False))
     kernel.append((spec["image_symbols"][board.kernel.image], "y", False))
     kernel += [(symbol, "y", False) for symbol in spec["host_deps"]]
-    notes += [note for arch, note in spec.get("arch_notes", {}).items()
-              if arch == board.arch.name]
+    notes += [note for arch, note in spec.get("arch_notes", {}).items() if arch == board.arch.name]
     return Standalone(tuple(settings + kernel), tuple(files), tuple(notes))

@@ -40,8 +40,12 @@ FRAGMENT_NAME = "linux-kdump.fragment"
 # The kdump settings alone, to merge over a board's own defconfig.
 SETTINGS_NAME = "kdump.defconfig"
 EXEC_MODE = 0o755
-FINAL_ACTIONS = {"reboot": "reboots", "halt": "halts", "poweroff": "powers off",
-                 "shell": "starts a shell"}
+FINAL_ACTIONS = {
+    "reboot": "reboots",
+    "halt": "halts",
+    "poweroff": "powers off",
+    "shell": "starts a shell",
+}
 
 _NAME = re.compile(r"^[A-Za-z0-9_]+$")
 _FRAGMENT_SET = re.compile(r"^CONFIG_([A-Za-z0-9_]+)=(.*)$")
@@ -82,8 +86,10 @@ def _installed_files(board: Board) -> list[RuntimeFile]:
     files = all_runtime_files(board)
     for f in files:
         if "/" in f.name or not f.name or not f.install_path.startswith("/"):
-            raise RuntimeError(f"runtime file {f.name!r} -> {f.install_path!r}: expected a plain "
-                               "name and an absolute target path")
+            raise RuntimeError(
+                f"runtime file {f.name!r} -> {f.install_path!r}: expected a plain "
+                "name and an absolute target path"
+            )
     return files
 
 
@@ -126,8 +132,10 @@ def kexec_release(board: Board, version: str) -> KexecRelease:
     tarball = f"kexec-tools-{version}.tar.xz"
     if "tarball" in entry:
         hashes = [("sha256", entry["tarball"], tarball)]
-        provenance = ("From https://www.kernel.org/pub/linux/utils/kernel/kexec/sha256sums.asc"
-                      " (as in Buildroot's package/kexec/kexec.hash)")
+        provenance = (
+            "From https://www.kernel.org/pub/linux/utils/kernel/kexec/sha256sums.asc"
+            " (as in Buildroot's package/kexec/kexec.hash)"
+        )
     else:
         hashes = [tuple(h) for h in entry["hashes"]]
         provenance = "kexec-tools as Buildroot used it in 2010; hash from Aboriginal Linux"
@@ -149,8 +157,9 @@ def pinned_kexec(board: Board) -> str | None:
     return board.kexec_tools
 
 
-def _dependencies(board: Board, pinned: str | None) -> tuple[list[tuple[str, str]], list[str],
-                                                             list[str], list[str]]:
+def _dependencies(
+    board: Board, pinned: str | None
+) -> tuple[list[tuple[str, str]], list[str], list[str], list[str]]:
     """(depends on lines, selects, toolchain needs, the comment's depends on lines)."""
     deps = facts()["depends"]
     parts = ["kexec"]
@@ -189,9 +198,12 @@ def _dependencies(board: Board, pinned: str | None) -> tuple[list[tuple[str, str
 
 def _help(board: Board, pinned: str | None) -> list[str]:
     kexec = f"kexec-tools {pinned} (kdump-kexec-tools)" if pinned else "kexec"
-    collector = ("makedumpfile" + (f" ({board.dump.compression})"
-                 if board.dump.compression != "none" else "")
-                 if board.dump.collector == "makedumpfile" else "cp")
+    collector = (
+        "makedumpfile"
+        + (f" ({board.dump.compression})" if board.dump.compression != "none" else "")
+        if board.dump.collector == "makedumpfile"
+        else "cp"
+    )
     text = (
         f"kdump for {board.name}: at boot, /usr/sbin/kdump loads the "
         f"capture kernel with {kexec}; after a crash, the capture kernel "
@@ -210,7 +222,8 @@ def _post_script(board: Board, name: str, board_dir: str, merged: bool) -> dict[
         raise board.error(
             "bootloader.entry",
             "the Buildroot post script patches every entry; bootloader.entry is "
-                        "not supported for Buildroot")
+            "not supported for Buildroot",
+        )
     boot_script = None
     if fmt == "u-boot":
         config = board.bootloader.config or ""
@@ -254,8 +267,9 @@ def _group(files: list[Any]) -> tuple[list[Any], list[tuple[str, list[Any]]]]:
     return common, macros
 
 
-def _settings(board: Board, fragment_setting: str, selects: list[str],
-              post: dict[str, Any]) -> list[tuple[str, str, bool]]:
+def _settings(
+    board: Board, fragment_setting: str, selects: list[str], post: dict[str, Any]
+) -> list[tuple[str, str, bool]]:
     """The defconfig's kdump settings: (symbol, unquoted value, is a string)."""
     return [
         ("BR2_DOWNLOAD_FORCE_CHECK_HASHES", "y", False),
@@ -268,26 +282,40 @@ def _settings(board: Board, fragment_setting: str, selects: list[str],
     ]
 
 
-def _defconfig(board: Board, base: br_merge.BaseDefconfig | None, ours: list[tuple[str, str, bool]],
-               pinned: str | None) -> br_merge.Merged:
+def _defconfig(
+    board: Board,
+    base: br_merge.BaseDefconfig | None,
+    ours: list[tuple[str, str, bool]],
+    pinned: str | None,
+) -> br_merge.Merged:
     if base is None:
         return br_merge.Merged((), tuple((s, br_merge.written(v, q)) for s, v, q in ours), ())
     return br_merge.merge(
-        board, base, ours, list_options=frozenset(facts()["list_options"]),
+        board,
+        base,
+        ours,
+        list_options=frozenset(facts()["list_options"]),
         init_symbols=frozenset(facts()["init_symbols"].values()),
         init_symbol=facts()["init_symbols"][board.init],
         init_default=facts()["init_default"],
-        off={"BR2_PACKAGE_KEXEC": f"{PINNED_PACKAGE} (kexec-tools {pinned}) replaces "
-             "Buildroot's kexec package"} if pinned else None)
+        off={
+            "BR2_PACKAGE_KEXEC": f"{PINNED_PACKAGE} (kexec-tools {pinned}) replaces "
+            "Buildroot's kexec package"
+        }
+        if pinned
+        else None,
+    )
 
 
 def marker(board: Board) -> str:
     """The comment line that tells `check --buildroot` the board a defconfig is for."""
     offset = board.crashkernel.offset
-    return (f"# kdumplayer-board: name={board.name} arch={board.arch.name} "
-            f"load_method={board.capture.load_method} "
-            f"capture={'same' if board.capture.kernel == 'same' else 'dedicated'} "
-            f"offset={offset if offset is not None else 'none'}")
+    return (
+        f"# kdumplayer-board: name={board.name} arch={board.arch.name} "
+        f"load_method={board.capture.load_method} "
+        f"capture={'same' if board.capture.kernel == 'same' else 'dedicated'} "
+        f"offset={offset if offset is not None else 'none'}"
+    )
 
 
 def standalone_advice(board: Board) -> str | None:
@@ -299,13 +327,16 @@ def standalone_advice(board: Board) -> str | None:
     if reason is None:
         return None
     base = board.buildroot.defconfig or "your board's Buildroot defconfig"
-    return (f"Buildroot: {reason}. The generated {defconfig_name(board)} holds the kdump "
-            f"settings only and must be merged over {base} (the tree's README shows how; "
-            "`generate buildroot --buildroot-dir DIR` merges it at generation)")
+    return (
+        f"Buildroot: {reason}. The generated {defconfig_name(board)} holds the kdump "
+        f"settings only and must be merged over {base} (the tree's README shows how; "
+        "`generate buildroot --buildroot-dir DIR` merges it at generation)"
+    )
 
 
-def context(board: Board, name: str | None = None,
-            base: br_merge.BaseDefconfig | None = None) -> dict[str, Any]:
+def context(
+    board: Board, name: str | None = None, base: br_merge.BaseDefconfig | None = None
+) -> dict[str, Any]:
     """Everything the templates are rendered with."""
     name = external_name(board, name)
     board_dir = f"board/{board.name}"
@@ -353,18 +384,30 @@ def context(board: Board, name: str | None = None,
         "defconfig": defconfig,
         "standalone": standalone,
         "standalone_settings": [(s, br_merge.written(v, q)) for s, v, q in standalone.settings]
-        if standalone else [],
+        if standalone
+        else [],
         "standalone_reason": reason,
         "settings_path": f"{board_dir}/{SETTINGS_NAME}",
         "marker": marker(board),
         "buildroot_release": facts()["release"],
-        **{k: post[k] for k in ("format", "stage", "files", "crashkernel", "qemu_memory",
-                                "boot_script", "mkimage_arch")},
+        **{
+            k: post[k]
+            for k in (
+                "format",
+                "stage",
+                "files",
+                "crashkernel",
+                "qemu_memory",
+                "boot_script",
+                "mkimage_arch",
+            )
+        },
     }
 
 
-def generate(board: Board, *, name: str | None = None,
-             buildroot_dir: Path | None = None) -> dict[str, GeneratedFile]:
+def generate(
+    board: Board, *, name: str | None = None, buildroot_dir: Path | None = None
+) -> dict[str, GeneratedFile]:
     """The BR2_EXTERNAL tree for `board`, in memory.
 
     With `buildroot_dir` (or the board's buildroot.base_defconfig) the defconfig
@@ -385,7 +428,8 @@ def generate(board: Board, *, name: str | None = None,
         f"{pkg}/{PACKAGE}.mk": tpl("package/kdump-init/kdump-init.mk"),
         ctx["fragment_path"]: GeneratedFile.text(ctx["fragment"]),
         f"{ctx['board_dir']}/{ctx['post']['script']}": GeneratedFile(
-            render("buildroot/board/kdump-cmdline.sh", **ctx).encode("utf-8"), EXEC_MODE),
+            render("buildroot/board/kdump-cmdline.sh", **ctx).encode("utf-8"), EXEC_MODE
+        ),
         f"configs/{ctx['defconfig_name']}": tpl("configs/kdump_defconfig"),
     }
     if ctx["standalone"]:

@@ -79,7 +79,7 @@ def bitbake_path(path: str) -> str:
     """`path` with its directory replaced by the BitBake variable naming it."""
     for prefix, var in DIR_VARS:
         if path.startswith(prefix + "/"):
-            return var + path[len(prefix):]
+            return var + path[len(prefix) :]
     raise ValueError(f"no BitBake directory variable for {path}")
 
 
@@ -149,8 +149,12 @@ def _layerdepends(board: Board, releases: list[dict[str, Any]]) -> list[str]:
 def _init(board: Board, files: list[LayerFile]) -> dict[str, Any]:
     """How kdump-init hooks into the board's init system."""
     ctx: dict[str, Any] = {
-        "init_class": "update-rc.d", "initscript": None, "initscript_priority": None,
-        "systemd_service": None, "openrc_runlevel": None, "openrc_runlevel_var": None,
+        "init_class": "update-rc.d",
+        "initscript": None,
+        "initscript_priority": None,
+        "systemd_service": None,
+        "openrc_runlevel": None,
+        "openrc_runlevel_var": None,
         "openrc_service": None,
     }
     if board.init == "systemd":
@@ -162,13 +166,17 @@ def _init(board: Board, files: list[LayerFile]) -> dict[str, Any]:
     match = re.match(r"^S([0-9]{2})", name)
     ctx.update(initscript=name, initscript_priority=match.group(1) if match else "90")
     if board.init == "openrc":
-        ctx.update(openrc_runlevel=script.install_path, openrc_runlevel_var=script.path,
-                   openrc_service=name)
+        ctx.update(
+            openrc_runlevel=script.install_path,
+            openrc_runlevel_var=script.path,
+            openrc_service=name,
+        )
     return ctx
 
 
-def _kas(board: Board, layer: str, releases: list[dict[str, Any]],
-         layerdepends: list[str]) -> dict[str, Any]:
+def _kas(
+    board: Board, layer: str, releases: list[dict[str, Any]], layerdepends: list[str]
+) -> dict[str, Any]:
     """Values for the kas file: the board's first release, its BSP layer if known."""
     data = facts()
     release = releases[0]
@@ -187,8 +195,9 @@ def context(board: Board, name: str | None = None) -> dict[str, Any]:
     collection = layer.removeprefix("meta-")
     releases = _release_facts(board)
     runtime = _runtime(board)
-    files = [LayerFile(f.name, bitbake_path(f.install_path), f.mode, f.install_path)
-             for f in runtime]
+    files = [
+        LayerFile(f.name, bitbake_path(f.install_path), f.mode, f.install_path) for f in runtime
+    ]
     all_unpackdir = all(r["unpackdir"] for r in releases)
     layerdepends = _layerdepends(board, releases)
     memory_mb = board.memory >> 20
@@ -208,7 +217,8 @@ def context(board: Board, name: str | None = None) -> dict[str, Any]:
         "files": files,
         "runtime": runtime,
         "unpackdir": "unpackdir" if all_unpackdir else "either",
-        "srcdir": "${UNPACKDIR}" if all_unpackdir
+        "srcdir": "${UNPACKDIR}"
+        if all_unpackdir
         else "${@d.getVar('UNPACKDIR') or d.getVar('WORKDIR')}",
         "machine": board.yocto.machine,
         "bsp_collection": bsp_collection(board),
@@ -216,7 +226,8 @@ def context(board: Board, name: str | None = None) -> dict[str, Any]:
         "rdepends": _rdepends(board),
         "ssh_key": _target_path(board.dump.ssh.key) if board.dump.ssh else None,
         "kernel_features": ["features/kexec/kexec-enable.scc", "features/kdump/kdump-enable.scc"]
-        if board.kernel.recipe.startswith("linux-yocto") else [],
+        if board.kernel.recipe.startswith("linux-yocto")
+        else [],
         "compression": compression if compression in COMPRESSION_PACKAGECONFIG else None,
         "compression_flag": COMPRESSION_FLAGS.get(compression) or "",
         "kernel_image_package": kernel_image_package(board),
@@ -240,19 +251,22 @@ def _caveats(board: Board, releases: list[dict[str, Any]]) -> list[str]:
             notes.append(
                 f"oe-core's kexec-tools does not build for riscv64 on {', '.join(old)} "
                 "(COMPATIBLE_HOST; riscv64 support came with kexec-tools 2.0.32): "
-                "provide a newer kexec-tools recipe there.")
+                "provide a newer kexec-tools recipe there."
+            )
     if board.init == "systemd":
         split = [r["name"] for r in releases if not r["usrmerge"]]
         if split:
             notes.append(
                 f"On {', '.join(split)} without the usrmerge distro feature, "
-                "${systemd_system_unitdir} is /lib/systemd/system: the unit is installed there.")
+                "${systemd_system_unitdir} is /lib/systemd/system: the unit is installed there."
+            )
     if board.kexec_tools:
         shipped = sorted({r["kexec_tools"] for r in releases})
         if shipped != [board.kexec_tools]:
             notes.append(
                 f"The board pins kexec-tools {board.kexec_tools}; oe-core ships "
-                f"{', '.join(shipped)} on the chosen releases, and the layer uses oe-core's.")
+                f"{', '.join(shipped)} on the chosen releases, and the layer uses oe-core's."
+            )
     return notes
 
 
@@ -278,9 +292,11 @@ def _files(ctx: dict[str, Any]) -> dict[str, str]:
     }
     if ctx["compression"]:
         out[f"{MAKEDUMPFILE_DIR}/makedumpfile_%.bbappend"] = render(
-            "yocto/makedumpfile.bbappend", **ctx)
+            "yocto/makedumpfile.bbappend", **ctx
+        )
         out[f"{MAKEDUMPFILE_DIR}/makedumpfile-kdump.inc"] = render(
-            "yocto/makedumpfile-kdump.inc", **ctx)
+            "yocto/makedumpfile-kdump.inc", **ctx
+        )
     return out
 
 

@@ -76,7 +76,7 @@ def _split_if(tokens: list[str]) -> tuple[list[str], list[str]] | None:
         depth += token == "("
         depth -= token == ")"
         if token == "if" and depth == 0:
-            return tokens[:i], tokens[i + 1:]
+            return tokens[:i], tokens[i + 1 :]
     return None
 
 
@@ -237,8 +237,11 @@ class CompatKconfig(kconfiglib.Kconfig):
             return super()._open(filename, mode)
         with super()._open(filename, mode) as handle:
             text = handle.read()
-        rel = filename[len(self._compat_srctree):] if filename.startswith(
-            self._compat_srctree) else filename
+        rel = (
+            filename[len(self._compat_srctree) :]
+            if filename.startswith(self._compat_srctree)
+            else filename
+        )
         return io.StringIO(rewrite(text, rel, self.compat))
 
     def __getstate__(self) -> dict:

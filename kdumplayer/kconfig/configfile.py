@@ -57,7 +57,7 @@ def _unquote(raw: str, file: str, line: int) -> str:
             i += 2
             continue
         if char == '"':
-            if body[i + 1:].strip():
+            if body[i + 1 :].strip():
                 raise UserError("text after the closing quote", file=file, line=line)
             return "".join(out)
         out.append(char)
@@ -124,8 +124,9 @@ def read_text(path: Path, shown: str, *, strict: bool = False) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise UserError(f"not a kernel config: not text (byte {exc.start} is not UTF-8)",
-                        file=shown) from None
+        raise UserError(
+            f"not a kernel config: not text (byte {exc.start} is not UTF-8)", file=shown
+        ) from None
 
 
 def header_of(text: str) -> Header | None:
@@ -134,7 +135,7 @@ def header_of(text: str) -> Header | None:
     match = _HEADER.search(head)
     if not match:
         return None
-    line = head[:match.start()].count("\n") + 1
+    line = head[: match.start()].count("\n") + 1
     return Header(match[1], match[2], line)
 
 
@@ -144,8 +145,6 @@ def header_of_file(path: Path) -> Header | None:
         return header_of(read_text(path, str(path), strict=True))
     except UserError:
         return None
-
-
 
 
 def config_value_text(symbol_type: str, value: str) -> str:

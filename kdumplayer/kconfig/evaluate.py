@@ -305,8 +305,11 @@ def prepare(tree: KconfigTree) -> None:
     version = tree.version_tuple
     implied = ImpliedMSymbol if version >= IMPLY_M_SINCE else ImpliedSymbol
     for sym in kconf.unique_defined_syms:
-        if (sym.weak_rev_dep is not kconf.n and sym.choice is None
-                and sym.orig_type in (kconfiglib.BOOL, kconfiglib.TRISTATE)):
+        if (
+            sym.weak_rev_dep is not kconf.n
+            and sym.choice is None
+            and sym.orig_type in (kconfiglib.BOOL, kconfiglib.TRISTATE)
+        ):
             sym.__class__ = implied
         elif sym.orig_type in (kconfiglib.INT, kconfiglib.HEX) and version >= INT_HEX_RULES_SINCE:
             sym.__class__ = IntHexSymbol
@@ -393,9 +396,13 @@ def closure(tree: KconfigTree, roots: Iterable[str]) -> Closure:
             stack += item.syms  # type: ignore[attr-defined]
         for expr in exprs:
             stack += [s for s in kconfiglib.expr_items(expr) if s not in seen]
-    ordered = tuple(dict.fromkeys(
-        node.item for node in kconf.node_iter(unique_syms=True)
-        if isinstance(node.item, kconfiglib.Symbol) and node.item in seen))
+    ordered = tuple(
+        dict.fromkeys(
+            node.item
+            for node in kconf.node_iter(unique_syms=True)
+            if isinstance(node.item, kconfiglib.Symbol) and node.item in seen
+        )
+    )
     key = "\n".join([_CLOSURE_FORMAT, *sorted(wanted)])
     digest = hashlib.sha256(key.encode()).hexdigest()[:12]
     choices = tuple(c for c in kconf.unique_choices if c in seen)
@@ -409,8 +416,9 @@ def _within(assignments: Sequence[Assignment], keep: Closure | None) -> Sequence
     return [a for a in assignments if a.symbol in keep.names]
 
 
-def _apply(tree: KconfigTree, assignments: Sequence[Assignment],
-           keep: Closure | None = None) -> None:
+def _apply(
+    tree: KconfigTree, assignments: Sequence[Assignment], keep: Closure | None = None
+) -> None:
     """Give the assignments as user values, in order, as conf_read_simple does (only
     those within `keep`, when given: nothing else reads the others)."""
     assignments = _within(assignments, keep)
@@ -463,8 +471,11 @@ def written(tree: KconfigTree, file: str, keep: Closure | None = None) -> list[A
     symbols of `keep`, when given)."""
     result = []
     skip = tree.transitional
-    syms = keep.ordered if keep is not None else (
-        node.item for node in tree.kconfig.node_iter(unique_syms=True))
+    syms = (
+        keep.ordered
+        if keep is not None
+        else (node.item for node in tree.kconfig.node_iter(unique_syms=True))
+    )
     for sym in syms:
         if not isinstance(sym, kconfiglib.Symbol) or sym.name in skip:
             continue
@@ -513,16 +524,18 @@ def merge(merged: Sequence[Assignment], fragment: Sequence[Assignment]) -> list[
     return [a for a in merged if a.symbol not in named] + list(fragment)
 
 
-def _resolve(tree: KconfigTree, assignments: Sequence[Assignment], file: str,
-             keep: Closure | None = None) -> list[Assignment]:
+def _resolve(
+    tree: KconfigTree, assignments: Sequence[Assignment], file: str, keep: Closure | None = None
+) -> list[Assignment]:
     """`make olddefconfig` of these lines: the .config it writes (its `keep` lines)."""
     _reset(tree, keep)
     _apply(tree, assignments, keep)
     return written(tree, file, keep)
 
 
-def _base_assignments(tree: KconfigTree, base: Base, lines: list[Assignment],
-                      keep: Closure | None = None) -> list[Assignment]:
+def _base_assignments(
+    tree: KconfigTree, base: Base, lines: list[Assignment], keep: Closure | None = None
+) -> list[Assignment]:
     """Resolve the base alone and return it as written (what `make BASE` leaves in .config;
     with `keep`, its lines for those symbols).
 
@@ -543,14 +556,21 @@ def _base_assignments(tree: KconfigTree, base: Base, lines: list[Assignment],
     raise UserError(f"unknown base {base.kind!r}")
 
 
-def _make_target(tree: KconfigTree, name: str, current: list[Assignment],
-                 lines: list[Assignment], depth: int,
-                 keep: Closure | None = None) -> list[Assignment]:
+def _make_target(
+    tree: KconfigTree,
+    name: str,
+    current: list[Assignment],
+    lines: list[Assignment],
+    depth: int,
+    keep: Closure | None = None,
+) -> list[Assignment]:
     """What `make NAME` leaves in .config, starting from the .config `current`."""
     root, srcarch = tree.root, tree.arch.srcarch
     if depth > 8:
-        raise UserError(f"make {name}: the arch Makefile's config targets call each other "
-                        "without end", key="defconfig")
+        raise UserError(
+            f"make {name}: the arch Makefile's config targets call each other without end",
+            key="defconfig",
+        )
     recipe = arch_recipes(root, srcarch).get(name)
     configs = root / "arch" / srcarch / "configs"
     if isinstance(recipe, Targets):
@@ -574,8 +594,11 @@ def _make_target(tree: KconfigTree, name: str, current: list[Assignment],
     if name.endswith(".config") and name != ".config":
         files = fragment_files(root, srcarch, name)
         if not files:
-            raise UserError(f"make {name}: no kernel/configs/{name} or arch/{srcarch}/configs/"
-                            f"{name} in this tree", key="defconfig")
+            raise UserError(
+                f"make {name}: no kernel/configs/{name} or arch/{srcarch}/configs/"
+                f"{name} in this tree",
+                key="defconfig",
+            )
         merged = list(current)
         for path in files:
             merged = merge(merged, read_config(path, shown=str(path)))
@@ -650,7 +673,8 @@ def _load_memo(path: Path) -> tuple[list[Assignment], list[Assignment]] | None:
         data = json.loads(path.read_text(encoding="utf-8"))
         return tuple(  # type: ignore[return-value]
             [Assignment(str(s), str(v), str(f), int(n), str(r)) for s, v, f, n, r in data[part]]
-            for part in ("lines", "written"))
+            for part in ("lines", "written")
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -658,13 +682,15 @@ def _load_memo(path: Path) -> tuple[list[Assignment], list[Assignment]] | None:
 def _save_memo(path: Path, lines: list[Assignment], assignments: list[Assignment]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"lines": _rows(lines), "written": _rows(assignments)}),
-                   encoding="utf-8")
+    tmp.write_text(
+        json.dumps({"lines": _rows(lines), "written": _rows(assignments)}), encoding="utf-8"
+    )
     os.replace(tmp, path)
 
 
-def resolved_base(tree: KconfigTree, base: Base, keep: Closure | None = None
-                  ) -> tuple[list[Assignment], list[Assignment]]:
+def resolved_base(
+    tree: KconfigTree, base: Base, keep: Closure | None = None
+) -> tuple[list[Assignment], list[Assignment]]:
     """(the base files' own lines, the base as written, or its `keep` lines); remembered
     per tree and base, in memory and, for the tree's own bases, on disk beside the
     parsed tree."""
@@ -741,4 +767,3 @@ def evaluate(
         unknown=unknown,
         base_lines=list(base_lines),
     )
-

@@ -94,7 +94,8 @@ def _value_str(sc: object) -> str:
 def term(expr: object) -> Term:
     """An expression operand with its value."""
     names = tuple(
-        s.name for s in kconfiglib.expr_items(expr)
+        s.name
+        for s in kconfiglib.expr_items(expr)
         if isinstance(s, kconfiglib.Symbol) and not s.is_constant
     )
     return Term(expr_str(expr), TRI_TO_STR[expr_value(expr)], names, expr_str(expr, _value_str))
@@ -162,8 +163,10 @@ def explain_symbol(
         summary = f"{name}: {requested.where} sets {requested.value}, final value {final}"
     else:
         summary = f"{name} is {final}, kdump needs {wanted}"
-    if sym.visibility and sym.orig_type in (kconfiglib.BOOL, kconfiglib.TRISTATE) and (
-        wanted in ("y", "m", "n") and _level_of(wanted) in sym.assignable
+    if (
+        sym.visibility
+        and sym.orig_type in (kconfiglib.BOOL, kconfiglib.TRISTATE)
+        and (wanted in ("y", "m", "n") and _level_of(wanted) in sym.assignable)
     ):
         summary += f" (settable here: add {_line(name, wanted)})"
     deps = sym.direct_dep
@@ -174,24 +177,30 @@ def explain_symbol(
     for part in split_expr(deps, AND):
         if isinstance(part, kconfiglib.Choice) and expr_value(part) < level:
             cdeps = part.direct_dep
-            detail.append(f"{_value_str(part)} is not visible: depends on "
-                          f"[{TRI_TO_STR[expr_value(cdeps)]}] {expr_str(cdeps, _value_str)}")
+            detail.append(
+                f"{_value_str(part)} is not visible: depends on "
+                f"[{TRI_TO_STR[expr_value(cdeps)]}] {expr_str(cdeps, _value_str)}"
+            )
     for t in blocking:
         if len(t.symbols) != 1 or t.text != t.symbols[0]:
             continue
         blocker = kconf.syms.get(t.symbols[0])
         if blocker is None or not blocker.nodes:
-            detail.append(f"{t.symbols[0]} is not defined for {tree.arch.name}: "
-                          "this arch does not offer it")
+            detail.append(
+                f"{t.symbols[0]} is not defined for {tree.arch.name}: this arch does not offer it"
+            )
             continue
         if any(n.prompt for n in blocker.nodes):
             continue
         selectors = [term(s) for s in split_expr(blocker.rev_dep, OR) if s is not kconf.n]
         how = [f"selected by {', '.join(str(s) for s in selectors)}"] if selectors else []
-        how += [f"default {term(value)}" + ("" if cond is kconf.y else f" if {term(cond)}")
-                for value, cond in blocker.defaults]
-        detail.append(f"{blocker.name} has no prompt; "
-                      + ("; ".join(how) if how else "nothing selects it"))
+        how += [
+            f"default {term(value)}" + ("" if cond is kconf.y else f" if {term(cond)}")
+            for value, cond in blocker.defaults
+        ]
+        detail.append(
+            f"{blocker.name} has no prompt; " + ("; ".join(how) if how else "nothing selects it")
+        )
     prompt_nodes = [node for node in sym.nodes if node.prompt is not None]
     hidden: list[Term] = []
     if wanted != "n" and prompt_nodes and not sym.visibility:
@@ -239,8 +248,9 @@ def judge(tree: KconfigTree, evaluation: Evaluation, req: Requirement) -> Requir
     finals = {name: final_value(tree, evaluation, name) for name in req.symbols}
     for name in req.symbols:
         if satisfied(finals[name], req.value):
-            return RequirementResult(req, Status.MET, name, req.value, finals[name],
-                                     _requested(evaluation, name))
+            return RequirementResult(
+                req, Status.MET, name, req.value, finals[name], _requested(evaluation, name)
+            )
     defined = [n for n in req.symbols if n in kconf.syms and kconf.syms[n].nodes]
     name = defined[0] if defined else req.symbol
     status = Status.UNMET if defined else Status.ABSENT
@@ -253,7 +263,12 @@ def judge(tree: KconfigTree, evaluation: Evaluation, req: Requirement) -> Requir
     if related:
         explanation = dataclasses.replace(explanation, related=tuple(related))
     return RequirementResult(
-        req, status, name, req.value, finals.get(name), _requested(evaluation, name),
+        req,
+        status,
+        name,
+        req.value,
+        finals.get(name),
+        _requested(evaluation, name),
         explanation,
     )
 
@@ -285,16 +300,25 @@ def base_notes(tree: KconfigTree, base: Base, evaluation: Evaluation) -> tuple[s
     if base.kind != "config" or base.path is None:
         return ()
     syms = tree.kconfig.syms
-    dropped = list(dict.fromkeys(a.symbol for a in evaluation.base_lines
-                                 if a.symbol not in syms or not syms[a.symbol].nodes))
+    dropped = list(
+        dict.fromkeys(
+            a.symbol
+            for a in evaluation.base_lines
+            if a.symbol not in syms or not syms[a.symbol].nodes
+        )
+    )
     shown = ", ".join(dropped[:8]) + (" ..." if len(dropped) > 8 else "")
-    what = (f"{len(dropped)} of its symbols are not defined in this kernel and were dropped "
-            f"({shown})") if dropped else ""
+    what = (
+        (f"{len(dropped)} of its symbols are not defined in this kernel and were dropped ({shown})")
+        if dropped
+        else ""
+    )
     header = header_of_file(base.path)
     if header is not None and parse_version(header.version)[:2] != tree.version_tuple[:2]:
-        return (f"{base.path}:{header.line}: its header names Linux {header.version}; it is "
-                f"evaluated on the Kconfig of Linux {tree.version}" + (f": {what}" if what
-                                                                      else ""),)
+        return (
+            f"{base.path}:{header.line}: its header names Linux {header.version}; it is "
+            f"evaluated on the Kconfig of Linux {tree.version}" + (f": {what}" if what else ""),
+        )
     return (f"{base.path}: {what}",) if dropped else ()
 
 
@@ -312,12 +336,12 @@ def check(
     Only what the requirements' symbols depend on is evaluated (evaluate.Closure);
     whole=True evaluates every symbol (the same result: a test compares).
     """
-    reqs = tuple(requirements) if requirements is not None else select(
-        tree.arch.name, tree.version)
+    reqs = tuple(requirements) if requirements is not None else select(tree.arch.name, tree.version)
     reached = {name for req in reqs for name in req.symbols}
     reached |= {name for req in reqs for name, _value in req.set}
-    evaluation = evaluate(tree, base, fragments, extra, values=False,
-                          only=None if whole else reached)
+    evaluation = evaluate(
+        tree, base, fragments, extra, values=False, only=None if whole else reached
+    )
     return CheckResult(
         kernel_version=tree.version,
         arch=tree.arch.name,

@@ -56,14 +56,18 @@ def cases_for(tree: KconfigTree, version: str, sample: bool = False) -> list[Cas
     """The sweep's cases of one tree and arch (sample: its default defconfig + tinyconfig)."""
     arch = tree.arch
     if sample:
-        return [Case(version, arch.name, default_defconfig(tree)), Case(version, arch.name,
-                                                                       "tinyconfig")]
+        return [
+            Case(version, arch.name, default_defconfig(tree)),
+            Case(version, arch.name, "tinyconfig"),
+        ]
     names = [n for n in tree.defconfigs() if _defconfig_arch(n, arch.srcarch) == arch.name]
     names += [t for t in arch_targets(tree.root, arch.srcarch) if t not in names]
     # `make DEFAULT X.config` for the arch's own merge fragments (kvm_guest, lpae, virt...)
     default = default_defconfig(tree)
-    merges = [f"{default} {p.name}"
-              for p in sorted((tree.root / "arch" / arch.srcarch / "configs").glob("*.config"))]
+    merges = [
+        f"{default} {p.name}"
+        for p in sorted((tree.root / "arch" / arch.srcarch / "configs").glob("*.config"))
+    ]
     bases = [*sorted(set(names)), *merges, "tinyconfig", "allnoconfig"]
     return [Case(version, arch.name, b) for b in bases]
 
@@ -86,8 +90,17 @@ def _defconfig_arch(name: str, srcarch: str) -> str | None:
 
 def _make(tree: KconfigTree, out: Path) -> list[str]:
     dummy = tree.root / "scripts" / "dummy-tools"
-    return ["nice", "make", "-s", "-C", str(tree.root), f"O={out}",
-            f"ARCH={tree.arch.kernel_arch}", f"CROSS_COMPILE={dummy}/", f"PAHOLE={dummy}/pahole"]
+    return [
+        "nice",
+        "make",
+        "-s",
+        "-C",
+        str(tree.root),
+        f"O={out}",
+        f"ARCH={tree.arch.kernel_arch}",
+        f"CROSS_COMPILE={dummy}/",
+        f"PAHOLE={dummy}/pahole",
+    ]
 
 
 def _run(argv: list[str], cwd: Path | None = None) -> None:
@@ -113,8 +126,18 @@ def c_config(tree: KconfigTree, base: str, fragments: list[Path]) -> str:
         _run([*make, *base.split()])
         if fragments:
             merge = tree.root / "scripts" / "kconfig" / "merge_config.sh"
-            _run(["sh", str(merge), "-m", "-O", str(out), str(out / ".config"),
-                  *map(str, fragments)], cwd=out)
+            _run(
+                [
+                    "sh",
+                    str(merge),
+                    "-m",
+                    "-O",
+                    str(out),
+                    str(out / ".config"),
+                    *map(str, fragments),
+                ],
+                cwd=out,
+            )
             _run([*make, "olddefconfig"])
         return (out / ".config").read_text(encoding="utf-8", errors="surrogateescape")
 
@@ -128,11 +151,13 @@ class NotCached(Exception):
     """The C side of a case has not run yet (and the caller asked not to run it)."""
 
 
-def c_values_cached(tree: KconfigTree, base: str, fragment_text: str, work: Path,
-                    cached_only: bool = False) -> tuple[dict[str, str], float, bool]:
+def c_values_cached(
+    tree: KconfigTree, base: str, fragment_text: str, work: Path, cached_only: bool = False
+) -> tuple[dict[str, str], float, bool]:
     """(values, C seconds, from cache) for a case; computed once per input."""
-    key = hashlib.sha256("\n".join(
-        [_C_FORMAT, tree.root.name, tree.arch.name, base, fragment_text]).encode()).hexdigest()
+    key = hashlib.sha256(
+        "\n".join([_C_FORMAT, tree.root.name, tree.arch.name, base, fragment_text]).encode()
+    ).hexdigest()
     memo = cache_dir() / "fidelity" / f"{key[:32]}.json"
     try:
         data = json.loads(memo.read_text(encoding="utf-8"))
@@ -175,20 +200,25 @@ class CaseResult:
 
     def record(self) -> dict[str, object]:
         return {
-            "version": self.case.version, "kernel": self.kernel, "arch": self.case.arch,
-            "base": self.case.base, "symbols": self.symbols,
+            "version": self.case.version,
+            "kernel": self.kernel,
+            "arch": self.case.arch,
+            "base": self.case.base,
+            "symbols": self.symbols,
             "differences": [
                 {"symbol": s, "kdumplayer": self.ours.get(s), "c": self.theirs.get(s)}
                 for s in self.differing
             ],
             "kdumplayer_seconds": round(self.ours_seconds, 3),
-            "c_seconds": round(self.c_seconds, 3), "c_cached": self.c_cached,
+            "c_seconds": round(self.c_seconds, 3),
+            "c_cached": self.c_cached,
             "error": self.error,
         }
 
 
-def run_case(tree: KconfigTree, case: Case, work: Path, c_only: bool = False,
-             cached_only: bool = False) -> CaseResult:
+def run_case(
+    tree: KconfigTree, case: Case, work: Path, c_only: bool = False, cached_only: bool = False
+) -> CaseResult:
     """One case; NotCached when cached_only and its C side has not run yet."""
     from kdumplayer.fragment import fragment_for
 
@@ -205,12 +235,27 @@ def run_case(tree: KconfigTree, case: Case, work: Path, c_only: bool = False,
     start = time.monotonic()
     mine = ours(tree, case.base, frag)
     seconds = time.monotonic() - start
-    return CaseResult(case, tree.version, len(theirs), differences(mine, theirs), mine, theirs,
-                      seconds, c_seconds, cached)
+    return CaseResult(
+        case,
+        tree.version,
+        len(theirs),
+        differences(mine, theirs),
+        mine,
+        theirs,
+        seconds,
+        c_seconds,
+        cached,
+    )
 
 
-def sweep(sources: dict[str, Path], arches: tuple[str, ...], work: Path, sample: bool = False,
-          c_only: bool = False, cached_only: bool = False) -> Iterator[CaseResult]:
+def sweep(
+    sources: dict[str, Path],
+    arches: tuple[str, ...],
+    work: Path,
+    sample: bool = False,
+    c_only: bool = False,
+    cached_only: bool = False,
+) -> Iterator[CaseResult]:
     """Every case of every (version, arch), in order (cached_only: those whose C side
     has already run)."""
     for version, src in sources.items():
@@ -218,8 +263,12 @@ def sweep(sources: dict[str, Path], arches: tuple[str, ...], work: Path, sample:
             tree = KconfigTree.load(src, get_arch(arch))
             for case in cases_for(tree, version, sample):
                 try:
-                    yield run_case(tree, case,
-                                   work / re.sub(r"[^A-Za-z0-9_.-]", "_", case.name),
-                                   c_only, cached_only)
+                    yield run_case(
+                        tree,
+                        case,
+                        work / re.sub(r"[^A-Za-z0-9_.-]", "_", case.name),
+                        c_only,
+                        cached_only,
+                    )
                 except NotCached:
                     continue

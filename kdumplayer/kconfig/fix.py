@@ -67,8 +67,11 @@ class Fix:
             lines.append(f"# cannot be met here: CONFIG_{u.requirement.symbol}: {u.why}")
         for a in self.assignments:
             lines.append(f"# {a.reason}")
-            lines.append(f"# CONFIG_{a.symbol} is not set" if a.value == "n"
-                         else f"CONFIG_{a.symbol}={a.value}")
+            lines.append(
+                f"# CONFIG_{a.symbol} is not set"
+                if a.value == "n"
+                else f"CONFIG_{a.symbol}={a.value}"
+            )
         return "\n".join(lines) + "\n"
 
 
@@ -98,8 +101,12 @@ class _Planner:
             errors = []
             for node in prompts:
                 try:
-                    plan = self.expr(node.prompt[1], level if want in ("y", "m") else 1,
-                                     depth + 1, f"{why}; {sym.name} depends on it")
+                    plan = self.expr(
+                        node.prompt[1],
+                        level if want in ("y", "m") else 1,
+                        depth + 1,
+                        f"{why}; {sym.name} depends on it",
+                    )
                 except _Blocked as exc:
                     errors.append(str(exc))
                     continue
@@ -118,8 +125,10 @@ class _Planner:
         for default, cond in sym.defaults:
             reason = f"{why}; makes {sym.name} default y"
             try:
-                return [*self.expr(default, level, depth + 1, reason),
-                        *self.expr(cond, level, depth + 1, reason)]
+                return [
+                    *self.expr(default, level, depth + 1, reason),
+                    *self.expr(cond, level, depth + 1, reason),
+                ]
             except _Blocked as exc:
                 errors.append(str(exc))
         if not errors:
@@ -152,8 +161,11 @@ class _Planner:
             return []
         if isinstance(expr, kconfiglib.Symbol):
             if expr.is_constant or not expr.nodes:
-                raise _Blocked(f"{term(expr)}: not defined on this arch" if not expr.is_constant
-                               else f"depends on {expr.name}")
+                raise _Blocked(
+                    f"{term(expr)}: not defined on this arch"
+                    if not expr.is_constant
+                    else f"depends on {expr.name}"
+                )
             return self.need(expr, "y" if level == 2 else "m", depth, why)
         if isinstance(expr, kconfiglib.Choice):
             # A member depends on its choice: make the choice visible.
@@ -222,16 +234,25 @@ def _assignment(tree: KconfigTree, name: str, value: str, index: int) -> Assignm
     return Assignment(name, value, FIX_FILE, index, config_value_text(kind, value))
 
 
-def _met(tree: KconfigTree, base: Base, fragments: Sequence[Path | str],
-         reqs: Sequence[Requirement], chosen: dict[str, tuple[str, str]]) -> frozenset[int]:
+def _met(
+    tree: KconfigTree,
+    base: Base,
+    fragments: Sequence[Path | str],
+    reqs: Sequence[Requirement],
+    chosen: dict[str, tuple[str, str]],
+) -> frozenset[int]:
     extra = [_assignment(tree, s, v, i + 1) for i, (s, (v, _r)) in enumerate(chosen.items())]
     result = check(tree, base, fragments, reqs, extra)
     return frozenset(i for i, item in enumerate(result.items) if item.met)
 
 
-def _pruned(tree: KconfigTree, base: Base, fragments: Sequence[Path | str],
-            reqs: Sequence[Requirement], chosen: dict[str, tuple[str, str]]
-            ) -> dict[str, tuple[str, str]]:
+def _pruned(
+    tree: KconfigTree,
+    base: Base,
+    fragments: Sequence[Path | str],
+    reqs: Sequence[Requirement],
+    chosen: dict[str, tuple[str, str]],
+) -> dict[str, tuple[str, str]]:
     """Drop assignments the result does not need (one planned path may be superseded by
     another, e.g. HIGHMEM64G chosen for a dependency, then HIGHMEM4G for its requirement)."""
     if not chosen:
@@ -252,8 +273,7 @@ def compute_fix(
     requirements: Sequence[Requirement] | None = None,
 ) -> Fix:
     """Assignments to add after the fragments so every requirement that can be met is met."""
-    reqs = tuple(requirements) if requirements is not None else select(
-        tree.arch.name, tree.version)
+    reqs = tuple(requirements) if requirements is not None else select(tree.arch.name, tree.version)
     planner = _Planner(tree)
     chosen: dict[str, tuple[str, str]] = {}  # symbol -> (value, reason), in order
     blocked: dict[Requirement, str] = {}
@@ -285,7 +305,8 @@ def compute_fix(
         if item.met:
             continue
         why = blocked.get(item.requirement) or " ".join(
-            explain_symbol(tree, evaluation, item.symbol, item.wanted).lines()[:2])
+            explain_symbol(tree, evaluation, item.symbol, item.wanted).lines()[:2]
+        )
         unfixable.append(Unfixable(item.requirement, why))
     # Keep only what is still needed: assignments whose value the result has anyway stay
     # (they document the decision), ones that do nothing are dropped.

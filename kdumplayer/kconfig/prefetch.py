@@ -82,8 +82,11 @@ def _shell(kconf: kconfiglib.Kconfig, name: str, command: str) -> str:
     except UnicodeDecodeError as exc:
         kconfiglib._decoding_error(exc, kconf.filename, kconf.linenr)
     if err:
-        kconf._warn(f"'{command}' wrote to stderr: " + "\n".join(err.splitlines()),
-                    kconf.filename, kconf.linenr)
+        kconf._warn(
+            f"'{command}' wrote to stderr: " + "\n".join(err.splitlines()),
+            kconf.filename,
+            kconf.linenr,
+        )
     return "\n".join(text.splitlines()).rstrip("\n").replace("\n", " ")
 
 

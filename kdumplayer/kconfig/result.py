@@ -107,8 +107,12 @@ class Explanation:
             "renamed": list(self.renamed),
             "related": list(self.related),
             "overridden": [
-                {"earlier": e.where, "earlier_value": e.value, "later": la.where,
-                 "later_value": la.value}
+                {
+                    "earlier": e.where,
+                    "earlier_value": e.value,
+                    "later": la.where,
+                    "later_value": la.value,
+                }
                 for e, la in self.overridden
             ],
         }
@@ -143,8 +147,11 @@ class RequirementResult:
             "met": self.met,
             "roles": list(req.roles),
             "reason": req.reason,
-            "requested": None if self.requested is None else {
-                "value": self.requested.value, "file": self.requested.file,
+            "requested": None
+            if self.requested is None
+            else {
+                "value": self.requested.value,
+                "file": self.requested.file,
                 "line": self.requested.line,
             },
             "explanation": None if self.explanation is None else self.explanation.to_dict(),
@@ -189,26 +196,53 @@ class CheckResult:
                 for a in self.unknown
             ],
             "overridden": [
-                {"symbol": e.symbol, "earlier": e.where, "earlier_value": e.value,
-                 "later": la.where, "later_value": la.value}
+                {
+                    "symbol": e.symbol,
+                    "earlier": e.where,
+                    "earlier_value": e.value,
+                    "later": la.where,
+                    "later_value": la.value,
+                }
                 for e, la in self.overridden
             ],
             "notes": list(self.notes),
         }
 
 
-_TERMS = {"type": "array", "items": {
-    "type": "object", "required": ["term", "value"],
-    "properties": {"term": {"type": "string"}, "value": {"enum": ["y", "m", "n"]}}}}
-_LOCATED = {"type": "object", "required": ["value", "file", "line"], "properties": {
-    "value": {"type": "string"}, "file": {"type": "string"}, "line": {"type": "integer"}}}
+_TERMS = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["term", "value"],
+        "properties": {"term": {"type": "string"}, "value": {"enum": ["y", "m", "n"]}},
+    },
+}
+_LOCATED = {
+    "type": "object",
+    "required": ["value", "file", "line"],
+    "properties": {
+        "value": {"type": "string"},
+        "file": {"type": "string"},
+        "line": {"type": "integer"},
+    },
+}
 
 RESULT_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "kdumplayer Kconfig check result (CheckResult.to_dict())",
     "type": "object",
-    "required": ["kernel_version", "arch", "probes", "base", "fragments", "ok", "requirements",
-                 "unknown_symbols", "overridden", "notes"],
+    "required": [
+        "kernel_version",
+        "arch",
+        "probes",
+        "base",
+        "fragments",
+        "ok",
+        "requirements",
+        "unknown_symbols",
+        "overridden",
+        "notes",
+    ],
     "properties": {
         "kernel_version": {"type": "string"},
         "arch": {"type": "string"},
@@ -216,45 +250,74 @@ RESULT_SCHEMA: dict[str, Any] = {
         "base": {"type": "string"},
         "fragments": {"type": "array", "items": {"type": "string"}},
         "ok": {"type": "boolean"},
-        "requirements": {"type": "array", "items": {
-            "type": "object",
-            "required": ["symbol", "requirement", "wanted", "final", "status", "met", "roles",
-                         "reason", "requested", "explanation"],
-            "properties": {
-                "symbol": {"type": "string"},
-                "requirement": {"type": "string"},
-                "alternatives": {"type": "array", "items": {"type": "string"}},
-                "wanted": {"type": "string"},
-                "final": {"type": ["string", "null"]},
-                "status": {"enum": [s.value for s in Status]},
-                "met": {"type": "boolean"},
-                "roles": {"type": "array", "items": {
-                    "enum": ["system", "capture", "userspace", "board"]}},
-                "reason": {"type": "string"},
-                "requested": {"oneOf": [{"type": "null"}, _LOCATED]},
-                "explanation": {"oneOf": [{"type": "null"}, {
-                    "type": "object",
-                    "required": ["summary", "blocking", "selected_by", "closest", "renamed"],
-                    "properties": {
-                        "summary": {"type": "string"},
-                        "depends": {"type": ["string", "null"]},
-                        "depends_value": {"type": ["string", "null"]},
-                        "blocking": _TERMS,
-                        "blocking_detail": {"type": "array", "items": {"type": "string"}},
-                        "prompt": {"type": "boolean"},
-                        "prompt_condition": _TERMS,
-                        "selected_by": _TERMS,
-                        "choice": {"type": ["string", "null"]},
-                        "choice_selection": {"type": ["string", "null"]},
-                        "defined_at": {"type": "array", "items": {"type": "string"}},
-                        "closest": {"type": "array", "items": {"type": "string"}},
-                        "renamed": {"type": "array", "items": {"type": "string"}},
-                        "related": {"type": "array", "items": {"type": "string"}},
-                        "overridden": {"type": "array"},
+        "requirements": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": [
+                    "symbol",
+                    "requirement",
+                    "wanted",
+                    "final",
+                    "status",
+                    "met",
+                    "roles",
+                    "reason",
+                    "requested",
+                    "explanation",
+                ],
+                "properties": {
+                    "symbol": {"type": "string"},
+                    "requirement": {"type": "string"},
+                    "alternatives": {"type": "array", "items": {"type": "string"}},
+                    "wanted": {"type": "string"},
+                    "final": {"type": ["string", "null"]},
+                    "status": {"enum": [s.value for s in Status]},
+                    "met": {"type": "boolean"},
+                    "roles": {
+                        "type": "array",
+                        "items": {"enum": ["system", "capture", "userspace", "board"]},
                     },
-                }]},
+                    "reason": {"type": "string"},
+                    "requested": {"oneOf": [{"type": "null"}, _LOCATED]},
+                    "explanation": {
+                        "oneOf": [
+                            {"type": "null"},
+                            {
+                                "type": "object",
+                                "required": [
+                                    "summary",
+                                    "blocking",
+                                    "selected_by",
+                                    "closest",
+                                    "renamed",
+                                ],
+                                "properties": {
+                                    "summary": {"type": "string"},
+                                    "depends": {"type": ["string", "null"]},
+                                    "depends_value": {"type": ["string", "null"]},
+                                    "blocking": _TERMS,
+                                    "blocking_detail": {
+                                        "type": "array",
+                                        "items": {"type": "string"},
+                                    },
+                                    "prompt": {"type": "boolean"},
+                                    "prompt_condition": _TERMS,
+                                    "selected_by": _TERMS,
+                                    "choice": {"type": ["string", "null"]},
+                                    "choice_selection": {"type": ["string", "null"]},
+                                    "defined_at": {"type": "array", "items": {"type": "string"}},
+                                    "closest": {"type": "array", "items": {"type": "string"}},
+                                    "renamed": {"type": "array", "items": {"type": "string"}},
+                                    "related": {"type": "array", "items": {"type": "string"}},
+                                    "overridden": {"type": "array"},
+                                },
+                            },
+                        ]
+                    },
+                },
             },
-        }},
+        },
         "unknown_symbols": {"type": "array", "items": {"type": "object"}},
         "overridden": {"type": "array", "items": {"type": "object"}},
         "notes": {"type": "array", "items": {"type": "string"}},

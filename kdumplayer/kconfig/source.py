@@ -252,8 +252,14 @@ def probe_env(source: KernelSource, arch: Arch, toolchain: str | None) -> Probes
 
 def _first_line(argv: list[str]) -> str:
     try:
-        done = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=30,
-                              env={**os.environ, "LC_ALL": "C"})
+        done = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=30,
+            env={**os.environ, "LC_ALL": "C"},
+        )
     except OSError:
         return ""
     return (done.stdout.splitlines() or [""])[0]

@@ -120,5 +120,11 @@ def kbuild_defconfig(root: Path, srcarch: str, kernel_arch: str) -> str:
 
 def fragment_files(root: Path, srcarch: str, target: str) -> list[Path]:
     """The files a NAME.config target merges, in make's order (kernel/ then arch/)."""
-    return [p for p in (root / "kernel" / "configs" / target,
-                        root / "arch" / srcarch / "configs" / target) if p.is_file()]
+    return [
+        p
+        for p in (
+            root / "kernel" / "configs" / target,
+            root / "arch" / srcarch / "configs" / target,
+        )
+        if p.is_file()
+    ]

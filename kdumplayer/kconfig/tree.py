@@ -129,11 +129,18 @@ class KconfigTree:
     def _parse(
         cls, source: KernelSource, arch: Arch, probes: Probes, record: Path | None
     ) -> KconfigTree:
-        with (_environment(probes.env), prefetch.prefetched(record), _collector_off(),
-              contextlib.redirect_stderr(io.StringIO())):
+        with (
+            _environment(probes.env),
+            prefetch.prefetched(record),
+            _collector_off(),
+            contextlib.redirect_stderr(io.StringIO()),
+        ):
             try:
                 kconf = CompatKconfig(
-                    source.entry, str(source.root), warn=False, warn_to_stderr=False,
+                    source.entry,
+                    str(source.root),
+                    warn=False,
+                    warn_to_stderr=False,
                     suppress_traceback=False,
                 )
             except kconfiglib.KconfigError as exc:
@@ -153,8 +160,11 @@ class KconfigTree:
         configs = self.root / "arch" / self.arch.srcarch / "configs"
         if not configs.is_dir():
             return []
-        return sorted(p.name for p in configs.iterdir() if p.name.endswith("_defconfig")
-                      or p.name == "defconfig")
+        return sorted(
+            p.name
+            for p in configs.iterdir()
+            if p.name.endswith("_defconfig") or p.name == "defconfig"
+        )
 
     def symbol_names(self) -> list[str]:
         return [sym.name for sym in self.kconfig.unique_defined_syms]
@@ -177,8 +187,13 @@ class KconfigTree:
 
 def _cache_key(source: KernelSource, arch: Arch, probes: Probes) -> str:
     parts = [
-        _PICKLE_FORMAT, kconfiglib.VERSION if hasattr(kconfiglib, "VERSION") else "",
-        sys.version, str(source.root), source.entry, arch.name, probes.description,
+        _PICKLE_FORMAT,
+        kconfiglib.VERSION if hasattr(kconfiglib, "VERSION") else "",
+        sys.version,
+        str(source.root),
+        source.entry,
+        arch.name,
+        probes.description,
         repr(sorted(probes.env.items())),
     ]
     return hashlib.sha256("\n".join(map(str, parts)).encode()).hexdigest()[:32]
@@ -215,8 +230,16 @@ def _load_pickle(path: Path, source: KernelSource) -> KconfigTree | None:
     try:
         with path.open("rb") as handle:
             tree = _unpickle(handle)
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
-            TypeError, ValueError, RecursionError):
+    except (
+        OSError,
+        EOFError,
+        pickle.UnpicklingError,
+        AttributeError,
+        ImportError,
+        TypeError,
+        ValueError,
+        RecursionError,
+    ):
         return None
     if not isinstance(tree, KconfigTree) or not _fresh(tree, source):
         return None

@@ -26,8 +26,12 @@ def copy_dump(image: Path, name: str, dest: Path) -> Path:
     target = dest / name
     shutil.rmtree(target, ignore_errors=True)
     dest.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(["debugfs", "-R", f'rdump "/{name}" "{dest}"', str(image)],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        ["debugfs", "-R", f'rdump "/{name}" "{dest}"', str(image)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode or not target.is_dir():
         raise UserError(f"cannot copy dump {name} out of {image}: {done.stderr.strip()}")
     return target

@@ -47,8 +47,9 @@ def tools_generation(arch: Arch, wanted: str = assets.HOST_GENERATION) -> str:
     return wanted
 
 
-def sysroot(arch: Arch, generation: str = assets.HOST_GENERATION,
-            packages: tuple[str, ...] = TOOL_PACKAGES) -> Path:
+def sysroot(
+    arch: Arch, generation: str = assets.HOST_GENERATION, packages: tuple[str, ...] = TOOL_PACKAGES
+) -> Path:
     """Debian's `packages` for the arch and their libraries, unpacked into one tree."""
     return debian.PrivateApt(generation, arch.debian_arch).unpack(packages)
 
@@ -75,8 +76,9 @@ def library_closure(root: Path, binaries: list[str], multiarch: str) -> list[str
         if interp and interp not in found:
             found.add(interp)
         for soname in _needed(binary):
-            path = next((f"{d}/{soname}" for d in search
-                         if (root / d.lstrip("/") / soname).exists()), None)
+            path = next(
+                (f"{d}/{soname}" for d in search if (root / d.lstrip("/") / soname).exists()), None
+            )
             if path is None:
                 raise UserError(f"{binary.name} needs {soname}, which no unpacked package has")
             if path not in found:
@@ -117,13 +119,16 @@ def foreign_tools(arch: Arch, generation: str = assets.HOST_GENERATION) -> Guest
         if f"/usr/sbin/{name}" not in tools and (root / "sbin" / name).exists():
             tools.append(f"/sbin/{name}")
     if len(tools) < len(assets.GUEST_TOOLS):
-        raise UserError(f"Debian {generation} {arch.debian_arch} packages lack some of "
-                        f"{assets.GUEST_TOOLS}: {tools}")
+        raise UserError(
+            f"Debian {generation} {arch.debian_arch} packages lack some of "
+            f"{assets.GUEST_TOOLS}: {tools}"
+        )
     libs = library_closure(root, tools, _multiarch(root))
     files = tuple((guest, _host_path(root, guest)) for guest in [*tools, *libs])
     # busybox-static: /bin/busybox up to Debian 12, /usr/bin/busybox (merged /usr) later.
-    busybox = next((root / d / "busybox" for d in ("bin", "usr/bin")
-                    if (root / d / "busybox").exists()), None)
+    busybox = next(
+        (root / d / "busybox" for d in ("bin", "usr/bin") if (root / d / "busybox").exists()), None
+    )
     if busybox is None:
         raise UserError(f"Debian {generation} {arch.debian_arch} busybox-static has no busybox")
     return GuestTools(busybox=busybox, files=files)
@@ -135,8 +140,9 @@ def guest_tools(arch: Arch, generation: str = assets.HOST_GENERATION) -> GuestTo
     generation = tools_generation(arch, generation)
     if is_host(arch) and generation == assets.HOST_GENERATION:
         paths = assets.guest_tools(arch.name)
-        return GuestTools(busybox=Path(assets.BUSYBOX),
-                          files=tuple((p, Path(p).resolve()) for p in paths))
+        return GuestTools(
+            busybox=Path(assets.BUSYBOX), files=tuple((p, Path(p).resolve()) for p in paths)
+        )
     return foreign_tools(arch, generation)
 
 
@@ -145,8 +151,12 @@ def capture_booted(console: list[str], arch: Arch) -> bool:
     arm64, arm and riscv pass it in the device tree, so there the sign is a second
     kernel whose command line carries the arch's capture append."""
     lines = [line for line in console if "Kernel command line:" in line]
-    return any("elfcorehdr=" in line or line.rstrip().endswith(arch.capture_append)
-               or f"{arch.capture_append} " in line for line in lines[1:])
+    return any(
+        "elfcorehdr=" in line
+        or line.rstrip().endswith(arch.capture_append)
+        or f"{arch.capture_append} " in line
+        for line in lines[1:]
+    )
 
 
 # Arches the proof cannot run on yet, and why (docs/architectures.md says more).

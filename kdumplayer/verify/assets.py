@@ -58,13 +58,17 @@ def _norm(name: str) -> str:
     return name.replace("-", "_")
 
 
-def module_order(moddir: Path, builtin: tuple[Path, ...] = (),
-                 wanted: tuple[str, ...] = ROOT_MODULES) -> list[Path]:
+def module_order(
+    moddir: Path, builtin: tuple[Path, ...] = (), wanted: tuple[str, ...] = ROOT_MODULES
+) -> list[Path]:
     """The `wanted` modules the kernel has as modules (not built in: the
     modules.builtin lists), after the ones they depend on, decompressed beside
     `moddir` (busybox's insmod takes plain .ko files)."""
-    built_in = {_norm(Path(line).name.split(".ko")[0])
-                for path in builtin for line in path.read_text().split()}
+    built_in = {
+        _norm(Path(line).name.split(".ko")[0])
+        for path in builtin
+        for line in path.read_text().split()
+    }
     files = {_norm(p.name.split(".ko")[0]): p for p in (moddir / "kernel").rglob("*.ko*")}
     plain = moddir.parent / f"{moddir.name}.plain"
     plain.mkdir(exist_ok=True)
@@ -77,8 +81,10 @@ def module_order(moddir: Path, builtin: tuple[Path, ...] = (),
             return
         source = files.get(name)
         if source is None:
-            raise UserError(f"{moddir.name}: module {name} (for {' <- '.join(chain)}) is "
-                            "neither built in nor in the package")
+            raise UserError(
+                f"{moddir.name}: module {name} (for {' <- '.join(chain)}) is "
+                "neither built in nor in the package"
+            )
         seen.add(name)
         data = source.read_bytes()
         if source.name.endswith(".xz"):
@@ -95,24 +101,28 @@ def module_order(moddir: Path, builtin: tuple[Path, ...] = (),
     return order
 
 
-def debian_kernel(arch: Arch | None = None, generation: str = HOST_GENERATION,
-                  tools: str | None = None) -> Kernel:
+def debian_kernel(
+    arch: Arch | None = None, generation: str = HOST_GENERATION, tools: str | None = None
+) -> Kernel:
     """Debian's kernel for `arch` (default x86_64) from `generation`: the image
     package its meta package (arches.yaml: debian_kernel) depends on, downloaded
     through the private apt state and unpacked with dpkg-deb -x. The guest's tools
     come from `tools` (default: the same generation)."""
     arch = arch or get_arch("x86_64")
     if arch.debian_kernel is None:
-        raise UserError(f"Debian has no kernel for QEMU's {arch.name} machine; "
-                        "use --kernel gold", key="arch")
+        raise UserError(
+            f"Debian has no kernel for QEMU's {arch.name} machine; use --kernel gold", key="arch"
+        )
     apt = debian.PrivateApt(generation, arch.debian_arch)
     apt.update()
     package = apt.depends_of(arch.debian_kernel, prefix="linux-image-")
     # From Debian 14 (unstable) on the image package is split: the kernel is in
     # linux-binary-RELEASE, the modules in linux-modules-RELEASE.
     flavour = package.removeprefix("linux-image-")
-    parts = [package, *(d for d in apt.depends(package)
-                        if d.startswith("linux-") and d.endswith(f"-{flavour}"))]
+    parts = [
+        package,
+        *(d for d in apt.depends(package) if d.startswith("linux-") and d.endswith(f"-{flavour}")),
+    ]
     debs = [apt.download(name) for name in dict.fromkeys(parts)]
     unpacked = cache_dir() / "debian" / "kernels" / debs[0].stem
     for deb in debs:
@@ -120,23 +130,39 @@ def debian_kernel(arch: Arch | None = None, generation: str = HOST_GENERATION,
     # Debian 12 and 13: /boot/vmlinuz-RELEASE and /boot/config-RELEASE; Debian 14:
     # /usr/lib/modules/RELEASE/vmlinuz and .../config.
     trees = [d for d in sorted(unpacked.iterdir()) if d.is_dir()]
-    images = sorted([*(p for t in trees for p in (t / "boot").glob("vmlinu[xz]-*")),
-                     *(p for t in trees for p in t.glob("usr/lib/modules/*/vmlinu[xz]"))])
+    images = sorted(
+        [
+            *(p for t in trees for p in (t / "boot").glob("vmlinu[xz]-*")),
+            *(p for t in trees for p in t.glob("usr/lib/modules/*/vmlinu[xz]")),
+        ]
+    )
     if not images:
-        raise UserError(f"{', '.join(d.name for d in debs)} hold no kernel image "
-                        "(/boot/vmlinuz-*, /usr/lib/modules/*/vmlinuz)")
+        raise UserError(
+            f"{', '.join(d.name for d in debs)} hold no kernel image "
+            "(/boot/vmlinuz-*, /usr/lib/modules/*/vmlinuz)"
+        )
     image = images[0]
     boot = image.parent.name == "boot"
     release = re.sub(r"^vmlinu[xz]-", "", image.name) if boot else image.parent.name
-    moddirs = [t / sub / release for t in trees for sub in ("usr/lib/modules", "lib/modules")
-               if (t / sub / release).is_dir()]
+    moddirs = [
+        t / sub / release
+        for t in trees
+        for sub in ("usr/lib/modules", "lib/modules")
+        if (t / sub / release).is_dir()
+    ]
     moddir = next((m for m in moddirs if (m / "kernel").is_dir()), None)
     builtin = tuple(m / "modules.builtin" for m in moddirs if (m / "modules.builtin").exists())
     modules = tuple(module_order(moddir, builtin)) if moddir else ()
     configs = [t / "boot" / f"config-{release}" for t in trees] + [m / "config" for m in moddirs]
     config = next((c for c in configs if c.exists()), None)
-    return Kernel(name=debs[0].stem, image=image, release=release, modules=modules,
-                  tools=tools or generation, config=config)
+    return Kernel(
+        name=debs[0].stem,
+        image=image,
+        release=release,
+        modules=modules,
+        tools=tools or generation,
+        config=config,
+    )
 
 
 def library_closure(binaries: tuple[str, ...]) -> list[str]:
@@ -174,6 +200,8 @@ def firmware(arch: str) -> Path | None:
     apt = debian.PrivateApt(entry["generation"], arch)
     path = apt.unpack([entry["package"]], with_depends=False) / entry["file"]
     if not path.is_file():
-        raise UserError(f"Debian {entry['generation']}'s {entry['package']} has no "
-                        f"{entry['file']} (recipes/runtime/qemu/firmware.yaml)")
+        raise UserError(
+            f"Debian {entry['generation']}'s {entry['package']} has no "
+            f"{entry['file']} (recipes/runtime/qemu/firmware.yaml)"
+        )
     return path

@@ -24,8 +24,9 @@ def _pad(n: int) -> bytes:
     return b"\0" * (-n % 4)
 
 
-def _record(ino: int, mode: int, nlink: int, name: str, data: bytes,
-            rdev: tuple[int, int] = (0, 0)) -> bytes:
+def _record(
+    ino: int, mode: int, nlink: int, name: str, data: bytes, rdev: tuple[int, int] = (0, 0)
+) -> bytes:
     encoded = name.encode() + b"\0"
     fields = (ino, mode, 0, 0, nlink, 0, len(data), 0, 0, *rdev, len(encoded), 0)
     header = b"070701" + b"".join(f"{f:08x}".encode() for f in fields)

@@ -31,12 +31,20 @@ INIT_PACKAGES = {
     "sysv": ("sysvinit-core",),
     "openrc": ("sysvinit-core", "openrc"),
 }
-EXCLUDES = ("/usr/share/doc/*", "/usr/share/man/*", "/usr/share/info/*", "/usr/share/locale/*",
-            "/usr/share/lintian/*", "/usr/share/zoneinfo/*")
+EXCLUDES = (
+    "/usr/share/doc/*",
+    "/usr/share/man/*",
+    "/usr/share/info/*",
+    "/usr/share/locale/*",
+    "/usr/share/lintian/*",
+    "/usr/share/zoneinfo/*",
+)
 # kexec-tools asks debconf whether to kexec on every reboot; the proof reboots
 # with reboot -f, and a board would not want it either.
-CUSTOMIZE = ('echo "LOAD_KEXEC=false" > "$1/etc/default/kexec"',
-             'rm -rf "$1"/var/cache/apt/* "$1"/var/lib/apt/lists/*')
+CUSTOMIZE = (
+    'echo "LOAD_KEXEC=false" > "$1/etc/default/kexec"',
+    'rm -rf "$1"/var/cache/apt/* "$1"/var/lib/apt/lists/*',
+)
 
 
 @dataclass(frozen=True)
@@ -55,15 +63,25 @@ def packages(init: str) -> tuple[str, ...]:
 
 
 def cache_key(init: str) -> str:
-    spec = {"suite": SUITE, "variant": "minbase", "packages": packages(init),
-            "excludes": EXCLUDES, "customize": CUSTOMIZE}
+    spec = {
+        "suite": SUITE,
+        "variant": "minbase",
+        "packages": packages(init),
+        "excludes": EXCLUDES,
+        "customize": CUSTOMIZE,
+    }
     digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
     return f"{SUITE}-{init}-{digest}"
 
 
 def mmdebstrap_argv(init: str, target: Path) -> list[str]:
-    argv = ["mmdebstrap", "--quiet", "--mode=root", "--variant=minbase",
-            "--include=" + ",".join(packages(init))]
+    argv = [
+        "mmdebstrap",
+        "--quiet",
+        "--mode=root",
+        "--variant=minbase",
+        "--include=" + ",".join(packages(init)),
+    ]
     argv += [f"--dpkgopt=path-exclude={pattern}" for pattern in EXCLUDES]
     argv += [f"--customize-hook={hook}" for hook in CUSTOMIZE]
     return [*argv, SUITE, str(target), MIRROR]
@@ -81,25 +99,37 @@ def debian_root(init: str) -> DebianRoot:
         if not meta.exists():
             partial = root / "partial.tar"  # mmdebstrap picks the format by the suffix
             start = time.monotonic()
-            done = subprocess.run(mmdebstrap_argv(init, partial), capture_output=True,
-                                  text=True, check=False)
+            done = subprocess.run(
+                mmdebstrap_argv(init, partial), capture_output=True, text=True, check=False
+            )
             if done.returncode != 0:
                 partial.unlink(missing_ok=True)
                 tail = "\n".join(done.stderr.strip().splitlines()[-5:])
                 raise UserError(f"mmdebstrap for the {init} root failed: {tail}")
             partial.replace(tarball)
-            listing = subprocess.run(["tar", "-tvf", str(tarball)], capture_output=True,
-                                     text=True, check=True).stdout
-            size = sum(int(line.split()[2]) for line in listing.splitlines()
-                       if line.startswith("-"))
-            meta.write_text(json.dumps({"seconds": round(time.monotonic() - start, 1),
-                                        "size": size}) + "\n")
+            listing = subprocess.run(
+                ["tar", "-tvf", str(tarball)], capture_output=True, text=True, check=True
+            ).stdout
+            size = sum(
+                int(line.split()[2]) for line in listing.splitlines() if line.startswith("-")
+            )
+            meta.write_text(
+                json.dumps({"seconds": round(time.monotonic() - start, 1), "size": size}) + "\n"
+            )
     info = json.loads(meta.read_text())
-    return DebianRoot(init=init, tarball=tarball, packages=packages(init),
-                      build_seconds=float(info["seconds"]), size=int(info["size"]))
+    return DebianRoot(
+        init=init,
+        tarball=tarball,
+        packages=packages(init),
+        build_seconds=float(info["seconds"]),
+        size=int(info["size"]),
+    )
 
 
 def unpack(debroot: DebianRoot, target: Path) -> None:
     """Unpack the root into the empty directory `target` (owners, modes, devices kept)."""
-    subprocess.run(["tar", "-xpf", str(debroot.tarball), "-C", str(target),
-                    "--numeric-owner"], check=True, capture_output=True)
+    subprocess.run(
+        ["tar", "-xpf", str(debroot.tarball), "-C", str(target), "--numeric-owner"],
+        check=True,
+        capture_output=True,
+    )

@@ -32,7 +32,11 @@ STEP = 2 * MIB  # resolution near the floor
 SILENCE = 40.0
 SILENCE_ARCH = {"riscv64": None}
 _MARKS = (  # console lines that say why a capture failed, most telling first
-    "Kernel panic", "Out of memory", "kdump: ", "kexec", "crashkernel",
+    "Kernel panic",
+    "Out of memory",
+    "kdump: ",
+    "kexec",
+    "crashkernel",
     "Initramfs unpacking failed",
 )
 
@@ -87,7 +91,7 @@ def _why(console: str) -> str:
     if crash is not None and not any("Linux version" in line for line in lines[crash:]):
         return "the capture kernel never spoke (no 'Linux version' after the crash)"
     if crash is not None:
-        lines = lines[crash + 1:]  # the capture kernel's words
+        lines = lines[crash + 1 :]  # the capture kernel's words
     for mark in _MARKS:
         found = [line for line in lines if mark in line]
         if found:
@@ -100,17 +104,26 @@ def _stall(arch: str) -> Stall | None:
     return None if silence is None else Stall(CRASH_LINE, silence)
 
 
-def probe(board: Board, kernel: Kernel, workdir: Path, size: int,
-          accel: str = "") -> tuple[Probe, str]:
+def probe(
+    board: Board, kernel: Kernel, workdir: Path, size: int, accel: str = ""
+) -> tuple[Probe, str]:
     """Boot, crash and capture `board` with crashkernel=`size`; read the dump back."""
     where = workdir / f"{board.arch.name}-{board.memory // MIB}M-{size // MIB}M"
     # A Debian root's init system boots for minutes under TCG: its own timeout, not
     # the 240 s a BusyBox probe gets (a systemd probe timed out before the crash).
     init = initsys.INIT_SYSTEMS.get(board.init)
     timeout = max(report.PROBE_TIMEOUT, init.boot_timeout if init else 0.0)
-    cap, accel = report.capture_once(board, kernel, where, size, board.dump.level,
-                                     board.dump.compression, accel, timeout=timeout,
-                                     stall=_stall(board.arch.name))
+    cap, accel = report.capture_once(
+        board,
+        kernel,
+        where,
+        size,
+        board.dump.level,
+        board.dump.compression,
+        accel,
+        timeout=timeout,
+        stall=_stall(board.arch.name),
+    )
     why = ""
     if not cap.ok:
         logs = sorted(where.glob("console-*.log"))
@@ -118,9 +131,15 @@ def probe(board: Board, kernel: Kernel, workdir: Path, size: int,
     return Probe(size, cap.ok, cap.seconds, cap.crash_to_saved, why), accel
 
 
-def find_floor(board: Board, kernel: Kernel, workdir: Path, hint: int, *,
-               ceiling: int = 512 * MIB,
-               log: Callable[[str], None] = lambda _: None) -> Floor:
+def find_floor(
+    board: Board,
+    kernel: Kernel,
+    workdir: Path,
+    hint: int,
+    *,
+    ceiling: int = 512 * MIB,
+    log: Callable[[str], None] = lambda _: None,
+) -> Floor:
     """Bracket the floor from `hint` (a size expected near it), widening in doubling
     steps, then bisect to STEP. Every size is booted at most once."""
     floor = Floor(board.arch.name, kernel.name, board.memory)
@@ -133,9 +152,11 @@ def find_floor(board: Board, kernel: Kernel, workdir: Path, hint: int, *,
             result, accel = probe(board, kernel, workdir, size, accel)
             floor.probes.append(result)
             seen[size] = result.ok
-            log(f"{board.arch.name} {board.memory // MIB}M crashkernel={size // MIB}M: "
+            log(
+                f"{board.arch.name} {board.memory // MIB}M crashkernel={size // MIB}M: "
                 + ("captures" if result.ok else f"fails ({result.why})")
-                + f" [{result.seconds:.0f}s]")
+                + f" [{result.seconds:.0f}s]"
+            )
         return seen[size]
 
     search(works, hint, ceiling)
@@ -187,11 +208,17 @@ def entry_from(found: Floor, label: str, board: Board, kernel: Kernel) -> model.
     image = kernel.image.read_bytes()
     size, _ = model.footprint(image, model.Model.load().zimage_factor)
     fails = found.fails_at if found.fails_at is not None else 0
-    probes = ", ".join(f"{p.size // MIB}M {'captures' if p.ok else 'fails'}"
-                       for p in found.probes)
+    probes = ", ".join(f"{p.size // MIB}M {'captures' if p.ok else 'fails'}" for p in found.probes)
     return model.Entry(
-        arch=found.arch, kernel=label, memory=found.memory, captures=found.smallest,
-        fails=fails, image=len(image), footprint=size,
-        initrd=capture_initrd_size(board, kernel), probes=probes,
-        measured=time.strftime("%Y-%m-%d", time.gmtime()), init=board.init,
+        arch=found.arch,
+        kernel=label,
+        memory=found.memory,
+        captures=found.smallest,
+        fails=fails,
+        image=len(image),
+        footprint=size,
+        initrd=capture_initrd_size(board, kernel),
+        probes=probes,
+        measured=time.strftime("%Y-%m-%d", time.gmtime()),
+        init=board.init,
     )

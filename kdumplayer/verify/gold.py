@@ -32,8 +32,11 @@ from kdumplayer.verify.assets import Kernel
 
 _LINE = re.compile(r"^(?:CONFIG_(\w+)=(.*)|# CONFIG_(\w+) is not set)$")
 # Where each arch's make target leaves the image.
-_IMAGE_PATH = {"bzImage": "arch/x86/boot/bzImage", "Image": "arch/{arch}/boot/Image",
-               "zImage": "arch/{arch}/boot/zImage"}
+_IMAGE_PATH = {
+    "bzImage": "arch/x86/boot/bzImage",
+    "Image": "arch/{arch}/boot/Image",
+    "zImage": "arch/{arch}/boot/zImage",
+}
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,15 @@ class GoldConfig:
     def key(self) -> str:
         stat = self.tarball.stat()
         digest = hashlib.sha256()
-        for part in (self.tarball.name, str(stat.st_size), self.fragment, self.machine,
-                     self.arch, self.image, *([self.cross] if self.cross else [])):
+        for part in (
+            self.tarball.name,
+            str(stat.st_size),
+            self.fragment,
+            self.machine,
+            self.arch,
+            self.image,
+            *([self.cross] if self.cross else []),
+        ):
             digest.update(part.encode() + b"\0")
         return digest.hexdigest()[:16]
 
@@ -82,13 +92,17 @@ def source_tarball(board: Board) -> Path:
     tarball = board.kernel.source
     if tarball is None:
         if board.kernel.version is None:
-            raise UserError("the gold kernel needs kernel.source or kernel.version",
-                            key="kernel.version")
+            raise UserError(
+                "the gold kernel needs kernel.source or kernel.version", key="kernel.version"
+            )
         return debian.linux_source(board.kernel.version)
     if not tarball.exists():
-        raise UserError(f"the board's kernel.source ({tarball}) is not there: install "
-                        f"linux-source-{board.kernel.version} (make deps), or leave "
-                        "kernel.source out to have it fetched", key="kernel.source")
+        raise UserError(
+            f"the board's kernel.source ({tarball}) is not there: install "
+            f"linux-source-{board.kernel.version} (make deps), or leave "
+            "kernel.source out to have it fetched",
+            key="kernel.source",
+        )
     return tarball
 
 
@@ -110,10 +124,14 @@ def gold_config(board: Board) -> GoldConfig:
     needs = machine.read_text(encoding="utf-8")
     if board.dump.ssh is not None:  # the capture kernel brings up the network
         needs += (RECIPES_DIR / "runtime" / "qemu" / "kernel-net.cfg").read_text(encoding="utf-8")
-    return GoldConfig(tarball=tarball, fragment=fragment_for_board(board),
-                      machine=needs, arch=board.arch.kernel_arch,
-                      image=board.kernel.image,
-                      cross="" if arches.is_host(board.arch) else board.arch.cross_prefix)
+    return GoldConfig(
+        tarball=tarball,
+        fragment=fragment_for_board(board),
+        machine=needs,
+        arch=board.arch.kernel_arch,
+        image=board.kernel.image,
+        cross="" if arches.is_host(board.arch) else board.arch.cross_prefix,
+    )
 
 
 @contextlib.contextmanager
@@ -139,8 +157,12 @@ def _source_tree(tarball: Path) -> Path:
             tmp = dest.with_name(dest.name + ".tmp")
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir(parents=True)
-            done = subprocess.run(["tar", "-xf", str(tarball), "-C", str(tmp)],
-                                  capture_output=True, text=True, check=False)
+            done = subprocess.run(
+                ["tar", "-xf", str(tarball), "-C", str(tmp)],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             if done.returncode:
                 raise UserError(f"cannot unpack {tarball}: {done.stderr.strip()[-300:]}")
             (tmp / ".done").write_text("")
@@ -148,15 +170,41 @@ def _source_tree(tarball: Path) -> Path:
     return next(p for p in dest.iterdir() if p.is_dir())
 
 
-def _make(src: Path, build: Path, arch: str, *targets: str, jobs: int = 1,
-          log: Path | None = None, cross: str = "") -> None:
-    argv = ["nice", "-n", "10", "make", "-C", str(src), f"O={build}", f"ARCH={arch}",
-            *([f"CROSS_COMPILE={cross}"] if cross else []), f"-j{jobs}", *targets]
+def _make(
+    src: Path,
+    build: Path,
+    arch: str,
+    *targets: str,
+    jobs: int = 1,
+    log: Path | None = None,
+    cross: str = "",
+) -> None:
+    argv = [
+        "nice",
+        "-n",
+        "10",
+        "make",
+        "-C",
+        str(src),
+        f"O={build}",
+        f"ARCH={arch}",
+        *([f"CROSS_COMPILE={cross}"] if cross else []),
+        f"-j{jobs}",
+        *targets,
+    ]
     with (log or build / "make.log").open("a") as sink:
-        done = subprocess.run(argv, stdout=sink, stderr=subprocess.STDOUT, check=False,
-                              env={**os.environ, "KBUILD_BUILD_TIMESTAMP": "kdumplayer",
-                                   "KBUILD_BUILD_USER": "kdumplayer",
-                                   "KBUILD_BUILD_HOST": "kdumplayer"})
+        done = subprocess.run(
+            argv,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            check=False,
+            env={
+                **os.environ,
+                "KBUILD_BUILD_TIMESTAMP": "kdumplayer",
+                "KBUILD_BUILD_USER": "kdumplayer",
+                "KBUILD_BUILD_HOST": "kdumplayer",
+            },
+        )
     if done.returncode:
         tail = (log or build / "make.log").read_text(errors="replace").splitlines()[-20:]
         raise UserError(f"`make {' '.join(targets)}` failed:\n" + "\n".join(tail))
@@ -189,8 +237,14 @@ def build_gold(board: Board, jobs: int = 2) -> GoldBuild:
     final = parse_config((out / "config").read_text())
     release = f"gold-{cfg.key}"
     return GoldBuild(
-        kernel=Kernel(name=release, image=image, release=release, modules=(),
-                      tools=tools_generation(board), config=out / "config"),
+        kernel=Kernel(
+            name=release,
+            image=image,
+            release=release,
+            modules=(),
+            tools=tools_generation(board),
+            config=out / "config",
+        ),
         config=final,
         unmet=unmet(parse_config(cfg.fragment), final),
         cached=cached,

@@ -55,9 +55,16 @@ def _probe_kvm(kernel: Path, initrd: Path, arch_name: str) -> bool:
     stamp = cache_dir() / "kvm-probe" / key
     if stamp.exists():
         return stamp.read_text().strip() == "kvm"
-    m = machine.Machine(arch=arch, memory_mb=256, kernel=kernel, initrd=initrd,
-                        append=f"console={arch.qemu.console} panic=-1 rdinit=/none root=/dev/none",
-                        disks=(), accel="kvm", cpus=1)
+    m = machine.Machine(
+        arch=arch,
+        memory_mb=256,
+        kernel=kernel,
+        initrd=initrd,
+        append=f"console={arch.qemu.console} panic=-1 rdinit=/none root=/dev/none",
+        disks=(),
+        accel="kvm",
+        cpus=1,
+    )
     run = machine.run(m, timeout=20)
     works = not run.timed_out and run.has("Kernel panic")
     stamp.parent.mkdir(parents=True, exist_ok=True)
@@ -106,13 +113,15 @@ class Guest:
         """Assemble the root and the disks (a fresh work directory each time)."""
         shutil.rmtree(self.workdir, ignore_errors=True)
         self.workdir.mkdir(parents=True)
-        initrd = rootfs.initramfs(self.kernel, arches.guest_tools(self.board.arch,
-                                                              self.kernel.tools).busybox)
+        initrd = rootfs.initramfs(
+            self.kernel, arches.guest_tools(self.board.arch, self.kernel.tools).busybox
+        )
         self.initrd.write_bytes(initrd)
         staging = self.workdir / "root"
         staging.mkdir()
-        rootfs.assemble_root(staging, self.board, self.kernel, initrd,
-                             dump_disk=self.dump_disk_size is not None)
+        rootfs.assemble_root(
+            staging, self.board, self.kernel, initrd, dump_disk=self.dump_disk_size is not None
+        )
         if self.customize is not None:
             self.customize(staging)
         headroom = ROOT_HEADROOM
@@ -130,8 +139,13 @@ class Guest:
             self.accel = accel_for(self.board, self.kernel.image, self.initrd)
 
     def append(self, action: str, reserve: bool = True) -> str:
-        words = [f"console={self.board.arch.qemu.console}", "root=/dev/vda", "rw", "panic=1",
-                 *MACHINE_APPEND.get(self.board.arch.name, ())]
+        words = [
+            f"console={self.board.arch.qemu.console}",
+            "root=/dev/vda",
+            "rw",
+            "panic=1",
+            *MACHINE_APPEND.get(self.board.arch.name, ()),
+        ]
         if reserve:
             words.append(self.board.crashkernel.cmdline)
         if self.board.init in initsys.INIT_SYSTEMS:
@@ -140,9 +154,14 @@ class Guest:
         words.append(f"kdumplayer.verify={action}")
         return " ".join(words)
 
-    def boot(self, action: str, reserve: bool = True, timeout: float | None = None,
-             power_cut: machine.PowerCut | None = None,
-             stall: machine.Stall | None = None) -> machine.BootRun:
+    def boot(
+        self,
+        action: str,
+        reserve: bool = True,
+        timeout: float | None = None,
+        power_cut: machine.PowerCut | None = None,
+        stall: machine.Stall | None = None,
+    ) -> machine.BootRun:
         if timeout is None:
             init = initsys.INIT_SYSTEMS.get(self.board.init)
             timeout = init.boot_timeout if init else BOOT_TIMEOUT
@@ -150,9 +169,15 @@ class Guest:
         if self.dump_disk_size is not None:
             disks.append(self.dump_image)
         m = machine.Machine(
-            arch=self.board.arch, memory_mb=self.board.memory >> 20, kernel=self.kernel.image,
-            initrd=self.initrd, append=self.append(action, reserve), disks=tuple(disks),
-            accel=self.accel, nic=self.network, bios=assets.firmware(self.board.arch.name),
+            arch=self.board.arch,
+            memory_mb=self.board.memory >> 20,
+            kernel=self.kernel.image,
+            initrd=self.initrd,
+            append=self.append(action, reserve),
+            disks=tuple(disks),
+            accel=self.accel,
+            nic=self.network,
+            bios=assets.firmware(self.board.arch.name),
             rtc_base=self.rtc_base,
         )
         for attempt in (1, 2):

@@ -46,23 +46,36 @@ INIT_SYSTEMS = {
     # BusyBox init is silent: its inittab echoes what runs as pid 1.
     "busybox": InitSystem("busybox", ("KDUMPLAYER: pid 1 is /bin/busybox",), "Starting kdump: "),
     "sysv": InitSystem("sysv", ("INIT: version",), "Starting kdump: ", boot_timeout=1500.0),
-    "openrc": InitSystem("openrc", ("OpenRC ", "is starting up"), "* Starting kdump",
-                         boot_timeout=1500.0),
+    "openrc": InitSystem(
+        "openrc", ("OpenRC ", "is starting up"), "* Starting kdump", boot_timeout=1500.0
+    ),
     # The status line keeps the unit name ("Starting kdump.service… kernel, or save
     # the crash dump..."): the description is what gets cut to the console width.
-    "systemd": InitSystem("systemd", ("Welcome to ", "systemd[1]: "),
-                          "Starting kdump.service", boot_timeout=1500.0),
+    "systemd": InitSystem(
+        "systemd", ("Welcome to ", "systemd[1]: "), "Starting kdump.service", boot_timeout=1500.0
+    ),
 }
 # Units that only slow the proof's boots under TCG and do nothing for kdump (masked
 # in the proof's root, not on a board): Debian's own kexec services, timers,
 # first-boot and bookkeeping units, the getty that would fight for the console.
 SYSTEMD_MASKED = (
-    "kexec.service", "kexec-load.service", "e2scrub_reap.service", "e2scrub_all.timer",
-    "systemd-journal-flush.service", "systemd-random-seed.service",
-    "systemd-sysusers.service", "systemd-update-utmp.service",
-    "systemd-update-utmp-runlevel.service", "systemd-tmpfiles-clean.timer",
-    "apt-daily.timer", "apt-daily-upgrade.timer", "dpkg-db-backup.timer", "fstrim.timer",
-    "modprobe@.service", "getty@tty1.service", "serial-getty@ttyS0.service",
+    "kexec.service",
+    "kexec-load.service",
+    "e2scrub_reap.service",
+    "e2scrub_all.timer",
+    "systemd-journal-flush.service",
+    "systemd-random-seed.service",
+    "systemd-sysusers.service",
+    "systemd-update-utmp.service",
+    "systemd-update-utmp-runlevel.service",
+    "systemd-tmpfiles-clean.timer",
+    "apt-daily.timer",
+    "apt-daily-upgrade.timer",
+    "dpkg-db-backup.timer",
+    "fstrim.timer",
+    "modprobe@.service",
+    "getty@tty1.service",
+    "serial-getty@ttyS0.service",
     "getty-static.service",
 )
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -80,9 +93,11 @@ def unproven_reason(board: Board) -> str | None:
     if board.init not in DEBIAN_INITS:
         return f"init {board.init!r} has no root filesystem in the proof"
     if _HOST.get(platform.machine()) != board.arch.name:
-        return (f"init {board.init} runs on a Debian root built for the host only "
-                f"({platform.machine()}); {board.arch.name} boards are proven with BusyBox init "
-                "at best, which is not the board's init system")
+        return (
+            f"init {board.init} runs on a Debian root built for the host only "
+            f"({platform.machine()}); {board.arch.name} boards are proven with BusyBox init "
+            "at best, which is not the board's init system"
+        )
     return None
 
 
@@ -122,18 +137,31 @@ def integrate(root: Path, board: Board, *, dump_disk: bool) -> None:
     _install(root, DRIVER_PATH, driver, 0o755)
     if board.init == "systemd":
         unit = next(i for i in items if i.name == "kdump.service")
-        _link(root, "/etc/systemd/system/multi-user.target.wants/kdump.service",
-              unit.install_path)
-        _install(root, "/etc/systemd/system/kdumplayer-verify.service",
-                 render("runtime/qemu/kdumplayer-verify.service", driver=DRIVER_PATH), 0o644)
-        _link(root, "/etc/systemd/system/multi-user.target.wants/kdumplayer-verify.service",
-              "/etc/systemd/system/kdumplayer-verify.service")
+        _link(root, "/etc/systemd/system/multi-user.target.wants/kdump.service", unit.install_path)
+        _install(
+            root,
+            "/etc/systemd/system/kdumplayer-verify.service",
+            render("runtime/qemu/kdumplayer-verify.service", driver=DRIVER_PATH),
+            0o644,
+        )
+        _link(
+            root,
+            "/etc/systemd/system/multi-user.target.wants/kdumplayer-verify.service",
+            "/etc/systemd/system/kdumplayer-verify.service",
+        )
         for unit_name in SYSTEMD_MASKED:
             _link(root, f"/etc/systemd/system/{unit_name}", "/dev/null")
     elif board.init == "openrc":
         script = next(i for i in items if i.name == "kdump.openrc")
-        _link(root, f"/etc/runlevels/default/{script.install_path.rsplit('/', 1)[1]}",
-              script.install_path)
-        _install(root, "/etc/init.d/kdumplayer-verify",
-                 render("runtime/qemu/kdumplayer-verify.openrc", driver=DRIVER_PATH), 0o755)
+        _link(
+            root,
+            f"/etc/runlevels/default/{script.install_path.rsplit('/', 1)[1]}",
+            script.install_path,
+        )
+        _install(
+            root,
+            "/etc/init.d/kdumplayer-verify",
+            render("runtime/qemu/kdumplayer-verify.openrc", driver=DRIVER_PATH),
+            0o755,
+        )
         _link(root, "/etc/runlevels/default/kdumplayer-verify", "/etc/init.d/kdumplayer-verify")

@@ -49,8 +49,12 @@ def parse_summary(text: str) -> dict[str, str]:
 
 def _is_dump_name(name: str) -> bool:
     stamp = name.split("-")
-    return len(stamp) >= 2 and len(stamp[0]) == 8 and len(stamp[1]) == 6 and (
-        stamp[0] + stamp[1]).isdigit()
+    return (
+        len(stamp) >= 2
+        and len(stamp[0]) == 8
+        and len(stamp[1]) == 6
+        and (stamp[0] + stamp[1]).isdigit()
+    )
 
 
 def read_dumps(image: Path, directory: str, scratch: Path) -> list[Dump] | None:
@@ -75,11 +79,16 @@ def read_dumps(image: Path, directory: str, scratch: Path) -> list[Dump] | None:
         if core in files:
             head = disk.read_head(image, f"{base}/{core}", 64, scratch)
         seq = text("seq").strip()
-        dumps.append(Dump(
-            name=entry.name, files=files, summary=parse_summary(text("summary.txt")),
-            dmesg=text("vmcore-dmesg.txt"), vmcore_head=head,
-            seq=int(seq) if seq.isdigit() else None,
-        ))
+        dumps.append(
+            Dump(
+                name=entry.name,
+                files=files,
+                summary=parse_summary(text("summary.txt")),
+                dmesg=text("vmcore-dmesg.txt"),
+                vmcore_head=head,
+                seq=int(seq) if seq.isdigit() else None,
+            )
+        )
     return dumps
 
 

@@ -34,19 +34,31 @@ def board_generation(board: Board) -> str:
     return debian.generation_for_kernel(board.kernel.version).name
 
 
-def proven_debian(arch: str, generation: str,
-                  results: tuple[str, ...] = CAPTURES) -> dict[str, str] | None:
+def proven_debian(
+    arch: str, generation: str, results: tuple[str, ...] = CAPTURES
+) -> dict[str, str] | None:
     """The proven row saying Debian `generation`'s kernel captures on `arch` (with
     one of `results`)."""
-    return next((row for row in compat_data().proven
-                 if row.get("arch") == arch and row.get("debian") == generation
-                 and row.get("result") in results), None)
+    return next(
+        (
+            row
+            for row in compat_data().proven
+            if row.get("arch") == arch
+            and row.get("debian") == generation
+            and row.get("result") in results
+        ),
+        None,
+    )
 
 
 def gold_captures(arch: str) -> bool:
     """A proven row records a gold kernel (a linux-source build) capturing on `arch`."""
-    return any(row.get("arch") == arch and str(row.get("kernel", "")).startswith("linux-source-")
-               and row.get("result") in AUTO_CAPTURES for row in compat_data().proven)
+    return any(
+        row.get("arch") == arch
+        and str(row.get("kernel", "")).startswith("linux-source-")
+        and row.get("result") in AUTO_CAPTURES
+        for row in compat_data().proven
+    )
 
 
 def _debian_by_default(arch: str, generation: str) -> bool:
@@ -68,14 +80,18 @@ def choose(board: Board, which: str = "auto", generation: str | None = None) -> 
         raise UserError(f"--kernel must be one of {', '.join(CHOICES)}")
     gen = generation or board_generation(board)
     if gen not in debian.generations():
-        raise UserError(f"unknown Debian generation {gen!r} "
-                        f"(known: {', '.join(debian.generations())})")
+        raise UserError(
+            f"unknown Debian generation {gen!r} (known: {', '.join(debian.generations())})"
+        )
     arch = board.arch
-    if which == "debian" or (which == "auto" and arch.debian_kernel
-                             and _debian_by_default(arch.name, gen)):
+    if which == "debian" or (
+        which == "auto" and arch.debian_kernel and _debian_by_default(arch.name, gen)
+    ):
         if arch.debian_kernel is None:
-            raise UserError(f"Debian has no kernel for QEMU's {arch.name} machine; "
-                            "use --kernel gold", key="arch")
+            raise UserError(
+                f"Debian has no kernel for QEMU's {arch.name} machine; use --kernel gold",
+                key="arch",
+            )
         release = debian.generations()[gen].release
         return Choice("debian", gen, f"Debian {release}'s {arch.debian_kernel} ({gen})")
     why = "the gold kernel (tinyconfig + the board's kdump fragment)"
@@ -84,8 +100,10 @@ def choose(board: Board, which: str = "auto", generation: str | None = None) -> 
         if not arch.debian_kernel:
             why += f": Debian has no {arch.name} kernel for QEMU"
         elif proven_debian(arch.name, gen):
-            why += (f": Debian {release}'s {arch.name} kernel captures only with the "
-                    "cp fallback (makedumpfile refuses its dump)")
+            why += (
+                f": Debian {release}'s {arch.name} kernel captures only with the "
+                "cp fallback (makedumpfile refuses its dump)"
+            )
         else:
             why += f": Debian {release}'s {arch.name} kernel is not recorded as capturing"
     return Choice("gold", gen, why)
@@ -95,12 +113,17 @@ def load(board: Board, choice: Choice, note: Callable[[str], None] = lambda _: N
     """Download or build the chosen kernel."""
     note(f"verify: kernel: {choice.why}")
     if choice.which == "debian":
-        kernel = assets.debian_kernel(board.arch, choice.generation,
-                                      tools=arches.tools_generation(board.arch, choice.generation))
+        kernel = assets.debian_kernel(
+            board.arch,
+            choice.generation,
+            tools=arches.tools_generation(board.arch, choice.generation),
+        )
         row = proven_debian(board.arch.name, choice.generation)
         return replace(kernel, cp_fallback=bool(row and row.get("result") == "captures with cp"))
     build = gold.build_gold(board)
     if build.unmet:
-        raise UserError("the gold kernel's .config lost fragment values: " + ", ".join(
-            f"CONFIG_{s}={w} (got {g})" for s, (w, g) in sorted(build.unmet.items())))
+        raise UserError(
+            "the gold kernel's .config lost fragment values: "
+            + ", ".join(f"CONFIG_{s}={w} (got {g})" for s, (w, g) in sorted(build.unmet.items()))
+        )
     return build.kernel

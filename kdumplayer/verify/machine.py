@@ -82,12 +82,31 @@ def qemu_argv(m: Machine) -> list[str]:
     """The qemu-system command line for `m` (console on stdio, no display)."""
     q = m.arch.qemu
     argv = [
-        q.binary, "-machine", q.machine, "-accel", m.accel,
-        "-cpu", "host" if m.accel == "kvm" else q.cpu,
-        "-smp", str(m.cpus), "-m", f"{m.memory_mb}M",
-        "-kernel", str(m.kernel), "-initrd", str(m.initrd), "-append", m.append,
-        "-display", "none", "-monitor", "none", "-serial", "stdio",
-        "-no-reboot", "-nodefaults",
+        q.binary,
+        "-machine",
+        q.machine,
+        "-accel",
+        m.accel,
+        "-cpu",
+        "host" if m.accel == "kvm" else q.cpu,
+        "-smp",
+        str(m.cpus),
+        "-m",
+        f"{m.memory_mb}M",
+        "-kernel",
+        str(m.kernel),
+        "-initrd",
+        str(m.initrd),
+        "-append",
+        m.append,
+        "-display",
+        "none",
+        "-monitor",
+        "none",
+        "-serial",
+        "stdio",
+        "-no-reboot",
+        "-nodefaults",
     ]
     if m.rtc_base:
         argv += ["-rtc", f"base={m.rtc_base},clock=vm"]
@@ -95,8 +114,10 @@ def qemu_argv(m: Machine) -> list[str]:
         argv += ["-bios", str(m.bios)]
     for index, disk in enumerate(m.disks):
         argv += [
-            "-drive", f"file={disk},format=raw,if=none,id=disk{index}",
-            "-device", f"virtio-blk-pci,drive=disk{index}",
+            "-drive",
+            f"file={disk},format=raw,if=none,id=disk{index}",
+            "-device",
+            f"virtio-blk-pci,drive=disk{index}",
         ]
     if m.nic:
         argv += ["-netdev", "user,id=net0", "-device", "virtio-net-pci,netdev=net0"]
@@ -121,8 +142,13 @@ class Stall:
     silence: float
 
 
-def run(m: Machine, timeout: float, log: Path | None = None,
-        power_cut: PowerCut | None = None, stall: Stall | None = None) -> BootRun:
+def run(
+    m: Machine,
+    timeout: float,
+    log: Path | None = None,
+    power_cut: PowerCut | None = None,
+    stall: Stall | None = None,
+) -> BootRun:
     """Boot `m` until QEMU exits (the guest powered off or rebooted), `timeout`, the
     power cut, or the stall."""
     argv = qemu_argv(m)
@@ -133,8 +159,12 @@ def run(m: Machine, timeout: float, log: Path | None = None,
     seen = threading.Event()
     stall_from: list[float] = []  # when the stall's `after` line appeared
     # nice: the machine is shared; QEMU is the heaviest thing the tests run.
-    proc = subprocess.Popen(["nice", "-n", "10", *argv], stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        ["nice", "-n", "10", *argv],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     sink = log.open("w", encoding="utf-8") if log else None
 
     def reader() -> None:

@@ -51,7 +51,9 @@ class Report:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "board": self.board, "kernel": self.kernel, "memory": self.memory,
+            "board": self.board,
+            "kernel": self.kernel,
+            "memory": self.memory,
             "accel": self.accel,
             "captures": [c.__dict__ for c in self.sizes],
             "crashkernel_probes": [c.__dict__ for c in self.probes],
@@ -63,15 +65,23 @@ class Report:
 def with_setting(board: Board, size: int, level: int, compression: str) -> Board:
     crash = replace(board.crashkernel, params=(ck.Crashkernel(size=size),), auto=False)
     collector = "makedumpfile"
-    dump = replace(board.dump, level=level, compression=compression, collector=collector,
-                   keep=0, min_free=0)
+    dump = replace(
+        board.dump, level=level, compression=compression, collector=collector, keep=0, min_free=0
+    )
     return replace(board, crashkernel=crash, dump=dump)
 
 
-def capture_once(board: Board, kernel: Kernel, workdir: Path, size: int, level: int,
-                 compression: str, accel: str = "",
-                 timeout: float = PROBE_TIMEOUT,
-                 stall: Stall | None = None) -> tuple[Capture, str]:
+def capture_once(
+    board: Board,
+    kernel: Kernel,
+    workdir: Path,
+    size: int,
+    level: int,
+    compression: str,
+    accel: str = "",
+    timeout: float = PROBE_TIMEOUT,
+    stall: Stall | None = None,
+) -> tuple[Capture, str]:
     """Boot, crash, capture with one setting; read the dump back."""
     setting = with_setting(verify_board(board, kernel), size, level, compression)
     guest = guest_mod.Guest(setting, kernel, workdir, dump_disk_size(setting), accel=accel)
@@ -83,9 +93,13 @@ def capture_once(board: Board, kernel: Kernel, workdir: Path, size: int, level: 
     for image in workdir.glob("*.img"):  # up to RAM-sized each; the console logs stay
         image.unlink()
     return Capture(
-        crashkernel=size, level=level, compression=compression, ok=bool(good),
+        crashkernel=size,
+        level=level,
+        compression=compression,
+        ok=bool(good),
         crash_to_saved=(saved - crashed)
-        if good and crashed is not None and saved is not None else None,
+        if good and crashed is not None and saved is not None
+        else None,
         vmcore_size=good[0].files["vmcore"] if good else None,
         seconds=run.seconds,
     ), guest.accel
@@ -106,10 +120,16 @@ def bisect_smallest(works: Callable[[int], bool], low: int, high: int, step: int
     return hi * step
 
 
-def measure(board: Board, kernel: Kernel, workdir: Path, *,
-            settings: Iterable[tuple[int, str]] | None = None,
-            low: int = 32 * MIB, step: int = 8 * MIB,
-            log: Callable[[str], None] = lambda _: None) -> Report:
+def measure(
+    board: Board,
+    kernel: Kernel,
+    workdir: Path,
+    *,
+    settings: Iterable[tuple[int, str]] | None = None,
+    low: int = 32 * MIB,
+    step: int = 8 * MIB,
+    log: Callable[[str], None] = lambda _: None,
+) -> Report:
     board = verify_board(board, kernel)
     size = max(p.size_for(board.memory) for p in board.crashkernel.params)
     report = Report(board=board.name, kernel=kernel.name, memory=board.memory)
@@ -117,16 +137,26 @@ def measure(board: Board, kernel: Kernel, workdir: Path, *,
     if settings is None:
         settings = [(lv, comp) for lv in LEVELS for comp in COMPRESSIONS]
     for index, (level, compression) in enumerate(settings):
-        cap, accel = capture_once(board, kernel, workdir / f"size-{index}", size, level,
-                                  compression, accel)
+        cap, accel = capture_once(
+            board, kernel, workdir / f"size-{index}", size, level, compression, accel
+        )
         report.sizes.append(cap)
-        log(f"level {level:2d} {compression:5s}: {'ok' if cap.ok else 'FAILED'} "
-            f"vmcore {_mib(cap.vmcore_size or 0)} in {cap.crash_to_saved or 0:.1f}s")
+        log(
+            f"level {level:2d} {compression:5s}: {'ok' if cap.ok else 'FAILED'} "
+            f"vmcore {_mib(cap.vmcore_size or 0)} in {cap.crash_to_saved or 0:.1f}s"
+        )
     report.accel = accel
 
     def works(candidate: int) -> bool:
-        cap, _ = capture_once(board, kernel, workdir / f"ck-{candidate // MIB}M", candidate,
-                              board.dump.level, board.dump.compression, accel)
+        cap, _ = capture_once(
+            board,
+            kernel,
+            workdir / f"ck-{candidate // MIB}M",
+            candidate,
+            board.dump.level,
+            board.dump.compression,
+            accel,
+        )
         report.probes.append(cap)
         log(f"crashkernel={candidate // MIB}M: {'captures' if cap.ok else 'fails'}")
         return cap.ok
@@ -152,13 +182,16 @@ def format_report(report: Report) -> str:
             lines.append(f"  {cap.level:>5}  {cap.compression:<11}  {'FAILED':>9}")
             continue
         ratio = 100.0 * cap.vmcore_size / report.memory
-        lines.append(f"  {cap.level:>5}  {cap.compression:<11}  {_mib(cap.vmcore_size):>9}"
-                     f"  {ratio:6.2f}%  {cap.crash_to_saved or 0:11.1f}s")
+        lines.append(
+            f"  {cap.level:>5}  {cap.compression:<11}  {_mib(cap.vmcore_size):>9}"
+            f"  {ratio:6.2f}%  {cap.crash_to_saved or 0:11.1f}s"
+        )
     lines += ["", "smallest crashkernel= that still captures (bisection, 8M steps):"]
     for cap in sorted(report.probes, key=lambda c: c.crashkernel):
         lines.append(f"  {cap.crashkernel // MIB:4d}M  {'captures' if cap.ok else 'fails'}")
-    smallest = (f"{report.smallest // MIB}M" if report.smallest
-                else "none (even the board's size fails)")
+    smallest = (
+        f"{report.smallest // MIB}M" if report.smallest else "none (even the board's size fails)"
+    )
     lines.append(f"  smallest: {smallest}")
     for name, ref in REFERENCES.items():
         note = ""

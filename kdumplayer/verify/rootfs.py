@@ -23,8 +23,24 @@ from kdumplayer.verify import arches, cpio, debroot, initsys
 from kdumplayer.verify.assets import BUSYBOX, Kernel
 
 INITRD_PATH = "/boot/initrd.img"
-GUEST_DIRS = ("bin", "sbin", "usr/bin", "usr/sbin", "lib", "lib64", "etc/init.d", "proc", "sys",
-              "dev", "tmp", "run", "mnt", "root", "var/log", "boot")
+GUEST_DIRS = (
+    "bin",
+    "sbin",
+    "usr/bin",
+    "usr/sbin",
+    "lib",
+    "lib64",
+    "etc/init.d",
+    "proc",
+    "sys",
+    "dev",
+    "tmp",
+    "run",
+    "mnt",
+    "root",
+    "var/log",
+    "boot",
+)
 
 
 # The proof's root disk has an empty /dev: a capture kernel booting straight from it
@@ -91,8 +107,9 @@ def _busybox(root: Path, busybox: Path) -> None:
         link.symlink_to("/bin/busybox")
 
 
-def assemble_root(root: Path, board: Board, kernel: Kernel, initrd: bytes, *,
-                  dump_disk: bool) -> None:
+def assemble_root(
+    root: Path, board: Board, kernel: Kernel, initrd: bytes, *, dump_disk: bool
+) -> None:
     """Fill the empty directory `root` with the guest's root filesystem: BusyBox's
     for a BusyBox board, Debian's for systemd, SysV init and OpenRC."""
     if board.init in initsys.DEBIAN_INITS:
@@ -128,8 +145,9 @@ def tree_size(root: Path) -> int:
     return sum(p.stat().st_size for p in root.rglob("*") if p.is_file() and not p.is_symlink())
 
 
-def assemble_debian_root(root: Path, board: Board, kernel: Kernel, initrd: bytes, *,
-                         dump_disk: bool) -> None:
+def assemble_debian_root(
+    root: Path, board: Board, kernel: Kernel, initrd: bytes, *, dump_disk: bool
+) -> None:
     """The cached Debian root for the board's init system, the kernel and initramfs at
     the board's capture paths, the hook installed and enabled (initsys.integrate)."""
     debroot.unpack(debroot.debian_root(board.init), root)

@@ -41,6 +41,8 @@ def dump_disk_size(board: Board, dumps: int = 1) -> int:
     """A (sparse) dump disk with room for `dumps` unfiltered vmcores (collector cp,
     level 0) plus the board's min_free: the board's settings, not the disk, decide."""
     return max(DUMP_DISK, dumps * board.memory + board.dump.min_free + (128 << 20))
+
+
 CRASH_LINE = "sysrq: Trigger a crash"
 SAVED_LINE = "kdump: dump ok:"
 
@@ -103,10 +105,15 @@ def _init_checks(out: Outcome, guest: Guest, run: BootRun, label: str) -> None:
     capture = [initsys.plain(line) for t, line in run.lines if crashed is not None and t > crashed]
     for name, lines in (("normal boot", normal), ("capture boot", capture)):
         seen = [m for m in init.markers if any(m in line for line in lines)]
-        out.check(f"{label}: {name} ran {init.name} (console shows {' and '.join(init.markers)})",
-                  len(seen) == len(init.markers), f"seen: {seen}")
-        out.check(f"{label}: {name} ran the hook through {init.name} ({init.hook_marker!r})",
-                  any(init.hook_marker in line for line in lines))
+        out.check(
+            f"{label}: {name} ran {init.name} (console shows {' and '.join(init.markers)})",
+            len(seen) == len(init.markers),
+            f"seen: {seen}",
+        )
+        out.check(
+            f"{label}: {name} ran the hook through {init.name} ({init.hook_marker!r})",
+            any(init.hook_marker in line for line in lines),
+        )
 
 
 def _crash_run(out: Outcome, guest: Guest, label: str) -> BootRun:
@@ -115,10 +122,15 @@ def _crash_run(out: Outcome, guest: Guest, label: str) -> BootRun:
     _init_checks(out, guest, run, label)
     out.check(f"{label}: capture kernel loaded at boot", run.has("kdump is ready"), _tail(run))
     out.check(f"{label}: crash triggered by kdump test --yes", run.has(CRASH_LINE))
-    out.check(f"{label}: capture kernel booted",
-              arches.capture_booted([line for _, line in run.lines], guest.board.arch))
-    out.check(f"{label}: QEMU ended by the guest (not a timeout)", not run.timed_out,
-              f"{run.seconds:.0f}s")
+    out.check(
+        f"{label}: capture kernel booted",
+        arches.capture_booted([line for _, line in run.lines], guest.board.arch),
+    )
+    out.check(
+        f"{label}: QEMU ended by the guest (not a timeout)",
+        not run.timed_out,
+        f"{run.seconds:.0f}s",
+    )
     crashed, saved = run.first(CRASH_LINE), run.first(SAVED_LINE)
     if crashed is not None and saved is not None:
         out.crash_to_saved.append(saved - crashed)
@@ -128,21 +140,27 @@ def _crash_run(out: Outcome, guest: Guest, label: str) -> BootRun:
 CP_FALLBACK = "the vmcore was copied unfiltered by cp instead"
 
 
-def _check_dump(out: Outcome, dump: inspect.Dump, label: str,
-                kernel: Kernel | None = None) -> None:
-    out.check(f"{label}: vmcore has the kdump-compressed or ELF signature",
-              dump.vmcore_format != "unknown", f"{dump.name}: {dump.vmcore_head[:8]!r}")
-    out.check(f"{label}: saved kernel log contains {inspect.CRASH_MESSAGE!r}",
-              inspect.CRASH_MESSAGE in dump.dmesg, f"{dump.name}: {len(dump.dmesg)} bytes")
+def _check_dump(out: Outcome, dump: inspect.Dump, label: str, kernel: Kernel | None = None) -> None:
+    out.check(
+        f"{label}: vmcore has the kdump-compressed or ELF signature",
+        dump.vmcore_format != "unknown",
+        f"{dump.name}: {dump.vmcore_head[:8]!r}",
+    )
+    out.check(
+        f"{label}: saved kernel log contains {inspect.CRASH_MESSAGE!r}",
+        inspect.CRASH_MESSAGE in dump.dmesg,
+        f"{dump.name}: {len(dump.dmesg)} bytes",
+    )
     if kernel is not None and kernel.cp_fallback:
         # A `captures with cp` kernel: the hook reports makedumpfile's refusal as a
         # failure, but the whole vmcore is saved; anything else is still a failure.
-        out.check(f"{label}: summary says ok, or that cp saved what makedumpfile refused",
-                  dump.status == "ok" or CP_FALLBACK in dump.status,
-                  f"{dump.name}: {dump.summary}")
+        out.check(
+            f"{label}: summary says ok, or that cp saved what makedumpfile refused",
+            dump.status == "ok" or CP_FALLBACK in dump.status,
+            f"{dump.name}: {dump.summary}",
+        )
     else:
-        out.check(f"{label}: summary says ok", dump.status == "ok",
-                  f"{dump.name}: {dump.summary}")
+        out.check(f"{label}: summary says ok", dump.status == "ok", f"{dump.name}: {dump.summary}")
     out.check(f"{label}: no file left -incomplete", dump.complete, f"{dump.name}: {dump.files}")
 
 
@@ -165,8 +183,11 @@ def capture(board: Board, kernel: Kernel, workdir: Path) -> Outcome:
     if out.check("one dump saved", len(dumps) == 1, str([d.name for d in dumps])):
         _check_dump(out, dumps[0], "dump", kernel)
     status = guest.boot("status")
-    out.check("next boot: status exit 0 (capture kernel loaded)",
-              status.has("KDUMPLAYER: status-exit 0"), _tail(status))
+    out.check(
+        "next boot: status exit 0 (capture kernel loaded)",
+        status.has("KDUMPLAYER: status-exit 0"),
+        _tail(status),
+    )
     passed = status.has("last test: passed") or (kernel.cp_fallback and status.has(CP_FALLBACK))
     out.check("next boot: status reports the test passed", passed, _tail(status))
     out.runs, out.retried = guest.runs, guest.retried
@@ -181,11 +202,13 @@ def _saved_name(run: BootRun) -> str | None:
     return None
 
 
-def rotation(board: Board, kernel: Kernel, workdir: Path, keep: int = 2,
-             crashes: int = 3) -> Outcome:
+def rotation(
+    board: Board, kernel: Kernel, workdir: Path, keep: int = 2, crashes: int = 3
+) -> Outcome:
     board = _with_dump(verify_board(board), keep=keep)
-    out = Outcome(f"rotation (keep: {keep}, {crashes} crashes)", board.name, kernel.name,
-                  workdir=workdir)
+    out = Outcome(
+        f"rotation (keep: {keep}, {crashes} crashes)", board.name, kernel.name, workdir=workdir
+    )
     unexamined = Seed("20200101-000000", complete=False)
     guest = Guest(board, kernel, workdir, dump_disk_size(board, keep + 1), seeds=(unexamined,))
     guest.build()
@@ -195,11 +218,15 @@ def rotation(board: Board, kernel: Kernel, workdir: Path, keep: int = 2,
         saved.append(_saved_name(_crash_run(out, guest, f"crash {index + 1}")))
     dumps = _dumps(out, guest)
     complete = [d for d in dumps if d.complete]
-    out.check(f"the newest {keep} dumps kept, the older ones deleted",
-              [d.name for d in complete] == saved[-keep:],
-              f"saved {saved}, on disk {[d.name for d in dumps]}")
-    out.check("the unexamined incomplete dump was not deleted",
-              any(d.name == unexamined.name for d in dumps))
+    out.check(
+        f"the newest {keep} dumps kept, the older ones deleted",
+        [d.name for d in complete] == saved[-keep:],
+        f"saved {saved}, on disk {[d.name for d in dumps]}",
+    )
+    out.check(
+        "the unexamined incomplete dump was not deleted",
+        any(d.name == unexamined.name for d in dumps),
+    )
     for dump in complete:
         _check_dump(out, dump, dump.name)
     out.runs, out.retried = guest.runs, guest.retried
@@ -215,24 +242,41 @@ def small_disk(board: Board, kernel: Kernel, workdir: Path, size: int = 8 << 20)
     guest.build()
     out.accel = guest.accel
     run = _crash_run(out, guest, "crash")
-    out.check(f"failure action ({board.dump.failure_action}) ran",
-              run.has(f"kdump: failure action: {board.dump.failure_action}"), _tail(run))
-    out.check("the guest restarted or powered off after the failure",
-              run.has("reboot: Restarting system") or run.has("reboot: Power down")
-              or run.has("System halted"))
+    out.check(
+        f"failure action ({board.dump.failure_action}) ran",
+        run.has(f"kdump: failure action: {board.dump.failure_action}"),
+        _tail(run),
+    )
+    out.check(
+        "the guest restarted or powered off after the failure",
+        run.has("reboot: Restarting system")
+        or run.has("reboot: Power down")
+        or run.has("System halted"),
+    )
     dumps = _dumps(out, guest)
-    out.check("the earlier dump is still there",
-              any(d.name == earlier.name and d.complete for d in dumps),
-              str([d.name for d in dumps]))
+    out.check(
+        "the earlier dump is still there",
+        any(d.name == earlier.name and d.complete for d in dumps),
+        str([d.name for d in dumps]),
+    )
     new = [d for d in dumps if d.name != earlier.name]
     if out.check("a dump directory was created for the crash", len(new) == 1, str(new)):
         dump = new[0]
-        out.check("the kernel log was saved", inspect.CRASH_MESSAGE in dump.dmesg
-                  and "vmcore-dmesg.txt" in dump.files, str(dump.files))
-        out.check("the vmcore stays marked incomplete", "vmcore-incomplete" in dump.files
-                  and "vmcore" not in dump.files, str(dump.files))
-        out.check("the summary says failed, and why",
-                  dump.status.startswith("failed: makedumpfile exited"), dump.status)
+        out.check(
+            "the kernel log was saved",
+            inspect.CRASH_MESSAGE in dump.dmesg and "vmcore-dmesg.txt" in dump.files,
+            str(dump.files),
+        )
+        out.check(
+            "the vmcore stays marked incomplete",
+            "vmcore-incomplete" in dump.files and "vmcore" not in dump.files,
+            str(dump.files),
+        )
+        out.check(
+            "the summary says failed, and why",
+            dump.status.startswith("failed: makedumpfile exited"),
+            dump.status,
+        )
     out.runs, out.retried = guest.runs, guest.retried
     return out
 
@@ -252,30 +296,45 @@ def power_cut(board: Board, kernel: Kernel, workdir: Path, delay: float = 2.0) -
     board = replace(board, memory=min(board.memory, SMALL_MEMORY))  # long enough a write
     out = Outcome("power-cut", board.name, kernel.name, workdir=workdir)
     earlier = Seed("20200101-000000", complete=True)
-    guest = Guest(board, kernel, workdir, dump_disk_size(board, 2), seeds=(earlier,),
-                  append_extra=SMALL_MEMORY_APPEND)
+    guest = Guest(
+        board,
+        kernel,
+        workdir,
+        dump_disk_size(board, 2),
+        seeds=(earlier,),
+        append_extra=SMALL_MEMORY_APPEND,
+    )
     guest.build()
     out.accel = guest.accel
     cut = guest.boot("crash", power_cut=PowerCut(WRITING_LINE, delay))
-    out.check("QEMU killed while the vmcore was being written", cut.power_cut
-              and not cut.has(SAVED_LINE), _tail(cut))
+    out.check(
+        "QEMU killed while the vmcore was being written",
+        cut.power_cut and not cut.has(SAVED_LINE),
+        _tail(cut),
+    )
     interrupted = _saved_dir(cut)
     # The next boot prints `kdump status` (S99verify) before it crashes again.
     after = _crash_run(out, guest, "next crash")
     crashed = after.first(CRASH_LINE) or after.seconds
-    out.check("next boot: status reports the incomplete dump",
-              any(f"{interrupted} ({INTERRUPTED})" in line
-                  for t, line in after.lines if t < crashed), _tail(after, 40))
+    out.check(
+        "next boot: status reports the incomplete dump",
+        any(f"{interrupted} ({INTERRUPTED})" in line for t, line in after.lines if t < crashed),
+        _tail(after, 40),
+    )
     dumps = _dumps(out, guest)
     by_name = {d.name: d for d in dumps}
     old = by_name.get(earlier.name)
-    out.check("the earlier dump is untouched", old is not None and old.complete
-              and old.status == "ok" and old.files.get("vmcore") == 4096,
-              str(old.files if old else dumps))
+    out.check(
+        "the earlier dump is untouched",
+        old is not None and old.complete and old.status == "ok" and old.files.get("vmcore") == 4096,
+        str(old.files if old else dumps),
+    )
     cut_dump = by_name.get(interrupted.rsplit("/", 1)[-1])
-    out.check("the interrupted dump is kept, marked incomplete", cut_dump is not None
-              and not cut_dump.complete and cut_dump.status == INTERRUPTED,
-              str(cut_dump and (cut_dump.files, cut_dump.status)))
+    out.check(
+        "the interrupted dump is kept, marked incomplete",
+        cut_dump is not None and not cut_dump.complete and cut_dump.status == INTERRUPTED,
+        str(cut_dump and (cut_dump.files, cut_dump.status)),
+    )
     new = [d for d in dumps if d.name not in (earlier.name, cut_dump and cut_dump.name)]
     if out.check("the next crash saved a dump", len(new) == 1, str([d.name for d in dumps])):
         _check_dump(out, new[0], "next dump")
@@ -293,9 +352,11 @@ def _saved_dir(run: BootRun) -> str:
 
 def _makedumpfile_fault(root: Path) -> None:
     """Put the fault wrapper where makedumpfile is and the real one next to it."""
-    real = next(root / d / "makedumpfile" for d in ("usr/sbin", "usr/bin", "sbin", "bin")
-                if (root / d / "makedumpfile").is_file()
-                and not (root / d / "makedumpfile").is_symlink())
+    real = next(
+        root / d / "makedumpfile"
+        for d in ("usr/sbin", "usr/bin", "sbin", "bin")
+        if (root / d / "makedumpfile").is_file() and not (root / d / "makedumpfile").is_symlink()
+    )
     moved = real.with_name("makedumpfile.real")
     real.rename(moved)
     guest_path = "/" + moved.relative_to(root).as_posix()
@@ -304,31 +365,55 @@ def _makedumpfile_fault(root: Path) -> None:
 
 
 def makedumpfile_fails(board: Board, kernel: Kernel, workdir: Path) -> Outcome:
-    board = _with_dump(verify_board(board), collector="makedumpfile", failure_action="reboot",
-                       final_action="poweroff")
+    board = _with_dump(
+        verify_board(board),
+        collector="makedumpfile",
+        failure_action="reboot",
+        final_action="poweroff",
+    )
     # cp copies all of RAM: 512M halves the proof's longest write.
     board = replace(board, memory=min(board.memory, SMALL_MEMORY))
     out = Outcome("makedumpfile-fails", board.name, kernel.name, workdir=workdir)
-    guest = Guest(board, kernel, workdir, dump_disk_size(board), customize=_makedumpfile_fault,
-                  append_extra=SMALL_MEMORY_APPEND)
+    guest = Guest(
+        board,
+        kernel,
+        workdir,
+        dump_disk_size(board),
+        customize=_makedumpfile_fault,
+        append_extra=SMALL_MEMORY_APPEND,
+    )
     guest.build()
     out.accel = guest.accel
     run = _crash_run(out, guest, "crash")
-    out.check("makedumpfile refused its options (a real early failure)",
-              run.has("unrecognized option '--kdumplayer-fault'"), _tail(run))
+    out.check(
+        "makedumpfile refused its options (a real early failure)",
+        run.has("unrecognized option '--kdumplayer-fault'"),
+        _tail(run),
+    )
     out.check("the hook fell back to cp", run.has("falling back to cp"))
-    out.check("failure action (reboot) ran, not the final action (poweroff)",
-              run.has("kdump: failure action: reboot") and not run.has("final action"))
+    out.check(
+        "failure action (reboot) ran, not the final action (poweroff)",
+        run.has("kdump: failure action: reboot") and not run.has("final action"),
+    )
     out.check("the guest restarted", run.has("reboot: Restarting system"))
     dumps = _dumps(out, guest)
     if out.check("one dump saved", len(dumps) == 1, str([d.name for d in dumps])):
         dump = dumps[0]
-        out.check("the vmcore was copied whole by cp (ELF)", dump.complete
-                  and dump.vmcore_format == "ELF", f"{dump.files} {dump.vmcore_head[:8]!r}")
-        out.check("the summary says failed, and why",
-                  dump.status.startswith("failed: makedumpfile exited 1"), dump.status)
-        out.check("the summary names the collector that saved it (cp)",
-                  dump.summary.get("collector") == "cp", str(dump.summary))
+        out.check(
+            "the vmcore was copied whole by cp (ELF)",
+            dump.complete and dump.vmcore_format == "ELF",
+            f"{dump.files} {dump.vmcore_head[:8]!r}",
+        )
+        out.check(
+            "the summary says failed, and why",
+            dump.status.startswith("failed: makedumpfile exited 1"),
+            dump.status,
+        )
+        out.check(
+            "the summary names the collector that saved it (cp)",
+            dump.summary.get("collector") == "cp",
+            str(dump.summary),
+        )
     out.runs, out.retried = guest.runs, guest.retried
     return out
 
@@ -337,16 +422,24 @@ CLOCK = 1577836800  # 2020-01-01 00:00:00 UTC, every boot
 CLOCK_ISO = "2020-01-01T00:00:00"
 
 
-def no_rtc(board: Board, kernel: Kernel, workdir: Path, crashes: int = 12,
-           keep: int = 3) -> Outcome:
+def no_rtc(
+    board: Board, kernel: Kernel, workdir: Path, crashes: int = 12, keep: int = 3
+) -> Outcome:
     board = _with_dump(verify_board(board), keep=keep)
-    out = Outcome(f"no-rtc (keep: {keep}, {crashes} crashes)", board.name, kernel.name,
-                  workdir=workdir)
+    out = Outcome(
+        f"no-rtc (keep: {keep}, {crashes} crashes)", board.name, kernel.name, workdir=workdir
+    )
     # Both the RTC and the clock the initramfs sets start at CLOCK on every boot, so
     # an init that sets the time from the RTC (Debian's hwclock.sh under OpenRC)
     # sees the same reset clock.
-    guest = Guest(board, kernel, workdir, dump_disk_size(board, keep + 1),
-                  append_extra=(f"kdumplayer.clock={CLOCK}",), rtc_base=CLOCK_ISO)
+    guest = Guest(
+        board,
+        kernel,
+        workdir,
+        dump_disk_size(board, keep + 1),
+        append_extra=(f"kdumplayer.clock={CLOCK}",),
+        rtc_base=CLOCK_ISO,
+    )
     guest.build()
     out.accel = guest.accel
     saved = []
@@ -356,21 +449,31 @@ def no_rtc(board: Board, kernel: Kernel, workdir: Path, crashes: int = 12,
     # Each boot starts at the same time (BusyBox: 2020-01-01 00:00:00; systemd moves a
     # clock older than its build time to that time); the capture comes a boot later.
     first = (saved[0] or "")[:11]
-    out.check(f"every capture ran on the reset clock (names from {first or '?'})",
-              bool(first) and all(n and n.startswith(first) for n in saved), str(saved))
+    out.check(
+        f"every capture ran on the reset clock (names from {first or '?'})",
+        bool(first) and all(n and n.startswith(first) for n in saved),
+        str(saved),
+    )
     dumps = _dumps(out, guest)
     complete = [d.name for d in dumps if d.complete]
-    out.check(f"exactly the {keep} newest dumps by capture order remain",
-              sorted(complete) == sorted(n for n in saved[-keep:] if n) and len(dumps) == keep,
-              f"saved in order {saved}, on disk {[d.name for d in dumps]}")
+    out.check(
+        f"exactly the {keep} newest dumps by capture order remain",
+        sorted(complete) == sorted(n for n in saved[-keep:] if n) and len(dumps) == keep,
+        f"saved in order {saved}, on disk {[d.name for d in dumps]}",
+    )
     # Names repeat on a reset clock: the seq files say which captures these are.
     newest = list(range(crashes - keep + 1, crashes + 1))
-    out.check(f"the dumps left are captures {newest[0]} to {newest[-1]} of {crashes} "
-              "(their seq files)", sorted(d.seq or 0 for d in dumps) == newest,
-              str({d.name: d.seq for d in dumps}))
+    out.check(
+        f"the dumps left are captures {newest[0]} to {newest[-1]} of {crashes} (their seq files)",
+        sorted(d.seq or 0 for d in dumps) == newest,
+        str({d.name: d.seq for d in dumps}),
+    )
     status = guest.boot("status")
-    out.check("next boot: status names the newest dump",
-              status.has(f"last dump: {board.dump.dir}/{saved[-1]} (ok)"), _tail(status))
+    out.check(
+        "next boot: status names the newest dump",
+        status.has(f"last dump: {board.dump.dir}/{saved[-1]} (ok)"),
+        _tail(status),
+    )
     out.runs, out.retried = guest.runs, guest.retried
     return out
 
@@ -385,24 +488,30 @@ def no_reservation(board: Board, kernel: Kernel, workdir: Path) -> Outcome:
     out.check("the hook says no memory is reserved", run.has("no memory is reserved"), _tail(run))
     out.check("the boot went on past the hook", run.has("KDUMPLAYER: boot continued"))
     out.check("status exits 3", run.has("KDUMPLAYER: status-exit 3"))
-    out.check("status says not ready: no memory reserved",
-              run.has("state: not ready: no memory reserved"))
-    out.check("the guest powered off normally",
-              not run.timed_out and run.has("KDUMPLAYER: powering off"))
+    out.check(
+        "status says not ready: no memory reserved", run.has("state: not ready: no memory reserved")
+    )
+    out.check(
+        "the guest powered off normally", not run.timed_out and run.has("KDUMPLAYER: powering off")
+    )
     out.runs, out.retried = guest.runs, guest.retried
     return out
 
 
-def missing_dir(board: Board, kernel: Kernel, workdir: Path,
-                directory: str = "/data/crash") -> Outcome:
+def missing_dir(
+    board: Board, kernel: Kernel, workdir: Path, directory: str = "/data/crash"
+) -> Outcome:
     board = _with_dump(verify_board(board), dir=directory)
     out = Outcome("missing-dir", board.name, kernel.name, workdir=workdir)
     guest = Guest(board, kernel, workdir, None)  # no dump disk: nothing creates the directory
     guest.build()
     out.accel = guest.accel
     run = _crash_run(out, guest, "crash")
-    out.check("load warned that the dump directory does not exist",
-              run.has(f"dump directory {directory} does not exist"), _tail(run))
+    out.check(
+        "load warned that the dump directory does not exist",
+        run.has(f"dump directory {directory} does not exist"),
+        _tail(run),
+    )
     dumps = _dumps(out, guest)
     if out.check("one dump saved", len(dumps) == 1, str([d.name for d in dumps])):
         _check_dump(out, dumps[0], "dump")
@@ -414,9 +523,10 @@ def missing_dir(board: Board, kernel: Kernel, workdir: Path,
 Scenario = Callable[..., Outcome]
 
 
-def _proven_only(name: str, scenario: Scenario) -> Scenario:
+def proven_only(name: str, scenario: Scenario) -> Scenario:
     """Run `scenario` only when the board's own init system can boot; otherwise an
     Outcome that says why and is never ok (nothing stands in for it)."""
+
     def run(board: Board, kernel: Kernel, workdir: Path, **options: Any) -> Outcome:
         reason = initsys.unproven_reason(board)
         if reason:
@@ -425,11 +535,13 @@ def _proven_only(name: str, scenario: Scenario) -> Scenario:
         out = scenario(board, kernel, workdir, **options)
         out.init, out.seconds = board.init, time.monotonic() - start
         return out
+
     return run
 
 
 SCENARIOS: dict[str, Scenario] = {
-    name: _proven_only(name, scenario) for name, scenario in (
+    name: proven_only(name, scenario)
+    for name, scenario in (
         ("capture", capture),
         ("rotation", rotation),
         ("small-disk", small_disk),
@@ -440,21 +552,3 @@ SCENARIOS: dict[str, Scenario] = {
         ("no-rtc", no_rtc),
     )
 }
-
-
-def _network(name: str) -> Scenario:
-    """A network target scenario (verify.network imports this module: loaded late)."""
-    def run(board: Board, kernel: Kernel, workdir: Path, **options: Any) -> Outcome:
-        from kdumplayer.verify.network import NETWORK_SCENARIOS, unproven_reason
-
-        reason = unproven_reason(board)
-        if reason:
-            return Outcome(name, board.name, kernel.name, init=board.init, unproven=reason)
-        return NETWORK_SCENARIOS[name](board, kernel, workdir, **options)
-    return run
-
-
-SCENARIOS.update({
-    name: _proven_only(name, _network(name))
-    for name in ("ssh-capture", "ssh-server-down", "ssh-wrong-host-key", "ssh-cut")
-})

@@ -29,14 +29,37 @@ from kdumplayer.errors import UserError
 from kdumplayer.verify import arches, assets
 
 # Dropbear, its libraries and nss_wrapper: the server side, for the host's arch.
-SERVER_PACKAGES = ("dropbear-bin", "libtomcrypt1", "libtommath1", "libgmp10", "libnss-wrapper",
-                   "zlib1g", "libcrypt1", "libc6")
+SERVER_PACKAGES = (
+    "dropbear-bin",
+    "libtomcrypt1",
+    "libtommath1",
+    "libgmp10",
+    "libnss-wrapper",
+    "zlib1g",
+    "libcrypt1",
+    "libc6",
+)
 # OpenSSH's client and the libraries it links (named, not the whole dependency
 # closure: adduser and perl are of no use to a binary copied into a guest).
-CLIENT_PACKAGES = ("openssh-client", "libc6", "libedit2", "libgssapi-krb5-2", "libkrb5-3",
-                   "libk5crypto3", "libkrb5support0", "libcom-err2", "libkeyutils1",
-                   "libselinux1", "libpcre2-8-0", "libssl3", "zlib1g", "libbsd0", "libmd0",
-                   "libtinfo6", "libcrypt1")
+CLIENT_PACKAGES = (
+    "openssh-client",
+    "libc6",
+    "libedit2",
+    "libgssapi-krb5-2",
+    "libkrb5-3",
+    "libk5crypto3",
+    "libkrb5support0",
+    "libcom-err2",
+    "libkeyutils1",
+    "libselinux1",
+    "libpcre2-8-0",
+    "libssl3",
+    "zlib1g",
+    "libbsd0",
+    "libmd0",
+    "libtinfo6",
+    "libcrypt1",
+)
 GUEST_SSH = "/usr/bin/ssh"
 HOST_FROM_GUEST = "10.0.2.2"  # QEMU's user network: the host's loopback
 _HOST_DEBIAN = {"x86_64": "amd64", "aarch64": "arm64"}
@@ -48,14 +71,16 @@ def _server_root() -> Path:
     arch = _HOST_DEBIAN.get(platform.machine())
     if arch is None:
         raise UserError(f"no SSH server for a {platform.machine()} host")
-    return debian.PrivateApt(assets.HOST_GENERATION, arch).unpack(SERVER_PACKAGES,
-                                                                   with_depends=False)
+    return debian.PrivateApt(assets.HOST_GENERATION, arch).unpack(
+        SERVER_PACKAGES, with_depends=False
+    )
 
 
 def client_files(arch: Arch) -> list[tuple[str, Path]]:
     """(guest path, host path) of ssh and its libraries for `arch`'s guest."""
     root = debian.PrivateApt(assets.HOST_GENERATION, arch.debian_arch).unpack(
-        CLIENT_PACKAGES, with_depends=False)
+        CLIENT_PACKAGES, with_depends=False
+    )
     libs = arches.library_closure(root, [GUEST_SSH], arches._multiarch(root))
     return [(guest, arches._host_path(root, guest)) for guest in [GUEST_SSH, *libs]]
 
@@ -87,8 +112,13 @@ class SshServer:
         return {**os.environ, "LD_LIBRARY_PATH": str(libdir)}
 
     def _tool(self, name: str, *args: str) -> str:
-        done = subprocess.run([str(self.root / "usr/bin" / name), *args], capture_output=True,
-                              text=True, env=self._env(), check=False)
+        done = subprocess.run(
+            [str(self.root / "usr/bin" / name), *args],
+            capture_output=True,
+            text=True,
+            env=self._env(),
+            check=False,
+        )
         if done.returncode != 0:
             raise UserError(f"{name} {' '.join(args)} failed: {done.stderr.strip()}")
         return done.stdout
@@ -98,13 +128,18 @@ class SshServer:
         path = self.workdir / name
         path.unlink(missing_ok=True)
         self._tool("dropbearkey", "-t", "ed25519", "-f", str(path))
-        public = next(line for line in self._tool("dropbearkey", "-y", "-f", str(path))
-                      .splitlines() if line.startswith("ssh-"))
+        public = next(
+            line
+            for line in self._tool("dropbearkey", "-y", "-f", str(path)).splitlines()
+            if line.startswith("ssh-")
+        )
         converted = path.with_suffix(".openssh")
         converted.unlink(missing_ok=True)
         self._tool("dropbearconvert", "dropbear", "openssh", str(path), str(converted))
-        return KeyPair(private_openssh=converted.read_bytes(),
-                       public=" ".join(public.split()[:2]) + f" kdumplayer-{name}")
+        return KeyPair(
+            private_openssh=converted.read_bytes(),
+            public=" ".join(public.split()[:2]) + f" kdumplayer-{name}",
+        )
 
     @property
     def host_key_file(self) -> Path:
@@ -123,7 +158,8 @@ class SshServer:
         (home / ".ssh" / "authorized_keys").chmod(0o600)
         self.dumps.mkdir(exist_ok=True)
         (self.workdir / "passwd").write_text(
-            f"{self.user}:x:{os.getuid()}:{os.getgid()}:kdump:{home}:/bin/sh\n")
+            f"{self.user}:x:{os.getuid()}:{os.getgid()}:kdump:{home}:/bin/sh\n"
+        )
         (self.workdir / "group").write_text(f"{self.user}:x:{os.getgid()}:\n")
         host = self.keypair("host_key")
         return host.public
@@ -134,15 +170,19 @@ class SshServer:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         libdir = self._env()["LD_LIBRARY_PATH"]
-        env = {**self._env(), "LD_PRELOAD": f"{libdir}/libnss_wrapper.so",
-               "NSS_WRAPPER_PASSWD": str(self.workdir / "passwd"),
-               "NSS_WRAPPER_GROUP": str(self.workdir / "group")}
+        env = {
+            **self._env(),
+            "LD_PRELOAD": f"{libdir}/libnss_wrapper.so",
+            "NSS_WRAPPER_PASSWD": str(self.workdir / "passwd"),
+            "NSS_WRAPPER_GROUP": str(self.workdir / "group"),
+        }
         forced: list[str] = []
         if not self.makedumpfile:
             tools = self.workdir / "bin"
             tools.mkdir(exist_ok=True)
             (tools / "makedumpfile").write_text(
-                "#!/bin/sh\necho 'makedumpfile: not on this server' >&2\nexit 127\n")
+                "#!/bin/sh\necho 'makedumpfile: not on this server' >&2\nexit 127\n"
+            )
             (tools / "makedumpfile").chmod(0o755)
             # Dropbear sets the session's PATH itself: a forced command puts the
             # stand-in first, then runs what the client asked for.
@@ -152,10 +192,27 @@ class SshServer:
         # environment (nss_wrapper), whoever runs the test; a session of its own so
         # that a cut kills the server and the session it forked.
         self.process = subprocess.Popen(
-            [str(self.root / "usr/sbin/dropbear"), "-F", "-E", "-e", "-s", "-m", "-p",
-             f"127.0.0.1:{self.port}", "-r", str(self.host_key_file),
-             "-P", str(self.workdir / "dropbear.pid"), *forced],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env, start_new_session=True)
+            [
+                str(self.root / "usr/sbin/dropbear"),
+                "-F",
+                "-E",
+                "-e",
+                "-s",
+                "-m",
+                "-p",
+                f"127.0.0.1:{self.port}",
+                "-r",
+                str(self.host_key_file),
+                "-P",
+                str(self.workdir / "dropbear.pid"),
+                *forced,
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            env=env,
+            start_new_session=True,
+        )
         log.close()
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:

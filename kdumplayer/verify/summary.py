@@ -30,10 +30,14 @@ def summary_lines(outcomes: Sequence[Outcome]) -> list[str]:
             continue
         failed = len(o.failed())
         checks = f"{len(o.checks) - failed}/{len(o.checks)} checks"
-        lines.append(f"  {verdict(o):<10} {o.scenario:<{width}}  {len(o.runs):2d} boots"
-                     f"  {checks:>14}  {o.seconds:6.0f} s")
+        lines.append(
+            f"  {verdict(o):<10} {o.scenario:<{width}}  {len(o.runs):2d} boots"
+            f"  {checks:>14}  {o.seconds:6.0f} s"
+        )
     counts = {v: sum(verdict(o) == v for o in outcomes) for v in ("PASS", "FAIL", "NOT PROVEN")}
     total = sum(o.seconds for o in outcomes)
-    lines.append(f"  {len(outcomes)} scenarios: {counts['PASS']} PASS, {counts['FAIL']} FAIL, "
-                 f"{counts['NOT PROVEN']} NOT PROVEN; wall time {total:.0f} s")
+    lines.append(
+        f"  {len(outcomes)} scenarios: {counts['PASS']} PASS, {counts['FAIL']} FAIL, "
+        f"{counts['NOT PROVEN']} NOT PROVEN; wall time {total:.0f} s"
+    )
     return lines

@@ -45,7 +45,8 @@ def no_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("board", sorted(BOARDS))
 def test_verify_reads_the_crash_function_off_its_dump(
-        board: str, gold_capture: Callable[[str], GoldCapture]) -> None:
+    board: str, gold_capture: Callable[[str], GoldCapture]
+) -> None:
     capture = gold_capture(board)
     result = capture.analysis
     assert result is not None and result.crash is not None
@@ -58,7 +59,10 @@ def test_verify_reads_the_crash_function_off_its_dump(
     assert result.crash.modules is None  # the gold kernel has no module support
     assert result.vmcore.arch == BOARDS[board]
     assert (result.vmcore.format, result.vmcore.compression, result.vmcore.dump_level) == (
-        "kdump-compressed", "zlib", 31)
+        "kdump-compressed",
+        "zlib",
+        31,
+    )
     assert result.vmcore.complete
     # The boards' 1G guests, less the crashkernel reservation (not in the dump's memory map).
     assert (1 << 29) < result.vmcore.memory <= (1 << 30) - (128 << 20), result.vmcore.memory
@@ -70,8 +74,9 @@ def test_verify_reads_the_crash_function_off_its_dump(
 def test_cli_json_and_text(board: str, gold_capture: Callable[[str], GoldCapture]) -> None:
     capture = gold_capture(board)
     before = _snapshot(capture.dump_dir)
-    result = run_cli("analyze", capture.dump_dir, "--vmlinux", _vmlinux(capture),
-                     "--format", "json")
+    result = run_cli(
+        "analyze", capture.dump_dir, "--vmlinux", _vmlinux(capture), "--format", "json"
+    )
     assert result.code == 0, result.err
     report = json.loads(result.out)
     assert report["schema"] == 1 and report["ok"] is True
@@ -110,7 +115,8 @@ def test_without_debug_info(x86: GoldCapture, no_cache: None) -> None:
 
 
 def test_bare_vmcore_without_debug_info_reads_the_log_from_vmcoreinfo(
-        x86: GoldCapture, no_cache: None, tmp_path: Path) -> None:
+    x86: GoldCapture, no_cache: None, tmp_path: Path
+) -> None:
     vmcore = tmp_path / "vmcore"
     shutil.copy(x86.dump_dir / "vmcore", vmcore)
     result = run_cli("analyze", vmcore, "--format", "json")
@@ -124,15 +130,22 @@ def test_bare_vmcore_without_debug_info_reads_the_log_from_vmcoreinfo(
 # The host's makedumpfile (Debian 1.7.2: zlib and lzo, no snappy or zstd) re-writes the
 # captured dump, checked against the header facts. It cannot write ELF (-E) from a
 # kdump-compressed input: bench_analyze.py reads an ELF (cp) capture.
-@pytest.mark.parametrize(("flags", "fmt", "compression"), [
-    (["-l"], "kdump-compressed", "lzo"),
-    ([], "kdump-compressed", "none"),
-])
-def test_other_formats(x86: GoldCapture, tmp_path: Path, flags: list[str], fmt: str,
-                       compression: str) -> None:
+@pytest.mark.parametrize(
+    ("flags", "fmt", "compression"),
+    [
+        (["-l"], "kdump-compressed", "lzo"),
+        ([], "kdump-compressed", "none"),
+    ],
+)
+def test_other_formats(
+    x86: GoldCapture, tmp_path: Path, flags: list[str], fmt: str, compression: str
+) -> None:
     out = tmp_path / "vmcore"
-    subprocess.run(["makedumpfile", *flags, "-d", "31", str(x86.dump_dir / "vmcore"), str(out)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["makedumpfile", *flags, "-d", "31", str(x86.dump_dir / "vmcore"), str(out)],
+        check=True,
+        capture_output=True,
+    )
     result = run_cli("analyze", out, "--vmlinux", _vmlinux(x86), "--format", "json")
     assert result.code == 0, result.err
     report = json.loads(result.out)
@@ -142,7 +155,7 @@ def test_other_formats(x86: GoldCapture, tmp_path: Path, flags: list[str], fmt: 
 
 def _truncated(dump: Path, tmp: Path, keep: float) -> Path:
     data = (dump / "vmcore").read_bytes()
-    (tmp / "vmcore").write_bytes(data[:int(len(data) * keep)])
+    (tmp / "vmcore").write_bytes(data[: int(len(data) * keep)])
     return tmp / "vmcore"
 
 
@@ -198,8 +211,9 @@ BAD_INPUTS: list[tuple[str, Callable[[Path, Path], Path], str]] = [
 
 
 @pytest.mark.parametrize(("name", "make", "message"), BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
-def test_bad_input(x86: GoldCapture, tmp_path: Path, name: str,
-                   make: Callable[[Path, Path], Path], message: str) -> None:
+def test_bad_input(
+    x86: GoldCapture, tmp_path: Path, name: str, make: Callable[[Path, Path], Path], message: str
+) -> None:
     before = _snapshot(x86.dump_dir)
     bad = make(x86.dump_dir, tmp_path)
     result = run_cli("analyze", bad)
@@ -210,7 +224,8 @@ def test_bad_input(x86: GoldCapture, tmp_path: Path, name: str,
 
 
 def test_wrong_vmlinux_is_refused_with_both_build_ids(
-        x86: GoldCapture, gold_capture: Callable[[str], GoldCapture]) -> None:
+    x86: GoldCapture, gold_capture: Callable[[str], GoldCapture]
+) -> None:
     arm64 = gold_capture("qemu-arm64")
     ours, theirs = arm64.analysis, x86.analysis
     assert ours is not None and theirs is not None
@@ -221,13 +236,16 @@ def test_wrong_vmlinux_is_refused_with_both_build_ids(
     assert ours.info.build_id in result.err and theirs.info.build_id in result.err
 
 
-def test_other_arch_without_vmlinux(gold_capture: Callable[[str], GoldCapture],
-                                    no_cache: None) -> None:
+def test_other_arch_without_vmlinux(
+    gold_capture: Callable[[str], GoldCapture], no_cache: None
+) -> None:
     dump = gold_capture("qemu-arm64").dump_dir
     result = run_cli("analyze", dump)
     assert result.code == 2
-    assert result.err.startswith(f"kdumplayer: error: {dump}: a dump of another arch (arm64; "
-                                 "this host is x86_64) needs its vmlinux"), result.err
+    assert result.err.startswith(
+        f"kdumplayer: error: {dump}: a dump of another arch (arm64; "
+        "this host is x86_64) needs its vmlinux"
+    ), result.err
     assert result.err.count("\n") == 1
 
 

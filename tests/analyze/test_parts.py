@@ -18,15 +18,22 @@ TOOL = Path(shutil.which("readelf") or "/usr/bin/readelf")
 
 
 def test_vmcoreinfo_fields() -> None:
-    info = VmcoreInfo.parse("OSRELEASE=6.1.0\nBUILD-ID=ABCDEF\nPAGESIZE=4096\n"
-                            "CRASHTIME=1765000000\nSYMBOL(prb)=ffffffff82\n")
+    info = VmcoreInfo.parse(
+        "OSRELEASE=6.1.0\nBUILD-ID=ABCDEF\nPAGESIZE=4096\n"
+        "CRASHTIME=1765000000\nSYMBOL(prb)=ffffffff82\n"
+    )
     assert (info.release, info.build_id, info.page_size, info.crash_time) == (
-        "6.1.0", "abcdef", 4096, 1765000000)
+        "6.1.0",
+        "abcdef",
+        4096,
+        1765000000,
+    )
 
 
 def test_build_id_matches_readelf() -> None:
-    notes = subprocess.run(["readelf", "-n", str(TOOL)], capture_output=True, text=True,
-                           check=True).stdout
+    notes = subprocess.run(
+        ["readelf", "-n", str(TOOL)], capture_output=True, text=True, check=True
+    ).stdout
     expected = re.search(r"Build ID: ([0-9a-f]+)", notes)
     assert expected, notes
     vmlinux = debuginfo.read_vmlinux(TOOL)

@@ -15,8 +15,9 @@ from kdumplayer.board.kexec_compat import compat_data
 from tests.arches.verify_cli import console, explain, verify
 from tests.conftest import REPO, board_file_with_distribution_reservation
 
-BOARDS = {arch: REPO / "board-configs" / f"qemu-{arch}.yaml"
-          for arch in ("x86_64", "arm64", "riscv64")}
+BOARDS = {
+    arch: REPO / "board-configs" / f"qemu-{arch}.yaml" for arch in ("x86_64", "arm64", "riscv64")
+}
 ROWS = [row for row in compat_data().proven if row.get("debian") and row["arch"] in BOARDS]
 
 
@@ -36,5 +37,6 @@ def test_row_still_holds(row: dict[str, str], tmp_path: Path) -> None:
     assert not ok, f"recorded as {row['result']}, but it captured: {row}"
     if row["result"] == "broken":
         statuses = [d["status"] for o in outcomes for d in o["dumps"]]
-        assert any(s.startswith("failed: broken capture") for s in statuses), \
-            explain(result, outcomes, tmp_path)
+        assert any(s.startswith("failed: broken capture") for s in statuses), explain(
+            result, outcomes, tmp_path
+        )

@@ -25,8 +25,7 @@ def test_capture(tmp_path: Path) -> None:
     built = gold.build_gold(load_board(BOARD))
     assert built.unmet == {}, f"fragment values lost in the gold .config: {built.unmet}"
     result, outcomes = verify(BOARD, tmp_path)
-    assert result.code == 0 and all(o["ok"] for o in outcomes), \
-        explain(result, outcomes, tmp_path)
+    assert result.code == 0 and all(o["ok"] for o in outcomes), explain(result, outcomes, tmp_path)
     assert "kernel: the gold kernel" in result.err
     text = console(tmp_path)
     assert "--type=zImage" in text and "--dtb=/sys/firmware/fdt" in text

@@ -29,8 +29,16 @@ def _capture(hook: Hook, size: int, **conf: str) -> Path:
     with (hook.proc / "vmcore").open("wb") as handle:
         handle.truncate(size)
     crash = hook.dir / "crash"
-    settings = {"dir": str(crash), "collector": "cp", "compression": "none", "dmesg": "no",
-                "min_free_kb": "0", "memory_kb": "1024", "failure_action": "poweroff", **conf}
+    settings = {
+        "dir": str(crash),
+        "collector": "cp",
+        "compression": "none",
+        "dmesg": "no",
+        "min_free_kb": "0",
+        "memory_kb": "1024",
+        "failure_action": "poweroff",
+        **conf,
+    }
     hook.conf.write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
     return crash
 
@@ -45,10 +53,12 @@ SIZES = [
 ]
 
 
-@pytest.mark.parametrize(("case", "size", "memory_kb", "reported", "broken"), SIZES,
-                         ids=[c[0] for c in SIZES])
-def test_vmcore_broken(hook: Hook, case: str, size: int, memory_kb: str,
-                       reported: str | None, broken: bool) -> None:
+@pytest.mark.parametrize(
+    ("case", "size", "memory_kb", "reported", "broken"), SIZES, ids=[c[0] for c in SIZES]
+)
+def test_vmcore_broken(
+    hook: Hook, case: str, size: int, memory_kb: str, reported: str | None, broken: bool
+) -> None:
     _capture(hook, size, memory_kb=memory_kb)
     override = f"file_size() {{ echo {reported}; }}; " if reported else ""
     done = hook.lib(f'conf_load "$KDUMP_CONF"; {override}vmcore_broken; echo "RC $?"')
@@ -64,8 +74,10 @@ def test_absurd_vmcore_is_not_copied_and_the_summary_says_broken(hook: Hook) -> 
     (dump,) = [p for p in crash.iterdir() if p.is_dir()]
     assert sorted(p.name for p in dump.iterdir()) == ["seq", "summary.txt"]
     summary = (dump / "summary.txt").read_text()
-    assert (f"status: failed: broken capture: {hook.proc}/vmcore is {2 << 20} bytes, "
-            "more than the machine's memory (1024 KiB)") in summary
+    assert (
+        f"status: failed: broken capture: {hook.proc}/vmcore is {2 << 20} bytes, "
+        "more than the machine's memory (1024 KiB)"
+    ) in summary
     assert f"proc_vmcore: {2 << 20}" in summary
     assert "vmcore not saved: the capture is broken" in done.stderr
 
@@ -76,8 +88,9 @@ def test_unreadable_log_keeps_the_vmcore_and_says_broken(hook: Hook) -> None:
     assert "EXIT 1" in done.stdout, done.stderr
     (dump,) = [p for p in crash.iterdir() if p.is_dir()]
     assert sorted(p.name for p in dump.iterdir()) == ["seq", "summary.txt", "vmcore"]
-    assert (f"status: failed: broken capture: the kernel log cannot be read from "
-            f"{hook.proc}/vmcore") in (dump / "summary.txt").read_text()
+    assert (
+        f"status: failed: broken capture: the kernel log cannot be read from {hook.proc}/vmcore"
+    ) in (dump / "summary.txt").read_text()
 
 
 def test_a_plausible_capture_is_not_called_broken(hook: Hook) -> None:
@@ -103,8 +116,10 @@ def test_makedumpfile_refusing_the_kernel_falls_back_to_cp(hook: Hook) -> None:
     """Debian 13+ arm64 kernels (4K pages, 52-bit VA): makedumpfile 1.7.8 stops
     before writing anything; the hook copies /proc/vmcore with cp instead."""
     crash = _capture(hook, 256 << 10, collector="makedumpfile", compression="zlib")
-    refuse = ('makedumpfile() { echo "calculate_plat_config: PAGE SIZE 0x1000 and VA Bits 52 '
-              'not supported" >&2; return 1; }; ')
+    refuse = (
+        'makedumpfile() { echo "calculate_plat_config: PAGE SIZE 0x1000 and VA Bits 52 '
+        'not supported" >&2; return 1; }; '
+    )
     done = hook.lib(refuse + SAVE)
     # Saved whole by cp, and reported as the failure it is (issue 14: the failure action).
     assert "EXIT 1" in done.stdout, done.stdout + done.stderr
@@ -113,5 +128,6 @@ def test_makedumpfile_refusing_the_kernel_falls_back_to_cp(hook: Hook) -> None:
     (dump,) = [p for p in crash.iterdir() if p.is_dir()]
     assert sorted(p.name for p in dump.iterdir()) == ["seq", "summary.txt", "vmcore"]
     assert (dump / "vmcore").stat().st_size == 256 << 10
-    assert ("status: failed: makedumpfile exited 1; the vmcore was copied unfiltered by cp "
-            "instead") in (dump / "summary.txt").read_text()
+    assert (
+        "status: failed: makedumpfile exited 1; the vmcore was copied unfiltered by cp instead"
+    ) in (dump / "summary.txt").read_text()

@@ -57,6 +57,5 @@ def test_the_broken_kernel_is_never_the_default() -> None:
 @pytest.mark.parametrize("board", ARM64_BOARDS, ids=[b.stem for b in ARM64_BOARDS])
 def test_verify_captures_with_default_flags(board: Path, tmp_path: Path) -> None:
     result, outcomes = verify(board, tmp_path)
-    assert result.code == 0 and all(o["ok"] for o in outcomes), \
-        explain(result, outcomes, tmp_path)
+    assert result.code == 0 and all(o["ok"] for o in outcomes), explain(result, outcomes, tmp_path)
     assert outcomes[0]["dumps"][0]["status"] == "ok"

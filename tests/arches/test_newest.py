@@ -19,8 +19,10 @@ from tests.conftest import REPO, board_file_with_distribution_reservation
 
 pytestmark = pytest.mark.slow
 
-BOARDS = {"x86_64": REPO / "board-configs" / "qemu-x86_64.yaml",
-          "arm64": REPO / "board-configs" / "qemu-arm64.yaml"}
+BOARDS = {
+    "x86_64": REPO / "board-configs" / "qemu-x86_64.yaml",
+    "arm64": REPO / "board-configs" / "qemu-arm64.yaml",
+}
 MAKEDUMPFILE_REFUSES = {"x86_64": False, "arm64": True}
 
 
@@ -38,8 +40,7 @@ def test_unstable_captures(arch: str, tmp_path: Path) -> None:
     # Debian's kernel on boards sized for the kernel verify boots by default.
     board = board_file_with_distribution_reservation(BOARDS[arch], tmp_path)
     result, outcomes = verify(board, tmp_path, "--kernel", "debian", "--debian", "unstable")
-    assert result.code == 0 and all(o["ok"] for o in outcomes), \
-        explain(result, outcomes, tmp_path)
+    assert result.code == 0 and all(o["ok"] for o in outcomes), explain(result, outcomes, tmp_path)
     assert "7.2" in outcomes[0]["kernel"], outcomes[0]["kernel"]
     assert debian.generations()["unstable"].suites == ("sid",)
     text = console(tmp_path)

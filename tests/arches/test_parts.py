@@ -23,19 +23,43 @@ SYSTEM = "[    0.000000] Kernel command line: console=ttyAMA0 root=/dev/vda cras
 
 # (id, arch, console lines, capture booted?)
 BOOTS = [
-    ("arm64 capture kernel", "arm64",
-     [SYSTEM, "[    0.000000] Kernel command line: console=ttyAMA0 "
-      + get_arch("arm64").capture_append], True),
-    ("arm capture kernel", "arm",
-     [SYSTEM, "[    0.000000] Kernel command line: console=ttyAMA0 "
-      + get_arch("arm").capture_append], True),
-    ("x86_64 elfcorehdr on the command line", "x86_64",
-     [SYSTEM, "Kernel command line: console=ttyS0 irqpoll nr_cpus=1 reset_devices "
-      "elfcorehdr=0x7f000000"], True),
+    (
+        "arm64 capture kernel",
+        "arm64",
+        [
+            SYSTEM,
+            "[    0.000000] Kernel command line: console=ttyAMA0 "
+            + get_arch("arm64").capture_append,
+        ],
+        True,
+    ),
+    (
+        "arm capture kernel",
+        "arm",
+        [
+            SYSTEM,
+            "[    0.000000] Kernel command line: console=ttyAMA0 " + get_arch("arm").capture_append,
+        ],
+        True,
+    ),
+    (
+        "x86_64 elfcorehdr on the command line",
+        "x86_64",
+        [
+            SYSTEM,
+            "Kernel command line: console=ttyS0 irqpoll nr_cpus=1 reset_devices "
+            "elfcorehdr=0x7f000000",
+        ],
+        True,
+    ),
     ("only the system kernel booted", "arm64", [SYSTEM], False),
     ("a second boot without the capture append (a plain reboot)", "arm64", [SYSTEM, SYSTEM], False),
-    ("the append on the first boot does not count", "arm64",
-     ["Kernel command line: console=ttyAMA0 nr_cpus=1 reset_devices"], False),
+    (
+        "the append on the first boot does not count",
+        "arm64",
+        ["Kernel command line: console=ttyAMA0 nr_cpus=1 reset_devices"],
+        False,
+    ),
 ]
 
 
@@ -57,22 +81,26 @@ def test_check_supported_accepts_what_this_host_can_boot(arch: str) -> None:
     assert arches.check_supported(spec) is None
     binary = shutil.which(spec.qemu.binary)
     assert binary, f"{spec.qemu.binary} is not installed"
-    machines = subprocess.run([binary, "-machine", "help"], capture_output=True, text=True,
-                              check=True).stdout
+    machines = subprocess.run(
+        [binary, "-machine", "help"], capture_output=True, text=True, check=True
+    ).stdout
     assert re.search(rf"^{re.escape(spec.qemu.machine.split(',')[0])}\s", machines, re.M)
 
 
 # (arch, the kernel's generation, the tools' generation)
 TOOLS = [
-    ("x86_64", "bookworm", "bookworm"), ("arm64", "trixie", "trixie"),
+    ("x86_64", "bookworm", "bookworm"),
+    ("arm64", "trixie", "trixie"),
     ("arm64", "unstable", "unstable"),
-    ("riscv64", "bookworm", "unstable"), ("riscv64", "trixie", "unstable"),
+    ("riscv64", "bookworm", "unstable"),
+    ("riscv64", "trixie", "unstable"),
 ]
 
 
 @pytest.mark.parametrize(("arch", "kernel", "tools"), TOOLS)
-def test_tools_generation_is_raised_to_what_the_arch_needs(arch: str, kernel: str,
-                                                           tools: str) -> None:
+def test_tools_generation_is_raised_to_what_the_arch_needs(
+    arch: str, kernel: str, tools: str
+) -> None:
     assert arches.tools_generation(get_arch(arch), kernel) == tools
 
 

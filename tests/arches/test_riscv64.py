@@ -51,8 +51,12 @@ def test_kexec_tools_before_riscv_support_is_flagged() -> None:
     # keeps its memory out of System RAM.
     gold = [r for r in rows if r["kernel"].startswith("linux-source-")]
     assert kernels.gold_captures("riscv64")
-    assert any(r["method"] == "kexec_file_load" and r["result"] == "captures"
-               and "OpenSBI 1.9" in r["reason"] for r in gold)
+    assert any(
+        r["method"] == "kexec_file_load"
+        and r["result"] == "captures"
+        and "OpenSBI 1.9" in r["reason"]
+        for r in gold
+    )
 
 
 @pytest.mark.slow  # downloads Debian unstable's opensbi
@@ -64,8 +68,16 @@ def test_firmware_is_the_one_that_reserves_with_no_map() -> None:
     assert fw is not None and fw.name == "fw_dynamic.bin" and fw.stat().st_size > 0
     assert assets.firmware("x86_64") is None
     board = load_board(BOARD)
-    m = machine.Machine(arch=board.arch, memory_mb=1024, kernel=Path("Image"),
-                        initrd=Path("initrd"), append="", disks=(), accel="tcg", bios=fw)
+    m = machine.Machine(
+        arch=board.arch,
+        memory_mb=1024,
+        kernel=Path("Image"),
+        initrd=Path("initrd"),
+        append="",
+        disks=(),
+        accel="tcg",
+        bios=fw,
+    )
     argv = machine.qemu_argv(m)
     assert argv[argv.index("-bios") + 1] == str(fw)
 
@@ -73,8 +85,7 @@ def test_firmware_is_the_one_that_reserves_with_no_map() -> None:
 @pytest.mark.slow
 def test_capture(tmp_path: Path) -> None:
     result, outcomes = verify(BOARD, tmp_path)
-    assert result.code == 0 and all(o["ok"] for o in outcomes), \
-        explain(result, outcomes, tmp_path)
+    assert result.code == 0 and all(o["ok"] for o in outcomes), explain(result, outcomes, tmp_path)
     text = console(tmp_path)
     assert "OpenSBI v1.9" in text  # the firmware of firmware.yaml, not QEMU's 1.1
     assert "kexec_file_load (kexec -s) failed" not in text

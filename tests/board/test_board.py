@@ -112,5 +112,6 @@ def test_legacy_board_keeps_its_comment_about_physical_start() -> None:
     assert "CONFIG_RELOCATABLE=y\n" in same
     assert "PHYSICAL_START" not in same
     dedicated = dataclasses.replace(
-        board, capture=dataclasses.replace(board.capture, kernel="/boot/capture-bzImage"))
+        board, capture=dataclasses.replace(board.capture, kernel="/boot/capture-bzImage")
+    )
     assert "CONFIG_PHYSICAL_START=0x2000000\n" in fragment_for_board(dedicated)

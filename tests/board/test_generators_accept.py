@@ -36,10 +36,12 @@ def test_every_generator_takes_what_validate_accepts(path: Path) -> None:
 def test_each_generator_refusal_moved_to_validation_has_a_bad_board() -> None:
     """The values the Buildroot tree cannot take are refused when the board loads."""
     says = {p.stem: p.read_text().splitlines()[0] for p in BAD}
-    for name, key in (("kexec-tools-unknown-hash", "kexec_tools"),
-                      ("makedumpfile-riscv64", "dump.collector"),
-                      ("uboot-without-config", "bootloader.config"),
-                      ("base-defconfig-missing", "buildroot.base_defconfig")):
+    for name, key in (
+        ("kexec-tools-unknown-hash", "kexec_tools"),
+        ("makedumpfile-riscv64", "dump.collector"),
+        ("uboot-without-config", "bootloader.config"),
+        ("base-defconfig-missing", "buildroot.base_defconfig"),
+    ):
         assert f" key {key} " in says[name]
         with pytest.raises(UserError) as err:
             load_board(REPO / "tests" / "data" / "bad-boards" / f"{name}.yaml")

@@ -13,9 +13,7 @@ from tests.conftest import REPO
 
 
 def _releases() -> dict[str, dict[str, object]]:
-    data: dict[str, dict[str, object]] = yaml.safe_load(YOCTO_RELEASES_FILE.read_text())[
-        "releases"
-    ]
+    data: dict[str, dict[str, object]] = yaml.safe_load(YOCTO_RELEASES_FILE.read_text())["releases"]
     return data
 
 

@@ -18,8 +18,9 @@ def test_fragment_path_printed_once() -> None:
     path = fragments_line.rsplit("fragments: ", 1)[1]
     assert path.endswith(".cfg")
     assert result.out.count(path) == 1
-    assert "the last fragment is the kdump fragment kdumplayer generates for qemu-x86_64" \
-        in result.out
+    assert (
+        "the last fragment is the kdump fragment kdumplayer generates for qemu-x86_64" in result.out
+    )
 
 
 def test_status_line_on_a_terminal() -> None:
@@ -27,8 +28,13 @@ def test_status_line_on_a_terminal() -> None:
     # runs and is erased at the end, so the report alone stays on screen.
     master, slave = pty.openpty()
     env = {k: v for k, v in os.environ.items() if k != "CI"}
-    with subprocess.Popen([sys.executable, "-m", "kdumplayer", "check", str(DEFAULT_BOARD)],
-                          cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=slave) as proc:
+    with subprocess.Popen(
+        [sys.executable, "-m", "kdumplayer", "check", str(DEFAULT_BOARD)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+    ) as proc:
         os.close(slave)
         seen = b""
         while True:

@@ -255,19 +255,23 @@ def mixed_batch(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Path], d
 
     tree = write_br_external(tmp_path_factory.mktemp("mixed") / "br-external")
     mips = tree / "configs" / "qemu_mips64_malta_defconfig"
-    mips.write_text("BR2_mips64=y\nBR2_LINUX_KERNEL=y\nBR2_LINUX_KERNEL_DEFCONFIG=\"malta\"\n")
+    mips.write_text('BR2_mips64=y\nBR2_LINUX_KERNEL=y\nBR2_LINUX_KERNEL_DEFCONFIG="malta"\n')
     old = tree / "configs" / "pc_x86_64_old_defconfig"
-    old.write_text((tree / "configs" / "pc_x86_64_kdump_defconfig").read_text()
-                   .replace("6.12.117", "5.10.1"))
+    old.write_text(
+        (tree / "configs" / "pc_x86_64_kdump_defconfig").read_text().replace("6.12.117", "5.10.1")
+    )
     configs = [mips, tree / "configs" / "pc_x86_64_kdump_defconfig", old]
-    runs = {fmt: run_cli("check", "--buildroot", *configs, "--kernel-src", SRC, "--format", fmt)
-            for fmt in ("text", "json", "junit", "github")}
+    runs = {
+        fmt: run_cli("check", "--buildroot", *configs, "--kernel-src", SRC, "--format", fmt)
+        for fmt in ("text", "json", "junit", "github")
+    }
     return configs, runs
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "junit", "github"])
 def test_unevaluable_configs_are_reported_and_the_others_checked(
-        mixed_batch: tuple[list[Path], dict], fmt: str) -> None:
+    mixed_batch: tuple[list[Path], dict], fmt: str
+) -> None:
     configs, runs = mixed_batch
     result = runs[fmt]
     assert result.code == 2, result.err
@@ -307,13 +311,17 @@ def test_generated_defconfig_knows_the_board(tmp_path: Path) -> None:
     assert "PROC_KCORE" not in symbols and "KEXEC_FILE" in symbols
     assert any("load method kexec_file_load" in n for n in data["notes"])
     assert [f["check"] for f in data["buildroot"] if f["ok"]][:2] == [
-        "kdump-package", "kdump-service"]
+        "kdump-package",
+        "kdump-service",
+    ]
     # The same defconfig told the board loads with kexec_load: PROC_KCORE is asked for.
-    defconfig.write_text(defconfig.read_text().replace("load_method=kexec_file_load",
-                                                       "load_method=kexec_load"))
+    defconfig.write_text(
+        defconfig.read_text().replace("load_method=kexec_file_load", "load_method=kexec_load")
+    )
     again = run_cli("check", "--buildroot", defconfig, "--kernel-src", SRC, "--format", "json")
-    assert "PROC_KCORE" in {r["symbol"] for r in json.loads(again.out)["results"][0]
-                            ["requirements"]}
+    assert "PROC_KCORE" in {
+        r["symbol"] for r in json.loads(again.out)["results"][0]["requirements"]
+    }
 
 
 def test_kdump_only_defconfig_names_its_arch(tmp_path: Path) -> None:

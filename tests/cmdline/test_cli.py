@@ -70,12 +70,15 @@ def test_get_and_remove(grub: Path) -> None:
 def test_entry_and_format_options(tmp_path: Path) -> None:
     path = tmp_path / "some.conf"
     shutil.copy(DATA / "extlinux.conf", path)
-    result = run_cli("cmdline", "set", path, "--crashkernel", "64M", "--format", "extlinux",
-                     "--entry", "l0r")
+    result = run_cli(
+        "cmdline", "set", path, "--crashkernel", "64M", "--format", "extlinux", "--entry", "l0r"
+    )
     assert result.code == 0
     got = run_cli("cmdline", "get", path, "--format", "extlinux")
-    assert got.out.splitlines() == [f"{path}:13: l0: (no crashkernel=)",
-                                    f"{path}:20: l0r: crashkernel=64M"]
+    assert got.out.splitlines() == [
+        f"{path}:13: l0: (no crashkernel=)",
+        f"{path}:20: l0r: crashkernel=64M",
+    ]
 
 
 def test_board_supplies_value_and_entry(tmp_path: Path) -> None:
@@ -99,47 +102,74 @@ def test_symlink_is_followed_not_replaced(tmp_path: Path) -> None:
 
 def test_compiled_boot_scr_is_refused(tmp_path: Path) -> None:
     scr = tmp_path / "boot.scr"
-    subprocess.run(["mkimage", "-A", "arm", "-T", "script", "-C", "none", "-d",
-                    str(DATA / "boot.txt"), str(scr)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "mkimage",
+            "-A",
+            "arm",
+            "-T",
+            "script",
+            "-C",
+            "none",
+            "-d",
+            str(DATA / "boot.txt"),
+            str(scr),
+        ],
+        check=True,
+        capture_output=True,
+    )
     for name in (scr, tmp_path / "renamed"):
         if name != scr:
             shutil.copy(scr, name)
         result = run_cli("cmdline", "set", name, "--crashkernel", "256M")
         assert result.code == 2
-        assert result.err == (f"kdumplayer: error: {name}: a compiled U-Boot script: patch its "
-                              "source (boot.cmd, boot.txt) and run mkimage again\n")
+        assert result.err == (
+            f"kdumplayer: error: {name}: a compiled U-Boot script: patch its "
+            "source (boot.cmd, boot.txt) and run mkimage again\n"
+        )
 
 
 def test_other_bytes_survive(tmp_path: Path) -> None:
     path = tmp_path / "cmdline.txt"
     path.write_bytes(b"console=tty1 root=/dev/mmcblk0p2 quiet\n# caf\xe9 \xff\n")
     assert run_cli("cmdline", "set", path, "--crashkernel", "64M").code == 0
-    assert path.read_bytes() == (b"console=tty1 root=/dev/mmcblk0p2 quiet crashkernel=64M\n"
-                                 b"# caf\xe9 \xff\n")
+    assert path.read_bytes() == (
+        b"console=tty1 root=/dev/mmcblk0p2 quiet crashkernel=64M\n# caf\xe9 \xff\n"
+    )
 
 
 # (arguments after `cmdline`, with {f} for a file holding "hello", the one error line)
 ERRORS = [
-    (("set", "{d}/missing.cfg", "--crashkernel", "256M"),
-     "kdumplayer: error: {d}/missing.cfg: no such file"),
-    (("set", "{f}", "--crashkernel", "256M", "--format", "grub"),
-     "kdumplayer: error: {f}: no kernel command line to patch: no linux, linux16 or linuxefi "
-     "line (grub format)"),
-    (("set", "{f}", "--crashkernel", "256M"),
-     "kdumplayer: error: {f}: cannot tell the bootloader format; give --format (grub, "
-     "grub-default, grub-legacy, extlinux, u-boot, uenv, rpi, systemd-boot, qemu)"),
-    (("set", "{f}", "--crashkernel", "1G-4G:192M,2G-:1G", "--format", "rpi"),
-     "kdumplayer: error: crashkernel=1G-4G:192M,2G-:1G: ranges must increase and must not "
-     "overlap (column 12)"),
-    (("set", "{f}", "--format", "rpi"),
-     "kdumplayer: error: give exactly one of --crashkernel VALUE or --board BOARD"),
-    (("get", "{d}"),
-     "kdumplayer: error: {d}: is a directory, not a bootloader configuration"),
+    (
+        ("set", "{d}/missing.cfg", "--crashkernel", "256M"),
+        "kdumplayer: error: {d}/missing.cfg: no such file",
+    ),
+    (
+        ("set", "{f}", "--crashkernel", "256M", "--format", "grub"),
+        "kdumplayer: error: {f}: no kernel command line to patch: no linux, linux16 or linuxefi "
+        "line (grub format)",
+    ),
+    (
+        ("set", "{f}", "--crashkernel", "256M"),
+        "kdumplayer: error: {f}: cannot tell the bootloader format; give --format (grub, "
+        "grub-default, grub-legacy, extlinux, u-boot, uenv, rpi, systemd-boot, qemu)",
+    ),
+    (
+        ("set", "{f}", "--crashkernel", "1G-4G:192M,2G-:1G", "--format", "rpi"),
+        "kdumplayer: error: crashkernel=1G-4G:192M,2G-:1G: ranges must increase and must not "
+        "overlap (column 12)",
+    ),
+    (
+        ("set", "{f}", "--format", "rpi"),
+        "kdumplayer: error: give exactly one of --crashkernel VALUE or --board BOARD",
+    ),
+    (("get", "{d}"), "kdumplayer: error: {d}: is a directory, not a bootloader configuration"),
 ]
 
 
-@pytest.mark.parametrize(("args", "line"), ERRORS,
-                         ids=[" ".join(e[0][:1] + e[0][2:]) for e in ERRORS])
+@pytest.mark.parametrize(
+    ("args", "line"), ERRORS, ids=[" ".join(e[0][:1] + e[0][2:]) for e in ERRORS]
+)
 def test_errors(tmp_path: Path, args: tuple[str, ...], line: str) -> None:
     path = tmp_path / "hello.cfg"
     path.write_text("hello\n")

@@ -15,8 +15,7 @@ from kdumplayer.crashkernel import grammar as ck
 from .test_formats import DATA, FILES, _fmt
 
 MiB = 1 << 20
-SETTINGS = settings(max_examples=60, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 sizes = st.integers(min_value=1, max_value=4096).map(lambda n: n * MiB)
 offsets = st.integers(min_value=0, max_value=64).map(lambda n: n * 16 * MiB)
@@ -39,13 +38,20 @@ values = st.one_of(
     st.builds(lambda s: (ck.Crashkernel(size=s),), sizes),
     st.builds(lambda s, o: (ck.Crashkernel(size=s, offset=o),), sizes, offsets),
     st.builds(lambda r: (r,), ranges()),
-    st.builds(lambda h, low: (ck.Crashkernel(size=h, qualifier="high"),
-                              ck.Crashkernel(size=low, qualifier="low")), sizes, sizes),
+    st.builds(
+        lambda h, low: (
+            ck.Crashkernel(size=h, qualifier="high"),
+            ck.Crashkernel(size=low, qualifier="low"),
+        ),
+        sizes,
+        sizes,
+    ),
 ).map(lambda params: " ".join(str(p) for p in params))
 
 # Kernel options that are not crashkernel=, as they appear on real command lines.
 option = st.from_regex(r"[a-z][a-z0-9_.]{0,8}(=[A-Za-z0-9/,:.]{1,10})?", fullmatch=True).filter(
-    lambda w: not w.startswith("crashkernel"))
+    lambda w: not w.startswith("crashkernel")
+)
 blank = st.sampled_from([" ", "  ", "\t"])
 
 
@@ -60,19 +66,26 @@ def args(draw: st.DrawFn, min_size: int = 0) -> str:
 
 Template = Callable[[str, str], str]
 TEMPLATES: dict[str, Template] = {
-    "grub": lambda a, n: f"# c{n}menuentry 'Linux' {{{n}\tlinux /vmlinuz {a}{n}}}{n}"
-                         f"menuentry \"Other\" --class os {{{n}\tlinux16 /bzImage {a}{n}}}{n}",
+    "grub": lambda a, n: (
+        f"# c{n}menuentry 'Linux' {{{n}\tlinux /vmlinuz {a}{n}}}{n}"
+        f'menuentry "Other" --class os {{{n}\tlinux16 /bzImage {a}{n}}}{n}'
+    ),
     "grub-default": lambda a, n: f'GRUB_DEFAULT=0{n}GRUB_CMDLINE_LINUX="{a}"{n}',
-    "grub-legacy": lambda a, n: f"default=0{n}title A{n}\tkernel /vmlinuz {a}{n}"
-                                f"title B{n}\tkernel /vmlinuz ro {a}{n}",
-    "extlinux": lambda a, n: f"LABEL a{n}  KERNEL /zImage{n}  APPEND {a}{n}{n}"
-                             f"label b{n}  kernel /zImage{n}  append root=/dev/sda {a}{n}",
+    "grub-legacy": lambda a, n: (
+        f"default=0{n}title A{n}\tkernel /vmlinuz {a}{n}title B{n}\tkernel /vmlinuz ro {a}{n}"
+    ),
+    "extlinux": lambda a, n: (
+        f"LABEL a{n}  KERNEL /zImage{n}  APPEND {a}{n}{n}"
+        f"label b{n}  kernel /zImage{n}  append root=/dev/sda {a}{n}"
+    ),
     "u-boot": lambda a, n: f'setenv bootargs "{a}"{n}setenv bootargs "${{bootargs}} x"{n}boot{n}',
     "uenv": lambda a, n: f"loadaddr=0x82000000{n}optargs={a}{n}",
     "rpi": lambda a, n: f"{a}{n}",
     "systemd-boot": lambda a, n: f"title T{n}linux /vmlinuz{n}options {a}{n}",
-    "qemu": lambda a, n: f'qemu-system-x86_64 -kernel bzImage -append "{a}" -nographic{n}'
-                         f"qemu-system-x86_64 -append '{a}'{n}",
+    "qemu": lambda a, n: (
+        f'qemu-system-x86_64 -kernel bzImage -append "{a}" -nographic{n}'
+        f"qemu-system-x86_64 -append '{a}'{n}"
+    ),
 }
 # Second spellings: unquoted U-Boot words, single-quoted /etc/default/grub, extlinux globals.
 VARIANTS: dict[str, Template] = {
@@ -125,11 +138,11 @@ def test_result_parses_back_to_the_value(file: tuple[str, str], value: str) -> N
 
 @SETTINGS
 @given(files(), values, values)
-def test_replacing_equals_setting_fresh(file: tuple[str, str], first: str,
-                                        second: str) -> None:
+def test_replacing_equals_setting_fresh(file: tuple[str, str], first: str, second: str) -> None:
     fmt, text = file
     assert set_crashkernel(set_crashkernel(text, first, fmt), second, fmt) == (
-        set_crashkernel(text, second, fmt))
+        set_crashkernel(text, second, fmt)
+    )
 
 
 @SETTINGS

@@ -21,45 +21,85 @@ CASES = [
     ("256M", "1G", "x86_64", None, 0, "ok: crashkernel=256M reserves 256M of 1G"),
     ("128M@16M", "1G", "x86_64", "16M", 0, "ok: crashkernel=128M@16M"),
     ("128M@16M", "1G", "x86_64", "0x1000000", 0, "ok:"),
-    ("128M@32M", "1G", "x86_64", "k6.1", 0,
-     "advice: x86 kernels randomize where they run (KASLR, on by default since 4.12)"),
-    ("128M@32M", "1G", "x86_64", "16M", 1,
-     "problem: CONFIG_PHYSICAL_START is 16M (0x1000000) but the reservation starts at 32M"),
+    (
+        "128M@32M",
+        "1G",
+        "x86_64",
+        "k6.1",
+        0,
+        "advice: x86 kernels randomize where they run (KASLR, on by default since 4.12)",
+    ),
+    (
+        "128M@32M",
+        "1G",
+        "x86_64",
+        "16M",
+        1,
+        "problem: CONFIG_PHYSICAL_START is 16M (0x1000000) but the reservation starts at 32M",
+    ),
     ("128M@24M", "1G", "x86_64", None, 1, "offset 24M is not aligned to 16M as x86_64 requires"),
     ("128M@3M", "1G", "arm64", None, 1, "offset 3M is not aligned to 2M as arm64 requires"),
     ("128M@2M", "1G", "arm64", None, 0, "ok:"),
     ("64M@1M", "512M", "arm", None, 0, "advice: offset 1M is not a multiple of the recommended"),
     ("256M@1G", "1G", "x86_64", None, 1, "the reservation 1G..1280M ends above 1G"),
     ("128M@448M", "1G", "i386", None, 1, "ends above 512M (32-bit x86 keeps it below 512M)"),
-    ("600M", "1G", "x86_64", None, 1,
-     "reserves 600M, leaving 424M of 1G: the system should keep at least half"),
+    (
+        "600M",
+        "1G",
+        "x86_64",
+        None,
+        1,
+        "reserves 600M, leaving 424M of 1G: the system should keep at least half",
+    ),
     ("512M", "1G", "x86_64", None, 0, "ok:"),
     ("2G-:256M", "1G", "x86_64", None, 1, "crashkernel=2G-:256M selects nothing for 1G of RAM"),
     ("1G-:256M", "1000M", "x86_64", None, 0, "reserves 256M of 1000M"),  # 1000M counts as 1G
     ("2G-64G:256M,64G-:512M", "4G", "x86_64", None, 0, "reserves 256M of 4G"),
     ("1G-4G:1G", "1G", "x86_64", None, 1, "range 1G-4G:1G: the size is not below the RAM"),
-    ("512M,high", "8G", "x86_64", None, 0,
-     "advice: crashkernel=...,high also reserves 256M below 4G by default"),
+    (
+        "512M,high",
+        "8G",
+        "x86_64",
+        None,
+        0,
+        "advice: crashkernel=...,high also reserves 256M below 4G by default",
+    ),
     ("512M,high 0,low", "8G", "x86_64", None, 0, "ok: crashkernel=512M,high crashkernel=0,low"),
     ("256M,high", "1G", "arm64", None, 0, "reserves 384M (128M of it below 4G) of 1G"),
-    ("512M,high", "1G", "arm64", None, 1,
-     "reserves 640M (with 128M low), leaving 384M of 1G: the system should keep at least half"),
+    (
+        "512M,high",
+        "1G",
+        "arm64",
+        None,
+        1,
+        "reserves 640M (with 128M low), leaving 384M of 1G: the system should keep at least half",
+    ),
     ("128M,low", "2G", "arm64", None, 1, "crashkernel=...,low is only used together with"),
     ("256M,high 64M,low", "1G", "arm", None, 1, "32-bit arm has no crashkernel=,high or ,low"),
     ("256M 512M,high", "4G", "x86_64", None, 0, "advice: the plain crashkernel= wins"),
     ("64M,cma", "1G", "x86_64", None, 1, "crashkernel=...,cma only adds to a plain or ,high"),
     ("256M 64M,cma", "2G", "arm64", None, 0, "advice: crashkernel=...,cma needs Linux 6.17"),
-    ("256M 64M,cma", "2G", "x86_64", "k6.12", 1,
-     "problem: Linux 6.12 has no crashkernel=...,cma (from 6.17): it reads it as the plain"),
+    (
+        "256M 64M,cma",
+        "2G",
+        "x86_64",
+        "k6.12",
+        1,
+        "problem: Linux 6.12 has no crashkernel=...,cma (from 6.17): it reads it as the plain",
+    ),
     ("256M 64M,cma", "2G", "x86_64", "k6.17", 0, "ok: crashkernel=256M crashkernel=64M,cma"),
     ("256M", "1G", "x86_64", "k2.6.32", 0, "ok:"),
 ]
 
 
-@pytest.mark.parametrize(("value", "memory", "arch", "physical", "code", "says"), CASES,
-                         ids=[f"{c[0]}-{c[1]}-{c[2]}" for c in CASES])
-def test_check(value: str, memory: str, arch: str, physical: str | None, code: int,
-               says: str) -> None:
+@pytest.mark.parametrize(
+    ("value", "memory", "arch", "physical", "code", "says"),
+    CASES,
+    ids=[f"{c[0]}-{c[1]}-{c[2]}" for c in CASES],
+)
+def test_check(
+    value: str, memory: str, arch: str, physical: str | None, code: int, says: str
+) -> None:
     args = ["crashkernel", "check", value, "--memory", memory, "--arch", arch]
     if physical and physical.startswith("k"):  # the column also carries a kernel version
         args += ["--kernel", physical[1:]]
@@ -72,10 +112,16 @@ def test_check(value: str, memory: str, arch: str, physical: str | None, code: i
 
 
 UNPARSABLE = [
-    ("12x8", "kdumplayer: error: crashkernel=12x8: unknown size suffix 'x' "
-             "(use K, M, G, T, P or E) (column 3)"),
-    ("1G-4G:192M,2G-:256M", "kdumplayer: error: crashkernel=1G-4G:192M,2G-:256M: "
-                            "ranges must increase and must not overlap (column 12)"),
+    (
+        "12x8",
+        "kdumplayer: error: crashkernel=12x8: unknown size suffix 'x' "
+        "(use K, M, G, T, P or E) (column 3)",
+    ),
+    (
+        "1G-4G:192M,2G-:256M",
+        "kdumplayer: error: crashkernel=1G-4G:192M,2G-:256M: "
+        "ranges must increase and must not overlap (column 12)",
+    ),
 ]
 
 
@@ -86,13 +132,16 @@ def test_check_unparsable_exit_2(value: str, line: str) -> None:
     assert result.err.strip() == line
 
 
-@pytest.mark.parametrize("args", [
-    ("crashkernel", "check", "256M"),
-    ("crashkernel", "check", "256M", "--memory", "lots", "--arch", "x86_64"),
-    ("crashkernel", "check", "256M", "--memory", "1G", "--arch", "sparc"),
-    ("crashkernel", "check", "256M", "--board", str(BOARDS[0])),
-    ("crashkernel", "check", "256M", "--memory", "1G", "--arch", "x86_64", "--kernel", "six"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("crashkernel", "check", "256M"),
+        ("crashkernel", "check", "256M", "--memory", "lots", "--arch", "x86_64"),
+        ("crashkernel", "check", "256M", "--memory", "1G", "--arch", "sparc"),
+        ("crashkernel", "check", "256M", "--board", str(BOARDS[0])),
+        ("crashkernel", "check", "256M", "--memory", "1G", "--arch", "x86_64", "--kernel", "six"),
+    ],
+)
 def test_check_usage_errors(args: tuple[str, ...]) -> None:
     result = run_cli(*args)
     assert result.code == 2
@@ -129,7 +178,8 @@ def test_same_kernel_inside_its_own_reservation() -> None:
     findings = check_board(dataclasses.replace(board, crashkernel=crash))
     assert [f.message for f in findings if f.problem] == [
         "the running kernel is loaded at 16M (CONFIG_PHYSICAL_START), inside the reservation "
-        "16M..144M: the reservation fails; move the offset above the kernel"]
+        "16M..144M: the reservation fails; move the offset above the kernel"
+    ]
 
 
 def test_image_size_of_elf_counts_loadable_segments(tmp_path: Path) -> None:
@@ -140,8 +190,9 @@ def test_image_size_of_elf_counts_loadable_segments(tmp_path: Path) -> None:
     subprocess.run(["gcc", "-static", "-g", "-o", binary, source], check=True)
     size, how = image_size(binary)
     assert how == "loadable ELF segments"
-    headers = subprocess.run(["readelf", "-lW", binary], check=True, capture_output=True,
-                             text=True).stdout
+    headers = subprocess.run(
+        ["readelf", "-lW", binary], check=True, capture_output=True, text=True
+    ).stdout
     loads = [line.split() for line in headers.splitlines() if line.strip().startswith("LOAD")]
     spans = [(int(f[3], 16), int(f[3], 16) + int(f[5], 16)) for f in loads]
     assert size == max(e for _, e in spans) - min(s for s, _ in spans)

@@ -12,13 +12,16 @@ from kdumplayer.verify import floor
 M = 1 << 20
 
 
-@pytest.mark.parametrize(("threshold", "hint", "most_boots"), [
-    (22 * M, 24 * M, 3),  # x86_64 gold: 24 ok, 20 fails, 22 ok
-    (22 * M, 18 * M, 3),  # from below: 18 fails, 22 ok, 20 fails
-    (80 * M, 24 * M, 9),  # a hint far below: 24 28 36 52 84, then 68 76 80 78
-    (2 * M, 24 * M, 6),  # works everywhere: down to the step itself
-    (46 * M, 46 * M, 3),
-])
+@pytest.mark.parametrize(
+    ("threshold", "hint", "most_boots"),
+    [
+        (22 * M, 24 * M, 3),  # x86_64 gold: 24 ok, 20 fails, 22 ok
+        (22 * M, 18 * M, 3),  # from below: 18 fails, 22 ok, 20 fails
+        (80 * M, 24 * M, 9),  # a hint far below: 24 28 36 52 84, then 68 76 80 78
+        (2 * M, 24 * M, 6),  # works everywhere: down to the step itself
+        (46 * M, 46 * M, 3),
+    ],
+)
 def test_search_finds_the_threshold(threshold: int, hint: int, most_boots: int) -> None:
     booted: list[int] = []
 

@@ -39,8 +39,7 @@ VALID = [
 ]
 
 
-@pytest.mark.parametrize(("value", "canonical", "on_1g", "on_8g"), VALID,
-                         ids=[v[0] for v in VALID])
+@pytest.mark.parametrize(("value", "canonical", "on_1g", "on_8g"), VALID, ids=[v[0] for v in VALID])
 def test_valid(value: str, canonical: str, on_1g: int, on_8g: int) -> None:
     parsed = ck.parse(value)
     assert str(parsed) == canonical
@@ -109,10 +108,16 @@ PARAMS_BAD = [
     ("", "empty value", 1),
     ("   ", "empty value", 1),
     ("256M 512M", "a second plain crashkernel= (the kernel would use only the last one)", 6),
-    ("1G,high crashkernel=2G,high",
-     "a second high crashkernel= (the kernel would use only the last one)", 9),
-    ("crashkernel=512M,high crashkernel=12Q,low",
-     "unknown size suffix 'Q' (use K, M, G, T, P or E)", 37),
+    (
+        "1G,high crashkernel=2G,high",
+        "a second high crashkernel= (the kernel would use only the last one)",
+        9,
+    ),
+    (
+        "crashkernel=512M,high crashkernel=12Q,low",
+        "unknown size suffix 'Q' (use K, M, G, T, P or E)",
+        37,
+    ),
 ]
 
 

@@ -26,11 +26,27 @@ previous_recommendation: {board: qemu-x86_64, size: 144M}
 """
 
 
-def _entry(memory: int, captures: int, *, arch: str = "x86_64", kernel: str = "gold",
-           footprint: int = 14 * M, initrd: int = 0, init: str = "busybox") -> model.Entry:
-    return model.Entry(arch=arch, kernel=kernel, memory=memory, captures=captures,
-                       fails=captures - 2 * M, image=2 * M, footprint=footprint,
-                       initrd=initrd, init=init)
+def _entry(
+    memory: int,
+    captures: int,
+    *,
+    arch: str = "x86_64",
+    kernel: str = "gold",
+    footprint: int = 14 * M,
+    initrd: int = 0,
+    init: str = "busybox",
+) -> model.Entry:
+    return model.Entry(
+        arch=arch,
+        kernel=kernel,
+        memory=memory,
+        captures=captures,
+        fails=captures - 2 * M,
+        image=2 * M,
+        footprint=footprint,
+        initrd=initrd,
+        init=init,
+    )
 
 
 @pytest.fixture
@@ -58,17 +74,26 @@ def test_fit_of_one_ram_size_has_no_slope(mdl: model.Model) -> None:
     assert (found.intercept, found.slope) == (8 * M, 0.0)
 
 
-@pytest.mark.parametrize(("memory", "footprint", "initrd", "model_total", "margin", "size"), [
-    # 4M + 4M/G x 4G + 14M = 34M; 25% = 8.5M (above the 8M minimum): 42.5M -> 44M.
-    (4 * G, None, None, 34 * M, 8.5 * M, 44 * M),
-    # 4M + 4M + 14M = 22M; 25% is 5.5M, the minimum 8M wins: 30M.
-    (G, None, None, 22 * M, 8 * M, 30 * M),
-    # A 20M footprint and a 3M initrd counted twice: 4 + 4 + 20 + 6 = 34M -> 42.5 -> 44M.
-    (G, 20 * M, 3 * M, 34 * M, 8.5 * M, 44 * M),
-])
-def test_recommend_arithmetic(mdl: model.Model, memory: int, footprint: int | None,
-                              initrd: int | None, model_total: int, margin: float,
-                              size: int) -> None:
+@pytest.mark.parametrize(
+    ("memory", "footprint", "initrd", "model_total", "margin", "size"),
+    [
+        # 4M + 4M/G x 4G + 14M = 34M; 25% = 8.5M (above the 8M minimum): 42.5M -> 44M.
+        (4 * G, None, None, 34 * M, 8.5 * M, 44 * M),
+        # 4M + 4M + 14M = 22M; 25% is 5.5M, the minimum 8M wins: 30M.
+        (G, None, None, 22 * M, 8 * M, 30 * M),
+        # A 20M footprint and a 3M initrd counted twice: 4 + 4 + 20 + 6 = 34M -> 42.5 -> 44M.
+        (G, 20 * M, 3 * M, 34 * M, 8.5 * M, 44 * M),
+    ],
+)
+def test_recommend_arithmetic(
+    mdl: model.Model,
+    memory: int,
+    footprint: int | None,
+    initrd: int | None,
+    model_total: int,
+    margin: float,
+    size: int,
+) -> None:
     given = None if footprint is None else (footprint, "test")
     rec = model.recommend(TABLE, mdl, "x86_64", memory, "gold", given, initrd)
     assert rec.model_total == model_total
@@ -142,8 +167,7 @@ def test_example_boards_reserve_the_recommendation(path: Path) -> None:
     board = load_board(path)
     table, mdl = model.load_floors(), model.Model.load()
     label = model.verify_kernel_label(board)
-    rec = model.recommend(table, mdl, board.arch.name, board.memory, label, None, None,
-                          board.init)
+    rec = model.recommend(table, mdl, board.arch.name, board.memory, label, None, None, board.init)
     assert _reserved(path) == rec.size
     measured = table.find(board.arch.name, label, board.memory, board.init)
     if measured is not None:
@@ -152,14 +176,12 @@ def test_example_boards_reserve_the_recommendation(path: Path) -> None:
 
 def test_recommend_command_shows_arithmetic_and_basis() -> None:
     board = REPO / "board-configs" / "qemu-x86_64.yaml"
-    result = run_cli("crashkernel", "recommend", board, "--kernel", "gold",
-                     "--image-size", "14M")
+    result = run_cli("crashkernel", "recommend", board, "--kernel", "gold", "--image-size", "14M")
     assert result.code == 0, result.err
     lines = [" ".join(line.split()) for line in result.out.splitlines()]
     table, mdl = model.load_floors(), model.Model.load()
     rec = model.recommend(table, mdl, "x86_64", G, "gold", (14 * M, "--image-size"), None)
-    assert lines[0].startswith("qemu-x86_64: x86_64, 1G of RAM, init busybox, capture "
-                               "kernel gold")
+    assert lines[0].startswith("qemu-x86_64: x86_64, 1G of RAM, init busybox, capture kernel gold")
     assert f"= model of the floor {model.mib(rec.model_total)}" in lines
     assert "capture kernel footprint (--image-size) 14M" in lines
     assert any(line.startswith("rests on: x86_64 gold ") for line in lines)
@@ -168,7 +190,12 @@ def test_recommend_command_shows_arithmetic_and_basis() -> None:
 
 
 def test_recommend_command_unreadable_image(tmp_path: Path) -> None:
-    result = run_cli("crashkernel", "recommend", REPO / "board-configs" / "qemu-x86_64.yaml",
-                     "--image", tmp_path / "missing")
+    result = run_cli(
+        "crashkernel",
+        "recommend",
+        REPO / "board-configs" / "qemu-x86_64.yaml",
+        "--image",
+        tmp_path / "missing",
+    )
     assert result.code == 2
     assert "cannot read the file" in result.err

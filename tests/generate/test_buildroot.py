@@ -33,12 +33,19 @@ def board_of(path: Path) -> Board:
     board = load_board(path)
     if path.stem == "visionfive2":
         board = dataclasses.replace(
-            board, dump=dataclasses.replace(board.dump, collector="cp", compression="none"))
+            board, dump=dataclasses.replace(board.dump, collector="cp", compression="none")
+        )
     return board
 
 
-def variant(path: Path = DEFAULT_BOARD, *, bootloader: str | None = None,
-            config: str | None = None, crashkernel: str | None = None, **changes: object) -> Board:
+def variant(
+    path: Path = DEFAULT_BOARD,
+    *,
+    bootloader: str | None = None,
+    config: str | None = None,
+    crashkernel: str | None = None,
+    **changes: object,
+) -> Board:
     """A board file with a different bootloader, crashkernel= value or other fields."""
     board = board_of(path)
     if bootloader:
@@ -63,6 +70,7 @@ def ids(paths: list[Path]) -> list[str]:
 
 # --- structure and content -----------------------------------------------------------------
 
+
 @pytest.mark.parametrize("path", GENERATED, ids=ids(GENERATED))
 def test_structure(path: Path) -> None:
     board = board_of(path)
@@ -71,24 +79,35 @@ def test_structure(path: Path) -> None:
     # Written out, not derived from runtime_files(): the package ships the hook,
     # its configuration and the init file of every init system it can install.
     expected = {
-        "external.desc", "external.mk", "Config.in", "README.md",
-        "package/kdump-init/Config.in", "package/kdump-init/kdump-init.mk",
-        "package/kdump-init/kdump", "package/kdump-init/kdump.conf",
-        "package/kdump-init/S95kdump", "package/kdump-init/kdump.service",
+        "external.desc",
+        "external.mk",
+        "Config.in",
+        "README.md",
+        "package/kdump-init/Config.in",
+        "package/kdump-init/kdump-init.mk",
+        "package/kdump-init/kdump",
+        "package/kdump-init/kdump.conf",
+        "package/kdump-init/S95kdump",
+        "package/kdump-init/kdump.service",
         "package/kdump-init/kdump.openrc",
-        f"board/{board.name}/linux-kdump.fragment", f"board/{board.name}/{script}",
+        f"board/{board.name}/linux-kdump.fragment",
+        f"board/{board.name}/{script}",
         f"configs/{board.ident}_kdump_defconfig",
     }
     # Only legacy-x86_64-2.6.32 pins a release other than Buildroot's own 2.0.32
     # (visionfive2 pins 2.0.32 itself: Buildroot's package serves it).
     if path.stem == "legacy-x86_64-2.6.32":
-        expected |= {"package/kdump-kexec-tools/kdump-kexec-tools.mk",
-                     "package/kdump-kexec-tools/kdump-kexec-tools.hash",
-                     "package/kdump-kexec-tools/Config.in"}
+        expected |= {
+            "package/kdump-kexec-tools/kdump-kexec-tools.mk",
+            "package/kdump-kexec-tools/kdump-kexec-tools.hash",
+            "package/kdump-kexec-tools/Config.in",
+        }
     if buildroot.context(board)["standalone"]:  # the kdump settings alone, hash files
-        expected |= {f"board/{board.name}/kdump.defconfig",
-                     f"board/{board.name}/patches/linux/linux.hash",
-                     f"board/{board.name}/patches/linux-headers/linux-headers.hash"}
+        expected |= {
+            f"board/{board.name}/kdump.defconfig",
+            f"board/{board.name}/patches/linux/linux.hash",
+            f"board/{board.name}/patches/linux-headers/linux-headers.hash",
+        }
     assert set(tree) == expected
     assert text(tree, "external.desc").startswith(f"name: {board.buildroot.external_name}\n")
 
@@ -101,8 +120,10 @@ def test_fragment_is_the_boards_and_reaches_the_kernel(path: Path) -> None:
     assert text(tree, f"board/{board.name}/linux-kdump.fragment") == fragment
     name = board.buildroot.external_name
     defconfig = text(tree, f"configs/{board.ident}_kdump_defconfig")
-    assert (f'BR2_LINUX_KERNEL_CONFIG_FRAGMENT_FILES="$(BR2_EXTERNAL_{name}_PATH)/board/'
-            f'{board.name}/linux-kdump.fragment"\n') in defconfig
+    assert (
+        f'BR2_LINUX_KERNEL_CONFIG_FRAGMENT_FILES="$(BR2_EXTERNAL_{name}_PATH)/board/'
+        f'{board.name}/linux-kdump.fragment"\n'
+    ) in defconfig
     # Every assignment of the fragment is also a LINUX_CONFIG_FIXUPS call.
     mk = text(tree, "package/kdump-init/kdump-init.mk")
     for symbol in re.findall(r"^CONFIG_([A-Z0-9_]+)=", fragment, re.M):
@@ -124,8 +145,11 @@ def test_defconfig_settings(path: Path) -> None:
     tree = tree_of(path)
     lines = text(tree, f"configs/{board.ident}_kdump_defconfig").splitlines()
     name = board.buildroot.external_name
-    for needed in ("BR2_PACKAGE_KDUMP_INIT=y", "BR2_LINUX_KERNEL_INSTALL_TARGET=y",
-                   "BR2_DOWNLOAD_FORCE_CHECK_HASHES=y"):
+    for needed in (
+        "BR2_PACKAGE_KDUMP_INIT=y",
+        "BR2_LINUX_KERNEL_INSTALL_TARGET=y",
+        "BR2_DOWNLOAD_FORCE_CHECK_HASHES=y",
+    ):
         assert needed in lines
     script = [line for line in lines if line.startswith("BR2_ROOTFS_POST_")]
     assert len(script) == 1 and f"$(BR2_EXTERNAL_{name}_PATH)/board/{board.name}/" in script[0]
@@ -134,11 +158,23 @@ def test_defconfig_settings(path: Path) -> None:
         assert script[0].startswith('BR2_ROOTFS_POST_IMAGE_SCRIPT="board/qemu/post-image.sh ')
 
 
-@pytest.mark.parametrize(("path", "kexec", "collector"), [
-    (REPO / "board-configs" / "qemu-x86_64.yaml", "BR2_PACKAGE_KEXEC", "BR2_PACKAGE_MAKEDUMPFILE"),
-    (REPO / "board-configs" / "legacy-x86_64-2.6.32.yaml", "BR2_PACKAGE_KDUMP_KEXEC_TOOLS", None),
-    (REPO / "board-configs" / "visionfive2.yaml", "BR2_PACKAGE_KEXEC", None),
-], ids=["buildroot-kexec", "pinned-2.0.1", "pinned-same-as-buildroot"])
+@pytest.mark.parametrize(
+    ("path", "kexec", "collector"),
+    [
+        (
+            REPO / "board-configs" / "qemu-x86_64.yaml",
+            "BR2_PACKAGE_KEXEC",
+            "BR2_PACKAGE_MAKEDUMPFILE",
+        ),
+        (
+            REPO / "board-configs" / "legacy-x86_64-2.6.32.yaml",
+            "BR2_PACKAGE_KDUMP_KEXEC_TOOLS",
+            None,
+        ),
+        (REPO / "board-configs" / "visionfive2.yaml", "BR2_PACKAGE_KEXEC", None),
+    ],
+    ids=["buildroot-kexec", "pinned-2.0.1", "pinned-same-as-buildroot"],
+)
 def test_selects(path: Path, kexec: str, collector: str | None) -> None:
     config = text(buildroot.generate(board_of(path)), "package/kdump-init/Config.in")
     assert f"\tselect {kexec}\n" in config
@@ -164,9 +200,15 @@ def test_pinned_release_with_license_hash() -> None:
     assert "LICENSE_FILES = COPYING" in text(tree, "package/kdump-kexec-tools/kdump-kexec-tools.mk")
 
 
-@pytest.mark.parametrize(("compression", "symbol"), [
-    ("zstd", "BR2_PACKAGE_ZSTD"), ("lzo", "BR2_PACKAGE_LZO"), ("snappy", "BR2_PACKAGE_SNAPPY"),
-    ("zlib", None)])
+@pytest.mark.parametrize(
+    ("compression", "symbol"),
+    [
+        ("zstd", "BR2_PACKAGE_ZSTD"),
+        ("lzo", "BR2_PACKAGE_LZO"),
+        ("snappy", "BR2_PACKAGE_SNAPPY"),
+        ("zlib", None),
+    ],
+)
 def test_compression_library_is_selected(compression: str, symbol: str | None) -> None:
     board = variant(dump=dataclasses.replace(board_of(DEFAULT_BOARD).dump, compression=compression))
     config = text(buildroot.generate(board), "package/kdump-init/Config.in")
@@ -175,8 +217,9 @@ def test_compression_library_is_selected(compression: str, symbol: str | None) -
     assert selected[2:] == ([symbol] if symbol else [])
     if compression == "snappy":
         assert "depends on BR2_INSTALL_LIBSTDCPP # snappy" in config
-        assert ("needs a toolchain w/ headers >= 3.17, wchar, dynamic library, threads, C++"
-                in config)
+        assert (
+            "needs a toolchain w/ headers >= 3.17, wchar, dynamic library, threads, C++" in config
+        )
 
 
 # --- refusals ------------------------------------------------------------------------------
@@ -185,14 +228,20 @@ def test_compression_library_is_selected(compression: str, symbol: str | None) -
 # the cmdline patcher and the Yocto layer take it). Value refusals are board validation:
 # tests/board/test_generators_accept.py.
 REFUSALS = [
-    ("entry", lambda: dataclasses.replace(
-        board_of(DEFAULT_BOARD), bootloader=BootloaderSpec("grub", None, "Linux")),
-     "bootloader.entry", "not supported"),
+    (
+        "entry",
+        lambda: dataclasses.replace(
+            board_of(DEFAULT_BOARD), bootloader=BootloaderSpec("grub", None, "Linux")
+        ),
+        "bootloader.entry",
+        "not supported",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("make", "key", "message"), [c[1:] for c in REFUSALS],
-                         ids=[c[0] for c in REFUSALS])
+@pytest.mark.parametrize(
+    ("make", "key", "message"), [c[1:] for c in REFUSALS], ids=[c[0] for c in REFUSALS]
+)
 def test_refusals(make, key: str, message: str) -> None:
     with pytest.raises(UserError) as err:
         buildroot.generate(make())
@@ -210,11 +259,13 @@ def test_bad_external_name_is_a_user_error(tmp_path: Path) -> None:
 def test_name_override() -> None:
     tree = buildroot.generate(board_of(DEFAULT_BOARD), name="MY_KDUMP")
     assert text(tree, "external.desc").startswith("name: MY_KDUMP\n")
-    assert "$(BR2_EXTERNAL_MY_KDUMP_PATH)/board/" in text(tree,
-                                                          "configs/qemu_x86_64_kdump_defconfig")
+    assert "$(BR2_EXTERNAL_MY_KDUMP_PATH)/board/" in text(
+        tree, "configs/qemu_x86_64_kdump_defconfig"
+    )
 
 
 # --- determinism and --check ---------------------------------------------------------------
+
 
 @pytest.mark.parametrize("path", GENERATED, ids=ids(GENERATED))
 def test_byte_identical_when_generated_twice(path: Path, tmp_path: Path) -> None:
@@ -266,16 +317,26 @@ INIT_MACRO = {"busybox": "SYSV", "sysv": "SYSV", "systemd": "SYSTEMD", "openrc":
 
 def run_make(tree_dir: Path, work: Path, *targets: str) -> None:
     harness = work / "Makefile"
-    harness.write_text(HARNESS.format(
-        pkgdir=tree_dir / "package/kdump-init", target=work / "target", calls=work / "calls",
-        mk=tree_dir / "package/kdump-init/kdump-init.mk"))
+    harness.write_text(
+        HARNESS.format(
+            pkgdir=tree_dir / "package/kdump-init",
+            target=work / "target",
+            calls=work / "calls",
+            mk=tree_dir / "package/kdump-init/kdump-init.mk",
+        )
+    )
     subprocess.run(["make", "-s", "-f", str(harness), *targets], check=True, cwd=work)
 
 
 def installed(root: Path) -> dict[str, tuple[int, bytes | None]]:
-    return {"/" + str(p.relative_to(root)): (p.stat().st_mode & 0o777,
-                                             p.read_bytes() if p.is_file() else None)
-            for p in root.rglob("*") if p.is_file() or not any(p.iterdir())}
+    return {
+        "/" + str(p.relative_to(root)): (
+            p.stat().st_mode & 0o777,
+            p.read_bytes() if p.is_file() else None,
+        )
+        for p in root.rglob("*")
+        if p.is_file() or not any(p.iterdir())
+    }
 
 
 @pytest.mark.parametrize("init", INITS)
@@ -292,7 +353,8 @@ def test_installed_layout_is_the_runtime_one(init: str, tmp_path: Path) -> None:
 def test_dump_dir_with_spaces_reaches_make_and_shell(tmp_path: Path) -> None:
     board = dataclasses.replace(
         board_of(DEFAULT_BOARD),
-        dump=dataclasses.replace(board_of(DEFAULT_BOARD).dump, dir="/var/crash dumps/kdump"))
+        dump=dataclasses.replace(board_of(DEFAULT_BOARD).dump, dir="/var/crash dumps/kdump"),
+    )
     write_tree(tmp_path / "tree", buildroot.generate(board))
     run_make(tmp_path / "tree", tmp_path, "install-target")
     assert (tmp_path / "target/var/crash dumps/kdump").is_dir()
@@ -305,12 +367,16 @@ def test_config_fixups_set_the_fragment(path: Path, tmp_path: Path) -> None:
     write_tree(tmp_path / "tree", tree_of(path))
     run_make(tmp_path / "tree", tmp_path, "fixups")
     calls = (tmp_path / "calls").read_text().splitlines()
-    wanted = [line for line in fragment_for_board(board).splitlines()
-              if line.startswith("CONFIG_") or re.match(r"^# CONFIG_\w+ is not set$", line)]
+    wanted = [
+        line
+        for line in fragment_for_board(board).splitlines()
+        if line.startswith("CONFIG_") or re.match(r"^# CONFIG_\w+ is not set$", line)
+    ]
     assert calls == wanted
 
 
 # --- Kconfig: the Config.in files parse, and select what kdump needs -------------------------
+
 
 def _kconfig(tmp_path: Path, tree: dict[str, GeneratedFile], name: str) -> kconfiglib.Kconfig:
     """Parse the tree's Config.in with the Buildroot symbols it uses declared as stubs."""
@@ -338,9 +404,19 @@ def test_config_in_parses_and_selects(path: Path, tmp_path: Path) -> None:
     pkg = kconf.syms["BR2_PACKAGE_KDUMP_INIT"]
     # Every dependency met: the package can be enabled and selects kexec (and makedumpfile).
     for sym in kconf.unique_defined_syms:
-        if sym.name.startswith("BR2_") and sym is not pkg and not sym.name.startswith(
-                ("BR2_PACKAGE_KDUMP", "BR2_PACKAGE_KEXEC", "BR2_PACKAGE_MAKEDUMPFILE",
-                 "BR2_PACKAGE_ZSTD", "BR2_PACKAGE_LZO")):
+        if (
+            sym.name.startswith("BR2_")
+            and sym is not pkg
+            and not sym.name.startswith(
+                (
+                    "BR2_PACKAGE_KDUMP",
+                    "BR2_PACKAGE_KEXEC",
+                    "BR2_PACKAGE_MAKEDUMPFILE",
+                    "BR2_PACKAGE_ZSTD",
+                    "BR2_PACKAGE_LZO",
+                )
+            )
+        ):
             sym.set_value("n" if sym.name == "BR2_STATIC_LIBS" else "y")
     for arch_sym in ("BR2_PACKAGE_KEXEC_ARCH_SUPPORTS", "BR2_PACKAGE_MAKEDUMPFILE_ARCH_SUPPORTS"):
         if arch_sym in kconf.syms:
@@ -354,26 +430,35 @@ def test_config_in_parses_and_selects(path: Path, tmp_path: Path) -> None:
     # A toolchain without what kexec needs: the package hides, the comment says why.
     kconf.syms["BR2_TOOLCHAIN_HEADERS_AT_LEAST_3_17"].set_value("n")
     assert pkg.str_value == "n"
-    comments = [node.prompt[0] for node in kconf.node_iter() if node.item == kconfiglib.COMMENT
-                and kconfiglib.expr_value(node.dep) and node.prompt[0].startswith("kdump-init")]
+    comments = [
+        node.prompt[0]
+        for node in kconf.node_iter()
+        if node.item == kconfiglib.COMMENT
+        and kconfiglib.expr_value(node.dep)
+        and node.prompt[0].startswith("kdump-init")
+    ]
     assert comments and "headers >= 3.17" in comments[0]
 
 
 # --- injection is refused before anything is written -------------------------------------------
 
 INJECTIONS = [
-    ("dump-dir-command", "dump:\n  dir: \"/var/crash$(reboot)\"\n", "dump.dir"),
-    ("dump-dir-backtick", "dump:\n  dir: \"/var/`reboot`\"\n", "dump.dir"),
+    ("dump-dir-command", 'dump:\n  dir: "/var/crash$(reboot)"\n', "dump.dir"),
+    ("dump-dir-backtick", 'dump:\n  dir: "/var/`reboot`"\n', "dump.dir"),
     ("dump-dir-quote", "dump:\n  dir: \"/var/crash'; reboot; '\"\n", "dump.dir"),
-    ("dump-dir-newline", "dump:\n  dir: \"/var/crash\\nreboot\"\n", "dump.dir"),
-    ("bootloader-config", "bootloader:\n  type: u-boot\n  config: \"board/$(reboot)/boot.cmd\"\n",
-     "bootloader.config"),
-    ("description", "description: \"x `reboot`\"\n", "description"),
+    ("dump-dir-newline", 'dump:\n  dir: "/var/crash\\nreboot"\n', "dump.dir"),
+    (
+        "bootloader-config",
+        'bootloader:\n  type: u-boot\n  config: "board/$(reboot)/boot.cmd"\n',
+        "bootloader.config",
+    ),
+    ("description", 'description: "x `reboot`"\n', "description"),
 ]
 
 
-@pytest.mark.parametrize(("extra", "key"), [c[1:] for c in INJECTIONS],
-                         ids=[c[0] for c in INJECTIONS])
+@pytest.mark.parametrize(
+    ("extra", "key"), [c[1:] for c in INJECTIONS], ids=[c[0] for c in INJECTIONS]
+)
 def test_injection_is_refused_at_validation(extra: str, key: str, tmp_path: Path) -> None:
     lines = DEFAULT_BOARD.read_text().splitlines(keepends=True)
     top = extra.split(":", 1)[0]
@@ -392,6 +477,7 @@ def test_injection_is_refused_at_validation(extra: str, key: str, tmp_path: Path
 
 
 # --- a defconfig without a base configures the kernel by itself -------------------------------
+
 
 @pytest.mark.parametrize("path", GENERATED, ids=ids(GENERATED))
 def test_standalone_defconfig_configures_a_kernel(path: Path) -> None:
@@ -417,8 +503,9 @@ def test_standalone_defconfig_configures_a_kernel(path: Path) -> None:
     # The kdump settings alone, for a merge over the board's own defconfig.
     alone = text(tree, f"board/{board.name}/kdump.defconfig").splitlines()
     assert "BR2_PACKAGE_KDUMP_INIT=y" in alone and "BR2_LINUX_KERNEL=y" not in alone
-    assert lines[lines.index("# kdump (kdumplayer)") + 1:] == [
-        x for x in alone if not x.startswith("#")]
+    assert lines[lines.index("# kdump (kdumplayer)") + 1 :] == [
+        x for x in alone if not x.startswith("#")
+    ]
 
 
 def test_validate_says_when_the_defconfig_needs_a_base() -> None:
@@ -433,14 +520,18 @@ def test_round_trip_comparison() -> None:
     """`make buildroot-check` compares defconfig lines with the configured .config."""
     from kdumplayer.generate.br_roundtrip import compare
 
-    defconfig = ('BR2_x86_64=y\n# BR2_TARGET_ROOTFS_TAR is not set\n\n# kdump (kdumplayer)\n'
-                 'BR2_PACKAGE_KDUMP_INIT=y\nBR2_ROOTFS_OVERLAY="a b"\n'
-                 '# BR2_PACKAGE_KEXEC is not set\n')
-    config = ('BR2_x86_64=y\nBR2_TARGET_ROOTFS_TAR=y\nBR2_ROOTFS_OVERLAY="a b"\n')
+    defconfig = (
+        "BR2_x86_64=y\n# BR2_TARGET_ROOTFS_TAR is not set\n\n# kdump (kdumplayer)\n"
+        'BR2_PACKAGE_KDUMP_INIT=y\nBR2_ROOTFS_OVERLAY="a b"\n'
+        "# BR2_PACKAGE_KEXEC is not set\n"
+    )
+    config = 'BR2_x86_64=y\nBR2_TARGET_ROOTFS_TAR=y\nBR2_ROOTFS_OVERLAY="a b"\n'
     result = compare(defconfig, config)
     assert (result.lines, result.kdump_lines) == (5, 3)
     assert [(x.line, x.final, x.kdump) for x in result.lost] == [
-        (2, "BR2_TARGET_ROOTFS_TAR=y", False), (5, "(absent)", True)]
+        (2, "BR2_TARGET_ROOTFS_TAR=y", False),
+        (5, "(absent)", True),
+    ]
     assert [x.text for x in result.kdump_lost] == ["BR2_PACKAGE_KDUMP_INIT=y"]
     assert compare(defconfig, config, all_kdump=True).kdump_lines == 5
 
@@ -450,8 +541,10 @@ def test_board_without_base_or_version_gets_kdump_only_and_advice() -> None:
     the kernel cannot be configured, generate and validate say to merge over a base."""
     board = board_of(REPO / "board-configs" / "raspberrypi4-64.yaml")
     board = dataclasses.replace(
-        board, kernel=dataclasses.replace(board.kernel, version=None),
-        buildroot=dataclasses.replace(board.buildroot, defconfig=None))
+        board,
+        kernel=dataclasses.replace(board.kernel, version=None),
+        buildroot=dataclasses.replace(board.buildroot, defconfig=None),
+    )
     advice = buildroot.standalone_advice(board)
     assert advice and "no kernel.version" in advice
     assert "must be merged over your board's Buildroot defconfig" in advice

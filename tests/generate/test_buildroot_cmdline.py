@@ -51,31 +51,42 @@ def script(bootloader: str, config: str | None, value: str) -> bytes:
     return next(f.content for p, f in tree.items() if p.startswith("board/") and p.endswith(".sh"))
 
 
-def run_script(tmp_path: Path, content: bytes, env: dict[str, str] | None = None,
-               cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_script(
+    tmp_path: Path, content: bytes, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     path = tmp_path / "kdump-cmdline.sh"
     path.write_bytes(content)
-    base = {"BINARIES_DIR": str(tmp_path / "images"), "TARGET_DIR": str(tmp_path / "target"),
-            "HOST_DIR": str(tmp_path / "host")}
-    return subprocess.run(["sh", str(path)], env={**os.environ, **base, **(env or {})},
-                          capture_output=True, text=True, cwd=cwd or tmp_path)
+    base = {
+        "BINARIES_DIR": str(tmp_path / "images"),
+        "TARGET_DIR": str(tmp_path / "target"),
+        "HOST_DIR": str(tmp_path / "host"),
+    }
+    return subprocess.run(
+        ["sh", str(path)],
+        env={**os.environ, **base, **(env or {})},
+        capture_output=True,
+        text=True,
+        cwd=cwd or tmp_path,
+    )
 
 
-def patch_with_script(tmp_path: Path, name: str, bootloader: str, config: str | None,
-                      value: str, original: bytes) -> bytes:
+def patch_with_script(
+    tmp_path: Path, name: str, bootloader: str, config: str | None, value: str, original: bytes
+) -> bytes:
     target = tmp_path / Path(name).name
     target.write_bytes(original)
-    result = run_script(tmp_path, script(bootloader, config, value),
-                        {"KDUMP_BOOTLOADER_FILE": str(target)})
+    result = run_script(
+        tmp_path, script(bootloader, config, value), {"KDUMP_BOOTLOADER_FILE": str(target)}
+    )
     assert result.returncode == 0, result.stderr
     return target.read_bytes()
 
 
 @pytest.mark.parametrize("value", VALUES)
-@pytest.mark.parametrize(("name", "fmt", "bootloader", "config"), FILES,
-                         ids=[f[0] for f in FILES])
-def test_same_bytes_as_the_python_patcher(name: str, fmt: str, bootloader: str,
-                                          config: str | None, value: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("name", "fmt", "bootloader", "config"), FILES, ids=[f[0] for f in FILES])
+def test_same_bytes_as_the_python_patcher(
+    name: str, fmt: str, bootloader: str, config: str | None, value: str, tmp_path: Path
+) -> None:
     original = (CMDLINE_DATA / name).read_bytes()
     want = set_crashkernel(original.decode(), value, fmt, name).encode()
     got = patch_with_script(tmp_path, name, bootloader, config, value, original)
@@ -83,8 +94,9 @@ def test_same_bytes_as_the_python_patcher(name: str, fmt: str, bootloader: str,
         got = got.replace(b" -m 1024M", b"", 1)  # the script also gives QEMU enough memory
     assert got == want
     # Idempotent: a second run changes nothing.
-    again = patch_with_script(tmp_path, name, bootloader, config, value,
-                              (tmp_path / Path(name).name).read_bytes())
+    again = patch_with_script(
+        tmp_path, name, bootloader, config, value, (tmp_path / Path(name).name).read_bytes()
+    )
     assert again == (tmp_path / Path(name).name).read_bytes()
 
 
@@ -100,17 +112,28 @@ def test_qemu_memory_is_added_once(tmp_path: Path) -> None:
 GRUB = "menuentry 'B' {\n\tlinux /bzImage root=/dev/sda2\n}\n"
 
 
-@pytest.mark.parametrize(("bootloader", "place", "content"), [
-    ("grub", "images/efi-part/EFI/BOOT/grub.cfg", GRUB),
-    ("grub", "target/boot/grub/grub.cfg", GRUB),
-    ("extlinux", "images/extlinux/extlinux.conf",
-     "label l\n  kernel /zImage\n  append root=/dev/mmcblk0p2\n"),
-    ("rpi", "images/rpi-firmware/cmdline.txt", "root=/dev/mmcblk0p2 rootwait console=tty1\n"),
-    ("systemd-boot", "images/efi-part/loader/entries/buildroot.conf",
-     "title Buildroot\nlinux /bzImage\noptions root=PARTLABEL=root\n"),
-], ids=["grub-efi", "grub-target", "extlinux", "rpi", "systemd-boot"])
-def test_finds_the_file_where_buildroot_installs_it(bootloader: str, place: str, content: str,
-                                                    tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("bootloader", "place", "content"),
+    [
+        ("grub", "images/efi-part/EFI/BOOT/grub.cfg", GRUB),
+        ("grub", "target/boot/grub/grub.cfg", GRUB),
+        (
+            "extlinux",
+            "images/extlinux/extlinux.conf",
+            "label l\n  kernel /zImage\n  append root=/dev/mmcblk0p2\n",
+        ),
+        ("rpi", "images/rpi-firmware/cmdline.txt", "root=/dev/mmcblk0p2 rootwait console=tty1\n"),
+        (
+            "systemd-boot",
+            "images/efi-part/loader/entries/buildroot.conf",
+            "title Buildroot\nlinux /bzImage\noptions root=PARTLABEL=root\n",
+        ),
+    ],
+    ids=["grub-efi", "grub-target", "extlinux", "rpi", "systemd-boot"],
+)
+def test_finds_the_file_where_buildroot_installs_it(
+    bootloader: str, place: str, content: str, tmp_path: Path
+) -> None:
     target = tmp_path / place
     target.parent.mkdir(parents=True)
     target.write_text(content)
@@ -123,12 +146,20 @@ def test_finds_the_file_where_buildroot_installs_it(bootloader: str, place: str,
     assert sorted(p.name for p in target.parent.iterdir()) == [target.name]  # no temp left
 
 
-@pytest.mark.parametrize(("bootloader", "content", "message"), [
-    ("grub", None, "no grub file to patch; looked for:"),
-    ("grub", "set timeout=5\n", "no kernel command line to patch (no linux line)"),
-    ("extlinux", "label l\n  kernel /zImage\n", "no kernel command line to patch (no APPEND line)"),
-    ("qemu", "qemu-system-x86_64 -kernel bzImage\n", "no quoted -append value"),
-], ids=["no-file", "grub-no-linux", "extlinux-no-append", "qemu-no-append"])
+@pytest.mark.parametrize(
+    ("bootloader", "content", "message"),
+    [
+        ("grub", None, "no grub file to patch; looked for:"),
+        ("grub", "set timeout=5\n", "no kernel command line to patch (no linux line)"),
+        (
+            "extlinux",
+            "label l\n  kernel /zImage\n",
+            "no kernel command line to patch (no APPEND line)",
+        ),
+        ("qemu", "qemu-system-x86_64 -kernel bzImage\n", "no quoted -append value"),
+    ],
+    ids=["no-file", "grub-no-linux", "extlinux-no-append", "qemu-no-append"],
+)
 def test_fails_loudly(bootloader: str, content: str | None, message: str, tmp_path: Path) -> None:
     env = {}
     if content is not None:
@@ -144,8 +175,9 @@ def test_fails_loudly(bootloader: str, content: str | None, message: str, tmp_pa
 def test_grub_script_check_accepts_the_patched_file(tmp_path: Path) -> None:
     original = (CMDLINE_DATA / "grub.cfg").read_bytes()
     patch_with_script(tmp_path, "grub.cfg", "grub", None, "1G-4G:192M,4G-:256M@16M", original)
-    result = subprocess.run(["grub-script-check", str(tmp_path / "grub.cfg")],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        ["grub-script-check", str(tmp_path / "grub.cfg")], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -163,8 +195,12 @@ def test_uboot_script_is_patched_and_compiled_again(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert b"crashkernel=256M" in (tmp_path / "images/boot.cmd").read_bytes()
     assert (tmp_path / "board/x/boot.cmd").read_bytes() == (CMDLINE_DATA / "boot.cmd").read_bytes()
-    listing = subprocess.run([mkimage, "-l", str(tmp_path / "images/boot.scr")],
-                             capture_output=True, text=True, check=True).stdout
+    listing = subprocess.run(
+        [mkimage, "-l", str(tmp_path / "images/boot.scr")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "Script" in listing
     assert b"crashkernel=256M" in (tmp_path / "images/boot.scr").read_bytes()
 

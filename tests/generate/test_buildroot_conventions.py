@@ -13,8 +13,9 @@ from kdumplayer.output import GeneratedFile
 from tests.generate.test_buildroot import GENERATED, ids, tree_of, variant
 
 HEADER = "#" * 80 + "\n#\n# kdump-init\n#\n" + "#" * 80 + "\n\n"
-GOOD_CONFIG = ('config BR2_PACKAGE_X\n\tbool "x"\n\tdepends on BR2_A\n\tselect BR2_B\n'
-               '\thelp\n\t  X.\n')
+GOOD_CONFIG = (
+    'config BR2_PACKAGE_X\n\tbool "x"\n\tdepends on BR2_A\n\tselect BR2_B\n\thelp\n\t  X.\n'
+)
 
 # (rule id, path, content, mode): each breaks exactly the named rule.
 BAD = [
@@ -24,19 +25,34 @@ BAD = [
     ("ConsecutiveEmptyLines", "README.md", "a\n\n\nb\n", 0o644),
     ("FileMode", "package/kdump-init/S95kdump", 'DAEMON="kdump"\n', 0o755),
     ("FileMode", "board/b/post-fakeroot.sh", "#!/bin/sh\n", 0o644),
-    ("PackageHeader", "package/kdump-init/kdump-init.mk",
-     HEADER.replace("# kdump-init", "# kdump") + "# x\n", 0o644),
+    (
+        "PackageHeader",
+        "package/kdump-init/kdump-init.mk",
+        HEADER.replace("# kdump-init", "# kdump") + "# x\n",
+        0o644,
+    ),
     ("PackageHeader", "package/kdump-init/kdump-init.mk", HEADER[:-1] + "# x\n", 0o644),
-    ("VariablePrefix", "package/kdump-init/kdump-init.mk", HEADER + "KDUMP_LICENSE = MIT\n",
-     0o644),
-    ("VariablePrefix", "package/kdump-init/kdump-init.mk", HEADER + "define INSTALL_CMDS\nendef\n",
-     0o644),
-    ("ConfigAttributeOrder", "package/kdump-init/Config.in",
-     GOOD_CONFIG.replace("\tdepends on BR2_A\n\tselect BR2_B\n",
-                         "\tselect BR2_B\n\tdepends on BR2_A\n"),
-     0o644),
-    ("ConfigIndent", "package/kdump-init/Config.in", GOOD_CONFIG.replace("\tbool", "  bool"),
-     0o644),
+    ("VariablePrefix", "package/kdump-init/kdump-init.mk", HEADER + "KDUMP_LICENSE = MIT\n", 0o644),
+    (
+        "VariablePrefix",
+        "package/kdump-init/kdump-init.mk",
+        HEADER + "define INSTALL_CMDS\nendef\n",
+        0o644,
+    ),
+    (
+        "ConfigAttributeOrder",
+        "package/kdump-init/Config.in",
+        GOOD_CONFIG.replace(
+            "\tdepends on BR2_A\n\tselect BR2_B\n", "\tselect BR2_B\n\tdepends on BR2_A\n"
+        ),
+        0o644,
+    ),
+    (
+        "ConfigIndent",
+        "package/kdump-init/Config.in",
+        GOOD_CONFIG.replace("\tbool", "  bool"),
+        0o644,
+    ),
     ("ConfigIndent", "Config.in", '\tsource "x/Config.in"\n', 0o644),
     ("HelpText", "package/kdump-init/Config.in", GOOD_CONFIG.replace("X.", "x" * 63), 0o644),
     ("HelpText", "package/kdump-init/Config.in", GOOD_CONFIG.replace("\t  X.", "\tX."), 0o644),
@@ -56,8 +72,9 @@ def test_tree_follows_conventions(path: Path) -> None:
     assert [str(f) for f in conv.check_tree(tree_of(path))] == []
 
 
-@pytest.mark.parametrize(("rule", "path", "content", "mode"), BAD,
-                         ids=[f"{b[0]}-{i}" for i, b in enumerate(BAD)])
+@pytest.mark.parametrize(
+    ("rule", "path", "content", "mode"), BAD, ids=[f"{b[0]}-{i}" for i, b in enumerate(BAD)]
+)
 def test_rule_catches(rule: str, path: str, content: str, mode: int) -> None:
     findings = conv.check_file(path, GeneratedFile(content.encode(), mode))
     assert {f.rule for f in findings} == {rule}
@@ -78,8 +95,14 @@ def test_rules_accept_the_good_examples() -> None:
 
 # Every bootloader format's script, on top of the example boards' own.
 FORMAT_VARIANTS = [
-    ("grub", None), ("grub-legacy", None), ("extlinux", None), ("systemd-boot", None),
-    ("rpi", None), ("qemu", None), ("u-boot", "board/x/boot.cmd"), ("u-boot", "board/x/uEnv.txt"),
+    ("grub", None),
+    ("grub-legacy", None),
+    ("extlinux", None),
+    ("systemd-boot", None),
+    ("rpi", None),
+    ("qemu", None),
+    ("u-boot", "board/x/boot.cmd"),
+    ("u-boot", "board/x/uEnv.txt"),
 ]
 
 

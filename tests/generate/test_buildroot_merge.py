@@ -41,41 +41,74 @@ def ext(board: str) -> str:
 # (board file, the lists of the merged defconfig, BR2_ROOTFS_POST_SCRIPT_ARGS,
 #  what the header's notes say)
 CASES = [
-    ("qemu-x86_64", {
-        "BR2_ROOTFS_POST_BUILD_SCRIPT": ["board/qemu/x86_64/post-build.sh"],
-        "BR2_ROOTFS_POST_IMAGE_SCRIPT": ["board/qemu/post-image.sh",
-                                         f"{ext('qemu-x86_64')}/post-image.sh"],
-        "BR2_LINUX_KERNEL_CONFIG_FRAGMENT_FILES": [f"{ext('qemu-x86_64')}/linux-kdump.fragment"],
-        "BR2_GLOBAL_PATCH_DIR": ["board/qemu/patches"],
-     }, "$(TOPDIR)/configs/qemu_x86_64_defconfig",
-     ["passes $(TOPDIR)/configs/qemu_x86_64_defconfig where the base passes $(BR2_DEFCONFIG)"]),
-    ("pc-x86_64-grub", {
-        "BR2_ROOTFS_POST_BUILD_SCRIPT": ["board/pc/post-build.sh",
-                                         f"{ext('pc-x86_64-grub')}/post-build.sh"],
-        "BR2_ROOTFS_POST_IMAGE_SCRIPT": ["board/pc/post-image-efi.sh"],
-        "BR2_LINUX_KERNEL_CONFIG_FRAGMENT_FILES": [
-            f"{ext('pc-x86_64-grub')}/linux-kdump.fragment"],
-     }, None,
-     ["BR2_INIT_BUSYBOX (Buildroot's default; the base sets no BR2_INIT_*) is replaced by "
-      "BR2_INIT_SYSTEMD", "BR2_LINUX_KERNEL_INSTALL_TARGET was unset in the base."]),
-    ("raspberrypi4-64", {
-        "BR2_ROOTFS_POST_BUILD_SCRIPT": ["board/raspberrypi4-64/post-build.sh",
-                                         f"{ext('raspberrypi4-64')}/post-build.sh"],
-        "BR2_ROOTFS_POST_IMAGE_SCRIPT": ["board/raspberrypi4-64/post-image.sh"],
-        "BR2_LINUX_KERNEL_CONFIG_FRAGMENT_FILES": [
-            "board/raspberrypi4-64/linux-4k-page-size.fragment",
-            f"{ext('raspberrypi4-64')}/linux-kdump.fragment"],
-        "BR2_ROOTFS_OVERLAY": ["board/raspberrypi4-64/rootfs_overlay"],
-     }, None,
-     ["BR2_INIT_SYSV of the base is replaced by BR2_INIT_BUSYBOX"]),
-    ("beaglebone-black", {
-        "BR2_ROOTFS_POST_BUILD_SCRIPT": ["board/beaglebone/post-build.sh",
-                                         f"{ext('beaglebone-black')}/post-build.sh"],
-        "BR2_ROOTFS_POST_IMAGE_SCRIPT": ["support/scripts/genimage.sh"],
-        "BR2_ROOTFS_OVERLAY": ["board/beaglebone/rootfs_overlay"],
-     }, "-c board/beaglebone/genimage.cfg",
-     ["BR2_INIT_BUSYBOX (Buildroot's default; the base sets no BR2_INIT_*) is replaced by "
-      "BR2_INIT_SYSV"]),
+    (
+        "qemu-x86_64",
+        {
+            "BR2_ROOTFS_POST_BUILD_SCRIPT": ["board/qemu/x86_64/post-build.sh"],
+            "BR2_ROOTFS_POST_IMAGE_SCRIPT": [
+                "board/qemu/post-image.sh",
+                f"{ext('qemu-x86_64')}/post-image.sh",
+            ],
+            "BR2_LINUX_KERNEL_CONFIG_FRAGMENT_FILES": [
+                f"{ext('qemu-x86_64')}/linux-kdump.fragment"
+            ],
+            "BR2_GLOBAL_PATCH_DIR": ["board/qemu/patches"],
+        },
+        "$(TOPDIR)/configs/qemu_x86_64_defconfig",
+        ["passes $(TOPDIR)/configs/qemu_x86_64_defconfig where the base passes $(BR2_DEFCONFIG)"],
+    ),
+    (
+        "pc-x86_64-grub",
+        {
+            "BR2_ROOTFS_POST_BUILD_SCRIPT": [
+                "board/pc/post-build.sh",
+                f"{ext('pc-x86_64-grub')}/post-build.sh",
+            ],
+            "BR2_ROOTFS_POST_IMAGE_SCRIPT": ["board/pc/post-image-efi.sh"],
+            "BR2_LINUX_KERNEL_CONFIG_FRAGMENT_FILES": [
+                f"{ext('pc-x86_64-grub')}/linux-kdump.fragment"
+            ],
+        },
+        None,
+        [
+            "BR2_INIT_BUSYBOX (Buildroot's default; the base sets no BR2_INIT_*) is replaced by "
+            "BR2_INIT_SYSTEMD",
+            "BR2_LINUX_KERNEL_INSTALL_TARGET was unset in the base.",
+        ],
+    ),
+    (
+        "raspberrypi4-64",
+        {
+            "BR2_ROOTFS_POST_BUILD_SCRIPT": [
+                "board/raspberrypi4-64/post-build.sh",
+                f"{ext('raspberrypi4-64')}/post-build.sh",
+            ],
+            "BR2_ROOTFS_POST_IMAGE_SCRIPT": ["board/raspberrypi4-64/post-image.sh"],
+            "BR2_LINUX_KERNEL_CONFIG_FRAGMENT_FILES": [
+                "board/raspberrypi4-64/linux-4k-page-size.fragment",
+                f"{ext('raspberrypi4-64')}/linux-kdump.fragment",
+            ],
+            "BR2_ROOTFS_OVERLAY": ["board/raspberrypi4-64/rootfs_overlay"],
+        },
+        None,
+        ["BR2_INIT_SYSV of the base is replaced by BR2_INIT_BUSYBOX"],
+    ),
+    (
+        "beaglebone-black",
+        {
+            "BR2_ROOTFS_POST_BUILD_SCRIPT": [
+                "board/beaglebone/post-build.sh",
+                f"{ext('beaglebone-black')}/post-build.sh",
+            ],
+            "BR2_ROOTFS_POST_IMAGE_SCRIPT": ["support/scripts/genimage.sh"],
+            "BR2_ROOTFS_OVERLAY": ["board/beaglebone/rootfs_overlay"],
+        },
+        "-c board/beaglebone/genimage.cfg",
+        [
+            "BR2_INIT_BUSYBOX (Buildroot's default; the base sets no BR2_INIT_*) is replaced by "
+            "BR2_INIT_SYSV"
+        ],
+    ),
 ]
 IDS = [c[0] for c in CASES]
 INITS = {"BR2_INIT_BUSYBOX", "BR2_INIT_SYSV", "BR2_INIT_OPENRC", "BR2_INIT_SYSTEMD"}
@@ -113,15 +146,19 @@ def base_of(board: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize(("board", "lists", "args", "notes"), CASES, ids=IDS)
-def test_lists_keep_the_bases_entries_then_ours(board: str, lists: dict[str, list[str]],
-                                                args: str | None, notes: list[str]) -> None:
+def test_lists_keep_the_bases_entries_then_ours(
+    board: str, lists: dict[str, list[str]], args: str | None, notes: list[str]
+) -> None:
     merged = assignments(defconfig_of(board))
     for symbol, words in lists.items():
         assert merged[symbol].split() == words, symbol
     assert merged.get("BR2_ROOTFS_POST_SCRIPT_ARGS") == args
     # Every other setting of the base is there, unchanged, unless ours replaced it.
-    ours = {"BR2_LINUX_KERNEL_INSTALL_TARGET": "y", "BR2_PACKAGE_KDUMP_INIT": "y",
-            "BR2_DOWNLOAD_FORCE_CHECK_HASHES": "y"}
+    ours = {
+        "BR2_LINUX_KERNEL_INSTALL_TARGET": "y",
+        "BR2_PACKAGE_KDUMP_INIT": "y",
+        "BR2_DOWNLOAD_FORCE_CHECK_HASHES": "y",
+    }
     for symbol, value in base_of(board).items():
         if symbol in lists or symbol == "BR2_ROOTFS_POST_SCRIPT_ARGS":
             continue
@@ -133,15 +170,19 @@ def test_lists_keep_the_bases_entries_then_ours(board: str, lists: dict[str, lis
 
 
 @pytest.mark.parametrize(("board", "lists", "args", "notes"), CASES, ids=IDS)
-def test_header_names_the_base_and_what_changed(board: str, lists: dict[str, list[str]],
-                                                args: str | None, notes: list[str]) -> None:
+def test_header_names_the_base_and_what_changed(
+    board: str, lists: dict[str, list[str]], args: str | None, notes: list[str]
+) -> None:
     text = defconfig_of(board)
     name = load_board(BOARDS / f"{board}.yaml").buildroot.defconfig
     digest = br_merge.hashlib.sha256((BASE / "configs" / str(name)).read_bytes()).hexdigest()
     assert f"# Base: configs/{name} (from --buildroot-dir)\n" in text
     assert f"# Base sha256: {digest}\n" in text
-    header = " ".join(line[2:].strip(" -") for line in text.splitlines()
-                      if line.startswith("#") and not line.endswith("is not set"))
+    header = " ".join(
+        line[2:].strip(" -")
+        for line in text.splitlines()
+        if line.startswith("#") and not line.endswith("is not set")
+    )
     for note in notes:
         assert note in header
     # One init system, the board's, and nothing else of the choice.
@@ -163,10 +204,14 @@ def test_merged_tree_follows_conventions_and_is_deterministic(board: str) -> Non
     # alone for a merge, and the kernel tarball's hash files.
     own = {p for p in plain if p not in tree and not re.match(r"board/[^/]+/post-\w+\.sh$", p)}
     assert {re.sub(r"^board/[^/]+/", "", p) for p in own} == {
-        "kdump.defconfig", "patches/linux/linux.hash",
-        "patches/linux-headers/linux-headers.hash"}
+        "kdump.defconfig",
+        "patches/linux/linux.hash",
+        "patches/linux-headers/linux-headers.hash",
+    }
     assert {p for p in changed - own if not re.match(r"board/[^/]+/post-\w+\.sh$", p)} == {
-        "README.md", next(p for p in tree if p.startswith("configs/"))}
+        "README.md",
+        next(p for p in tree if p.startswith("configs/")),
+    }
     # The tree's README: build as it is, or merge over the base.
     defconfig = next(p for p in tree if p.startswith("configs/")).split("/")[1]
     readme = tree["README.md"].content.decode()
@@ -191,8 +236,10 @@ def test_scripts_pass_shellcheck(tmp_path: Path) -> None:
 
 # --- Kconfig: the merged defconfig loads as written ---------------------------------------
 
-def _stub_kconfig(tmp_path: Path, tree: dict[str, GeneratedFile], defconfig: str,
-                  name: str) -> kconfiglib.Kconfig:
+
+def _stub_kconfig(
+    tmp_path: Path, tree: dict[str, GeneratedFile], defconfig: str, name: str
+) -> kconfiglib.Kconfig:
     """The tree's Config.in under a stub top level declaring the symbols the
     defconfig and the tree use: the init system as Buildroot's choice, the
     tree's dependencies met, the other symbols bool or string by their value."""
@@ -210,9 +257,12 @@ def _stub_kconfig(tmp_path: Path, tree: dict[str, GeneratedFile], defconfig: str
             stubs.append(f'config {symbol}\n\tbool "{symbol}"\n\tdefault {default}\n')
     choice = "".join(f'config {s}\n\tbool "{s}"\n' for s in sorted(INITS))
     top = tmp_path / "Config.in"
-    top.write_text(f'mainmenu "stub"\n\nchoice\n\tprompt "Init system"\n\tdefault BR2_INIT_BUSYBOX'
-                   f'\n\n{choice}\nendchoice\n\n' + "\n".join(stubs)
-                   + f'\nsource "$BR2_EXTERNAL_{name}_PATH/Config.in"\n')
+    top.write_text(
+        f'mainmenu "stub"\n\nchoice\n\tprompt "Init system"\n\tdefault BR2_INIT_BUSYBOX'
+        f"\n\n{choice}\nendchoice\n\n"
+        + "\n".join(stubs)
+        + f'\nsource "$BR2_EXTERNAL_{name}_PATH/Config.in"\n'
+    )
     # Buildroot's symbols carry their BR2_ prefix: no CONFIG_ prefix in .config.
     env = {f"BR2_EXTERNAL_{name}_PATH": str(tmp_path / "tree"), "CONFIG_": ""}
     saved = {k: os.environ.get(k) for k in env}
@@ -255,17 +305,34 @@ def test_kdump_check_passes(board: str, version: str, tmp_path: Path) -> None:
     external = tmp_path / "external"
     write_tree(external, merged_tree(board))
     defconfig = next((external / "configs").glob("*_defconfig"))
-    result = run_cli("check", "--buildroot", defconfig, "--br2-external", external,
-                     "--buildroot-dir", BASE, "--kernel-src", f"6.1={KERNEL_61}",
-                     "--kernel-src", f"6.12={KERNEL_612}", "--format", "json")
+    result = run_cli(
+        "check",
+        "--buildroot",
+        defconfig,
+        "--br2-external",
+        external,
+        "--buildroot-dir",
+        BASE,
+        "--kernel-src",
+        f"6.1={KERNEL_61}",
+        "--kernel-src",
+        f"6.12={KERNEL_612}",
+        "--format",
+        "json",
+    )
     data = json.loads(result.out)["results"][0]
     assert result.code == 0, json.dumps(data, indent=1)
     assert data["kernel"]["version"].startswith(version)  # the base's kernel version chose
     assert [f["check"] for f in data["buildroot"] if f["ok"]] == [
-        "kdump-package", "kdump-service", "install-target", "crashkernel"]
+        "kdump-package",
+        "kdump-service",
+        "install-target",
+        "crashkernel",
+    ]
 
 
 # --- the base from the board file, --check, refusals ------------------------------------------
+
 
 def board_with(tmp_path: Path, board: str, base: str, text: str | None = None) -> Path:
     """A copy of a board file next to a base defconfig, naming it as buildroot.base_defconfig."""
@@ -276,8 +343,11 @@ def board_with(tmp_path: Path, board: str, base: str, text: str | None = None) -
     else:
         target.write_text(text)
     path = tmp_path / f"{board}.yaml"
-    path.write_text((BOARDS / f"{board}.yaml").read_text().replace(
-        "buildroot:\n", f"buildroot:\n  base_defconfig: bases/{base}\n"))
+    path.write_text(
+        (BOARDS / f"{board}.yaml")
+        .read_text()
+        .replace("buildroot:\n", f"buildroot:\n  base_defconfig: bases/{base}\n")
+    )
     return path
 
 
@@ -288,21 +358,32 @@ def test_board_key_gives_the_same_defconfig(tmp_path: Path) -> None:
     assert "# Base: bases/qemu_x86_64_defconfig (buildroot.base_defconfig)\n" in text
     want = defconfig_of("qemu-x86_64").replace(
         "configs/qemu_x86_64_defconfig (from --buildroot-dir)",
-        "bases/qemu_x86_64_defconfig (buildroot.base_defconfig)")
+        "bases/qemu_x86_64_defconfig (buildroot.base_defconfig)",
+    )
     assert text == want
     # --buildroot-dir on the command line wins over the board's key.
-    assert defconfig_of("qemu-x86_64", buildroot.generate(board, buildroot_dir=BASE)) == \
-        defconfig_of("qemu-x86_64")
+    assert defconfig_of(
+        "qemu-x86_64", buildroot.generate(board, buildroot_dir=BASE)
+    ) == defconfig_of("qemu-x86_64")
 
 
 def test_qemu_base_without_the_start_script_writer_gets_it(tmp_path: Path) -> None:
-    text = (BASE / "configs" / "qemu_x86_64_defconfig").read_text().replace(
-        'BR2_ROOTFS_POST_IMAGE_SCRIPT="board/qemu/post-image.sh"\n',
-        'BR2_ROOTFS_POST_IMAGE_SCRIPT="board/mine/post-image.sh"\n')
+    text = (
+        (BASE / "configs" / "qemu_x86_64_defconfig")
+        .read_text()
+        .replace(
+            'BR2_ROOTFS_POST_IMAGE_SCRIPT="board/qemu/post-image.sh"\n',
+            'BR2_ROOTFS_POST_IMAGE_SCRIPT="board/mine/post-image.sh"\n',
+        )
+    )
     tree = buildroot.generate(load_board(board_with(tmp_path, "qemu-x86_64", "x_defconfig", text)))
-    assert assignments(defconfig_of("qemu-x86_64", tree))["BR2_ROOTFS_POST_IMAGE_SCRIPT"].split() \
-        == ["board/mine/post-image.sh", "board/qemu/post-image.sh",
-            f"{ext('qemu-x86_64')}/post-image.sh"]
+    assert assignments(defconfig_of("qemu-x86_64", tree))[
+        "BR2_ROOTFS_POST_IMAGE_SCRIPT"
+    ].split() == [
+        "board/mine/post-image.sh",
+        "board/qemu/post-image.sh",
+        f"{ext('qemu-x86_64')}/post-image.sh",
+    ]
 
 
 def test_check_notices_a_changed_base(tmp_path: Path) -> None:
@@ -329,18 +410,34 @@ def _no_kernel(text: str) -> str:
 
 # (id, board, base name, base text change, message)
 REFUSED = [
-    ("other-arch", "qemu-arm64", "qemu_x86_64_defconfig", None,
-     "the base is for x86_64 (BR2_x86_64=y); the board is arm64"),
+    (
+        "other-arch",
+        "qemu-arm64",
+        "qemu_x86_64_defconfig",
+        None,
+        "the base is for x86_64 (BR2_x86_64=y); the board is arm64",
+    ),
     ("no-kernel", "qemu-x86_64", "qemu_x86_64_defconfig", _no_kernel, "the base builds no kernel"),
-    ("bad-line", "qemu-x86_64", "qemu_x86_64_defconfig",
-     lambda t: t + "BR2_SYSTEM_DHCP\n", "not a Buildroot defconfig line"),
-    ("unterminated", "qemu-x86_64", "qemu_x86_64_defconfig",
-     lambda t: t + 'BR2_TARGET_GENERIC_HOSTNAME="kdump\n', "unterminated string"),
+    (
+        "bad-line",
+        "qemu-x86_64",
+        "qemu_x86_64_defconfig",
+        lambda t: t + "BR2_SYSTEM_DHCP\n",
+        "not a Buildroot defconfig line",
+    ),
+    (
+        "unterminated",
+        "qemu-x86_64",
+        "qemu_x86_64_defconfig",
+        lambda t: t + 'BR2_TARGET_GENERIC_HOSTNAME="kdump\n',
+        "unterminated string",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("board", "base", "change", "message"), [c[1:] for c in REFUSED],
-                         ids=[c[0] for c in REFUSED])
+@pytest.mark.parametrize(
+    ("board", "base", "change", "message"), [c[1:] for c in REFUSED], ids=[c[0] for c in REFUSED]
+)
 def test_refused_bases(board: str, base: str, change, message: str, tmp_path: Path) -> None:
     text = (BASE / "configs" / base).read_text()
     path = board_with(tmp_path, board, base, change(text) if change else text)
@@ -354,14 +451,19 @@ def test_refused_bases(board: str, base: str, change, message: str, tmp_path: Pa
 
 def test_refused_options(tmp_path: Path) -> None:
     board = BOARDS / "qemu-x86_64.yaml"
-    missing = run_cli("generate", "buildroot", board, "-o", tmp_path / "o",
-                      "--buildroot-dir", tmp_path)
-    assert missing.code == 2 and "no configs/qemu_x86_64_defconfig in the Buildroot tree" in \
-        missing.err
+    missing = run_cli(
+        "generate", "buildroot", board, "-o", tmp_path / "o", "--buildroot-dir", tmp_path
+    )
+    assert (
+        missing.code == 2
+        and "no configs/qemu_x86_64_defconfig in the Buildroot tree" in missing.err
+    )
     yocto = run_cli("generate", "yocto", board, "-o", tmp_path / "o", "--buildroot-dir", BASE)
     assert yocto.code == 2 and "--buildroot-dir is not used by the yocto generator" in yocto.err
-    nameless = dataclasses.replace(load_board(board), buildroot=dataclasses.replace(
-        load_board(board).buildroot, defconfig=None))
+    nameless = dataclasses.replace(
+        load_board(board),
+        buildroot=dataclasses.replace(load_board(board).buildroot, defconfig=None),
+    )
     with pytest.raises(UserError) as err:
         buildroot.generate(nameless, buildroot_dir=BASE)
     assert err.value.key == "buildroot.defconfig"
@@ -391,8 +493,9 @@ def test_pinned_kexec_turns_the_bases_kexec_off(tmp_path: Path) -> None:
 
 
 def test_generate_all_gives_the_base_to_buildroot_only(tmp_path: Path) -> None:
-    result = run_cli("generate", "all", BOARDS / "qemu-x86_64.yaml", "-o", tmp_path,
-                     "--buildroot-dir", BASE)
+    result = run_cli(
+        "generate", "all", BOARDS / "qemu-x86_64.yaml", "-o", tmp_path, "--buildroot-dir", BASE
+    )
     assert result.code == 0, result.err
     text = (tmp_path / "buildroot/configs/qemu_x86_64_kdump_defconfig").read_text()
     assert text == defconfig_of("qemu-x86_64")
@@ -400,17 +503,19 @@ def test_generate_all_gives_the_base_to_buildroot_only(tmp_path: Path) -> None:
 
 # A board value that would add a line to the defconfig is refused at generation.
 INJECTED = [
-    ("base-newline", "  base_defconfig: \"bases/x\\nBR2_EVIL=y\"\n", "buildroot.base_defconfig"),
-    ("name-newline", "  defconfig: \"qemu_x86_64_defconfig\\nBR2_EVIL=y\"\n",
-     "buildroot.defconfig"),
+    ("base-newline", '  base_defconfig: "bases/x\\nBR2_EVIL=y"\n', "buildroot.base_defconfig"),
+    ("name-newline", '  defconfig: "qemu_x86_64_defconfig\\nBR2_EVIL=y"\n', "buildroot.defconfig"),
     ("name-quote", "  defconfig: 'qemu\"_defconfig'\n", "buildroot.defconfig"),
 ]
 
 
 @pytest.mark.parametrize(("line", "key"), [c[1:] for c in INJECTED], ids=[c[0] for c in INJECTED])
 def test_injection_through_the_base_is_refused(line: str, key: str, tmp_path: Path) -> None:
-    text = (BOARDS / "qemu-x86_64.yaml").read_text().replace(
-        "  defconfig: qemu_x86_64_defconfig\n", line)
+    text = (
+        (BOARDS / "qemu-x86_64.yaml")
+        .read_text()
+        .replace("  defconfig: qemu_x86_64_defconfig\n", line)
+    )
     board = tmp_path / "board.yaml"
     board.write_text(text)
     result = run_cli("generate", "buildroot", board, "-o", tmp_path / "out")

@@ -42,8 +42,11 @@ def boot_log(start: Path, accel: str, until: re.Pattern[str], timeout: float) ->
     cpu = "host" if accel == "kvm" else "max"
     proc = subprocess.Popen(
         ["sh", str(start), "-accel", accel, "-cpu", cpu, "-no-reboot"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        start_new_session=True)
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     assert proc.stdout is not None
     log = b""
     deadline = time.monotonic() + timeout
@@ -82,8 +85,12 @@ def test_patched_start_script_reserves_crash_memory(tmp_path: Path) -> None:
     empty_initrd.write_bytes(newc([]))
     accel = accel_for(board, kernel, empty_initrd)  # KVM only where it really boots
     (images / "rootfs.ext2").write_bytes(b"\0" * (1 << 20))
-    env = {**os.environ, "BINARIES_DIR": str(images), "TARGET_DIR": str(tmp_path / "target"),
-           "HOST_DIR": str(tmp_path / "host")}
+    env = {
+        **os.environ,
+        "BINARIES_DIR": str(images),
+        "TARGET_DIR": str(tmp_path / "target"),
+        "HOST_DIR": str(tmp_path / "host"),
+    }
     subprocess.run(["sh", str(script), str(images)], env=env, check=True, capture_output=True)
     assert "qemu-system-x86_64 -m 1024M -M pc" in start.read_text()
 

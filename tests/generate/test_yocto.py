@@ -41,8 +41,11 @@ BSP_KERNELS = {"linux-raspberrypi": "raspberrypi", "linux-starfive-dev": "riscv-
 
 def kdir(board: Board) -> str:
     collection = BSP_KERNELS.get(board.kernel.recipe)
-    return f"dynamic-layers/{collection}/recipes-kernel/linux" if collection else (
-        "recipes-kernel/linux")
+    return (
+        f"dynamic-layers/{collection}/recipes-kernel/linux"
+        if collection
+        else ("recipes-kernel/linux")
+    )
 
 
 def texts(board: Board, name: str | None = None) -> dict[str, str]:
@@ -63,19 +66,25 @@ def case(request: pytest.FixtureRequest) -> tuple[Board, dict[str, str]]:
 def test_structure(case: tuple[Board, dict[str, str]]) -> None:
     board, files = case
     expected = {
-        "COPYING.MIT", "README.md", "SECURITY.md", "conf/layer.conf",
+        "COPYING.MIT",
+        "README.md",
+        "SECURITY.md",
+        "conf/layer.conf",
         f"conf/kdump/{board.ident}.conf",
         f"classes/kdump_{board.yocto.layer.removeprefix('meta-kdump-').replace('-', '_')}.bbclass",
         f"kas-{board.name}.yml",
         f"{kdir(board)}/{board.kernel.recipe}_%.bbappend",
-        f"{kdir(board)}/linux-kdump.inc", f"{kdir(board)}/linux-kdump-merge.inc",
+        f"{kdir(board)}/linux-kdump.inc",
+        f"{kdir(board)}/linux-kdump-merge.inc",
         f"{kdir(board)}/files/kdump.cfg",
         "recipes-kernel/kdump-init/kdump-init_1.0.bb",
         "recipes-kernel/kdump-init/files/COPYING.MIT",
     } | {f"recipes-kernel/kdump-init/files/{f.name}" for f in runtime_files(board)}
     if board.dump.compression in ("lzo", "snappy", "zstd"):
-        expected |= {"recipes-kernel/makedumpfile/makedumpfile_%.bbappend",
-                     "recipes-kernel/makedumpfile/makedumpfile-kdump.inc"}
+        expected |= {
+            "recipes-kernel/makedumpfile/makedumpfile_%.bbappend",
+            "recipes-kernel/makedumpfile/makedumpfile-kdump.inc",
+        }
     assert set(files) == expected
     assert all(f.mode == 0o644 for f in yocto.generate(board).values())
 
@@ -95,16 +104,20 @@ def test_layer_conf(case: tuple[Board, dict[str, str]]) -> None:
     old = sorted({"kirkstone", "scarthgap", "styhead"} & set(board.yocto.releases))
     meta_oe = board.dump.collector == "makedumpfile" and bool(old)
     assert re.search(rf'^LAYERDEPENDS_{re.escape(coll)} = "core"$', files["conf/layer.conf"], re.M)
-    dynamic_dep = re.findall(rf'^LAYERDEPENDS_{re.escape(coll)} \+= "(.*)"$',
-                             files["conf/layer.conf"], re.M)
+    dynamic_dep = re.findall(
+        rf'^LAYERDEPENDS_{re.escape(coll)} \+= "(.*)"$', files["conf/layer.conf"], re.M
+    )
     assert bool(dynamic_dep) == meta_oe
     if meta_oe:
         # meta-oe only when the oe-core parsed is one of those releases.
         (expr,) = dynamic_dep
         assert "LAYERSERIES_CORENAMES" in expr and f"'{' '.join(old)}'" in expr
     collection = BSP_KERNELS.get(board.kernel.recipe)
-    dynamic = (f"{collection}:${{LAYERDIR}}/dynamic-layers/{collection}/recipes-*/*/*.bbappend"
-               if collection else None)
+    dynamic = (
+        f"{collection}:${{LAYERDIR}}/dynamic-layers/{collection}/recipes-*/*/*.bbappend"
+        if collection
+        else None
+    )
     assert conf.get("BBFILES_DYNAMIC") == dynamic
     assert conf.get(f"LAYERRECOMMENDS_{coll}") == collection
 
@@ -127,9 +140,15 @@ def test_kernel_fragment(case: tuple[Board, dict[str, str]]) -> None:
 def test_cmdline_variable(case: tuple[Board, dict[str, str]]) -> None:
     board, files = case
     conf = files[f"conf/kdump/{board.ident}.conf"]
-    var = {"qemu": "QB_KERNEL_CMDLINE_APPEND", "grub": "APPEND", "grub-legacy": "APPEND",
-           "systemd-boot": "APPEND", "extlinux": "UBOOT_EXTLINUX_KERNEL_ARGS",
-           "u-boot": "UBOOT_EXTLINUX_KERNEL_ARGS", "rpi": "CMDLINE"}[board.bootloader.type]
+    var = {
+        "qemu": "QB_KERNEL_CMDLINE_APPEND",
+        "grub": "APPEND",
+        "grub-legacy": "APPEND",
+        "systemd-boot": "APPEND",
+        "extlinux": "UBOOT_EXTLINUX_KERNEL_ARGS",
+        "u-boot": "UBOOT_EXTLINUX_KERNEL_ARGS",
+        "rpi": "CMDLINE",
+    }[board.bootloader.type]
     assert f'{var}:append = " {board.crashkernel.cmdline}"' in conf.splitlines()
     assert conf.count("crashkernel=") == 2  # the comment and the one assignment
     qb_mem = re.search(r'^QB_MEM = "-m ([0-9]+)"$', conf, re.M)
@@ -146,8 +165,10 @@ def test_conf_reaches_build_only_with_the_feature(case: tuple[Board, dict[str, s
     board, files = case
     cls = next(p for p in files if p.startswith("classes/"))
     name = Path(cls).stem
-    assert (f"INHERIT += \"${{@bb.utils.contains('DISTRO_FEATURES', 'kdump', '{name}', '', d)}}\""
-            in files["conf/layer.conf"].splitlines())
+    assert (
+        f"INHERIT += \"${{@bb.utils.contains('DISTRO_FEATURES', 'kdump', '{name}', '', d)}}\""
+        in files["conf/layer.conf"].splitlines()
+    )
     assert f"require conf/kdump/{board.ident}.conf" in files[cls].splitlines()
 
 
@@ -179,7 +200,8 @@ def test_kdump_init_installs_the_runtime_layout(case: tuple[Board, dict[str, str
     recipe = files["recipes-kernel/kdump-init/kdump-init_1.0.bb"]
     installed = {}
     for mode, name, dest in re.findall(
-            r"^    install -D -m ([0-7]{4}) \$\{S\}/(\S+) \$\{D\}(\S+)$", recipe, re.M):
+        r"^    install -D -m ([0-7]{4}) \$\{S\}/(\S+) \$\{D\}(\S+)$", recipe, re.M
+    ):
         for var, value in BB_DIRS.items():
             dest = dest.replace(var, value)
         assert "${" not in dest
@@ -200,8 +222,11 @@ def test_kdump_init_recipe(case: tuple[Board, dict[str, str]]) -> None:
     assert ("makedumpfile" in rdepends) == (board.dump.collector == "makedumpfile")
     assert rdepends == sorted(rdepends)
     assert values["LICENSE"] == "MIT"
-    md5 = __import__("hashlib").md5(files["recipes-kernel/kdump-init/files/COPYING.MIT"]
-                                    .encode()).hexdigest()
+    md5 = (
+        __import__("hashlib")
+        .md5(files["recipes-kernel/kdump-init/files/COPYING.MIT"].encode())
+        .hexdigest()
+    )
     assert values["LIC_FILES_CHKSUM"] == f"file://COPYING.MIT;md5={md5}"
     assert values["RCONFLICTS:${PN}"] == "kdump"
     if board.init == "systemd":
@@ -218,9 +243,23 @@ def test_kdump_init_recipe(case: tuple[Board, dict[str, str]]) -> None:
     if board.yocto.machine:
         assert values["COMPATIBLE_MACHINE"] == f"^{board.yocto.machine}$"
     # Style-guide order of the variables that are present.
-    order = ["SUMMARY", "DESCRIPTION", "HOMEPAGE", "SECTION", "LICENSE", "LIC_FILES_CHKSUM",
-             "SRC_URI", "S", "inherit", "COMPATIBLE_MACHINE", "do_install", "PACKAGE_ARCH",
-             "CONFFILES", "RDEPENDS", "RCONFLICTS"]
+    order = [
+        "SUMMARY",
+        "DESCRIPTION",
+        "HOMEPAGE",
+        "SECTION",
+        "LICENSE",
+        "LIC_FILES_CHKSUM",
+        "SRC_URI",
+        "S",
+        "inherit",
+        "COMPATIBLE_MACHINE",
+        "do_install",
+        "PACKAGE_ARCH",
+        "CONFFILES",
+        "RDEPENDS",
+        "RCONFLICTS",
+    ]
     seen = [re.search(rf"^{re.escape(key)}\b", recipe, re.M) for key in order]
     positions = [m.start() for m in seen if m]
     assert positions == sorted(positions) and len(positions) >= 14
@@ -246,7 +285,10 @@ def test_kas(case: tuple[Board, dict[str, str]]) -> None:
     assert repos["openembedded-core"]["branch"] == release
     assert repos["bitbake"]["branch"] == yocto.facts()["releases"][release]["bitbake"]
     needs_oe = board.dump.collector == "makedumpfile" and release in (
-        "kirkstone", "scarthgap", "styhead")
+        "kirkstone",
+        "scarthgap",
+        "styhead",
+    )
     assert ("meta-openembedded" in repos) == needs_oe
     assert 'DISTRO_FEATURES:append = " kdump"' in kas["local_conf_header"]["kdump"]
 
@@ -264,19 +306,29 @@ def test_readme_and_security(case: tuple[Board, dict[str, str]]) -> None:
 
 # (board, releases claimed, what the layer's README must admit; None: no limits section)
 CAVEATS = [
-    ("visionfive2", ("scarthgap", "styhead", "walnascar"),
-     "does not build for riscv64 on scarthgap, styhead, walnascar"),
+    (
+        "visionfive2",
+        ("scarthgap", "styhead", "walnascar"),
+        "does not build for riscv64 on scarthgap, styhead, walnascar",
+    ),
     ("visionfive2", ("wrynose",), None),
-    ("pc-x86_64-grub", ("kirkstone", "scarthgap"),
-     "On kirkstone without the usrmerge distro feature"),
+    (
+        "pc-x86_64-grub",
+        ("kirkstone", "scarthgap"),
+        "On kirkstone without the usrmerge distro feature",
+    ),
     ("pc-x86_64-grub", ("scarthgap",), None),
-    ("legacy-x86_64-2.6.32", ("wrynose",),
-     "The board pins kexec-tools 2.0.1; oe-core ships 2.0.32"),
+    (
+        "legacy-x86_64-2.6.32",
+        ("wrynose",),
+        "The board pins kexec-tools 2.0.1; oe-core ships 2.0.32",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("name", "releases", "says"), CAVEATS,
-                         ids=[f"{c[0]}-{'-'.join(c[1])}" for c in CAVEATS])
+@pytest.mark.parametrize(
+    ("name", "releases", "says"), CAVEATS, ids=[f"{c[0]}-{'-'.join(c[1])}" for c in CAVEATS]
+)
 def test_caveats(name: str, releases: tuple[str, ...], says: str | None) -> None:
     board = load_board(next(p for p in BOARDS if p.stem == name))
     board = replace(board, yocto=replace(board.yocto, releases=releases))
@@ -287,7 +339,8 @@ def test_caveats(name: str, releases: tuple[str, ...], says: str | None) -> None
         assert "## Known limits" in readme and says in readme
     layer = assignments(texts(board)["conf/layer.conf"])
     assert layer[f"LAYERSERIES_COMPAT_{board.yocto.layer.removeprefix('meta-')}"] == (
-        " ".join(releases))
+        " ".join(releases)
+    )
 
 
 def test_deterministic(case: tuple[Board, dict[str, str]]) -> None:
@@ -311,7 +364,8 @@ def test_name_override() -> None:
 def test_bitbake_path_refuses_unknown_directories() -> None:
     assert yocto.bitbake_path("/usr/sbin/kdump") == "${sbindir}/kdump"
     assert yocto.bitbake_path("/usr/lib/systemd/system/kdump.service") == (
-        "${systemd_system_unitdir}/kdump.service")
+        "${systemd_system_unitdir}/kdump.service"
+    )
     with pytest.raises(ValueError):
         yocto.bitbake_path("/opt/kdump")
 
@@ -331,9 +385,10 @@ def test_cli_write_check_stale(tmp_path: Path) -> None:
     stale = run_cli("generate", "yocto", DEFAULT_BOARD, "-o", out, "--check")
     assert stale.code == 1 and "conf/layer.conf" in stale.out
     (out / "README.md").unlink()
-    assert "README.md: missing" in run_cli(
-        "generate", "yocto", DEFAULT_BOARD, "-o", out, "--check").out
-
+    assert (
+        "README.md: missing"
+        in run_cli("generate", "yocto", DEFAULT_BOARD, "-o", out, "--check").out
+    )
 
 
 @pytest.mark.parametrize("path", BOARDS, ids=IDS)
@@ -346,7 +401,8 @@ def test_check_reads_the_fragment(path: Path, tmp_path: Path) -> None:
     write_tree(tmp_path, yocto.generate(board))
     kernel = kernel_fragments(tmp_path, board.yocto.machine)
     assert [p.relative_to(tmp_path).as_posix() for p in kernel.fragments] == [
-        f"{kdir(board)}/files/kdump.cfg"]
+        f"{kdir(board)}/files/kdump.cfg"
+    ]
     assert kernel.fragments[0].read_text() == fragment_for_board(board)
 
 
@@ -359,23 +415,32 @@ def test_same_layout_as_the_qemu_proof(case: tuple[Board, dict[str, str]]) -> No
     board, files = case
     recipe = files["recipes-kernel/kdump-init/kdump-init_1.0.bb"]
     booted = {f.install_path: f.text for f in runtime_files(board, booted_init(board))}
-    layer = {f.install_path: files[f"recipes-kernel/kdump-init/files/{f.name}"]
-             for f in runtime_files(board)
-             if f"${{D}}{yocto.bitbake_path(f.install_path)}" in recipe}
+    layer = {
+        f.install_path: files[f"recipes-kernel/kdump-init/files/{f.name}"]
+        for f in runtime_files(board)
+        if f"${{D}}{yocto.bitbake_path(f.install_path)}" in recipe
+    }
     if board.init in ("busybox", "sysv"):
         assert layer == booted
     else:
         shared = {"/usr/sbin/kdump", "/etc/kdump.conf"}
         assert {p: t for p, t in layer.items() if p in shared} == {
-            p: t for p, t in booted.items() if p in shared}
+            p: t for p, t in booted.items() if p in shared
+        }
         assert len(shared & set(layer)) == 2
 
 
 # (LAYERSERIES_CORENAMES of the oe-core parsed, the layer's dependencies) for a
 # board claiming scarthgap to wrynose with makedumpfile: meta-oe only where
 # oe-core does not ship makedumpfile.
-CORENAMES = [("scarthgap", "core openembedded-layer"), ("styhead", "core openembedded-layer"),
-             ("walnascar", "core"), ("whinlatter", "core"), ("wrynose", "core"), (None, "core")]
+CORENAMES = [
+    ("scarthgap", "core openembedded-layer"),
+    ("styhead", "core openembedded-layer"),
+    ("walnascar", "core"),
+    ("whinlatter", "core"),
+    ("wrynose", "core"),
+    (None, "core"),
+]
 
 
 def layerdepends(board: Board, corenames: str | None) -> str:
@@ -414,8 +479,9 @@ def test_every_board_needs_meta_oe_only_without_oe_cores_makedumpfile(path: Path
     collects with makedumpfile and that release's makedumpfile is meta-oe's."""
     board = load_board(path)
     for release in board.yocto.releases:
-        meta_oe = (board.dump.collector == "makedumpfile"
-                   and RELEASES[release]["makedumpfile"]["layer"] == "openembedded-layer")
+        meta_oe = (
+            board.dump.collector == "makedumpfile"
+            and RELEASES[release]["makedumpfile"]["layer"] == "openembedded-layer"
+        )
         expected = "core openembedded-layer" if meta_oe else "core"
         assert layerdepends(board, release) == expected, release
-

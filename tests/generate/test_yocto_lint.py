@@ -31,15 +31,30 @@ TASK = re.compile(r"^(do_[a-z_]+(?::(?:append|prepend))?)\(\) \{\n(.*?)^\}$", re
 
 def oelint(release: str, files: list[Path]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "oelint_adv", "--quiet", "--release", release, "--hide", "info",
-         "--suppress", "oelint.vars.homepageping", *map(str, files)],
-        capture_output=True, text=True, check=False, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "oelint_adv",
+            "--quiet",
+            "--release",
+            release,
+            "--hide",
+            "info",
+            "--suppress",
+            "oelint.vars.homepageping",
+            *map(str, files),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
     )
 
 
 def bitbake_files(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*")
-                  if p.suffix in BITBAKE_SUFFIXES and "files" not in p.parts)
+    return sorted(
+        p for p in root.rglob("*") if p.suffix in BITBAKE_SUFFIXES and "files" not in p.parts
+    )
 
 
 def write_layer(board: Board, tmp: Path) -> Path:
@@ -63,19 +78,23 @@ def test_oelint_clean(path: Path, tmp_path: Path) -> None:
     for release in board.yocto.releases:
         result = oelint(release, files)
         assert result.returncode == 0 and not result.stderr.strip(), (
-            f"oelint-adv --release {release}:\n{result.stderr}{result.stdout}")
+            f"oelint-adv --release {release}:\n{result.stderr}{result.stdout}"
+        )
 
 
 # What the linter must catch, so a clean run above means something: each edit
 # turns the default board's kdump-init recipe into one oelint-adv rejects.
 BREAKAGES = {
-    "old-override": (lambda t: t.replace("RDEPENDS:${PN} =", "RDEPENDS_${PN} ="),
-                     "oelint.vars.mispell"),
-    "no-license": (lambda t: t.replace('LICENSE = "MIT"\n', ""),
-                   "oelint.var.mandatoryvar.LICENSE"),
+    "old-override": (
+        lambda t: t.replace("RDEPENDS:${PN} =", "RDEPENDS_${PN} ="),
+        "oelint.vars.mispell",
+    ),
+    "no-license": (lambda t: t.replace('LICENSE = "MIT"\n', ""), "oelint.var.mandatoryvar.LICENSE"),
     # SECTION moved below RDEPENDS: out of the style guide's order.
-    "bad-order": (lambda t: t.replace('SECTION = "kernel/userland"\n', "")
-                  + 'SECTION = "kernel/userland"\n', "oelint.var.order.SECTION"),
+    "bad-order": (
+        lambda t: t.replace('SECTION = "kernel/userland"\n', "") + 'SECTION = "kernel/userland"\n',
+        "oelint.var.order.SECTION",
+    ),
 }
 
 
@@ -95,7 +114,7 @@ def test_oelint_catches(tmp_path: Path, what: str) -> None:
 
 def shell_of_tasks(text: str) -> str:
     """The recipe's shell tasks as one sh script: BitBake references become fixed paths."""
-    out = ["#!/bin/sh", "bbwarn() { echo \"$*\" >&2; }", "oe_runmake() { make \"$@\"; }"]
+    out = ["#!/bin/sh", 'bbwarn() { echo "$*" >&2; }', 'oe_runmake() { make "$@"; }']
     for name, body in TASK.findall(text):
         body = re.sub(r"\$\{@[^}]*\}", "/bb/python", body)
         body = re.sub(r"\$\{([A-Za-z0-9_]+)\}", lambda m: f"/bb/{m.group(1)}", body)
@@ -107,8 +126,11 @@ def shell_of_tasks(text: str) -> str:
 def test_shellcheck(path: Path, tmp_path: Path) -> None:
     board = load_board(path)
     root = write_layer(board, tmp_path)
-    scripts = [p for p in (root / "recipes-kernel" / "kdump-init" / "files").iterdir()
-               if p.read_text().startswith("#!")]
+    scripts = [
+        p
+        for p in (root / "recipes-kernel" / "kdump-init" / "files").iterdir()
+        if p.read_text().startswith("#!")
+    ]
     assert scripts
     tasks = []
     for recipe in bitbake_files(root):
@@ -119,8 +141,12 @@ def test_shellcheck(path: Path, tmp_path: Path) -> None:
             tasks.append(shell)
     assert any(t.name.startswith("kdump-init") for t in tasks)
     assert any(t.name.startswith("linux-kdump-merge") for t in tasks)
-    result = subprocess.run(["shellcheck", "-s", "sh", *map(str, scripts + tasks)],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        ["shellcheck", "-s", "sh", *map(str, scripts + tasks)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -129,8 +155,9 @@ def test_shellcheck_sees_task_bodies(tmp_path: Path) -> None:
     shell = tmp_path / "broken.sh"
     shell.write_text(shell_of_tasks("do_install() {\n    install -d $D/${bindir}\n}\n"))
     assert "install -d $D//bb/bindir" in shell.read_text()
-    result = subprocess.run(["shellcheck", "-s", "sh", str(shell)], capture_output=True,
-                            text=True, check=False)
+    result = subprocess.run(
+        ["shellcheck", "-s", "sh", str(shell)], capture_output=True, text=True, check=False
+    )
     assert result.returncode != 0 and "SC2086" in result.stdout
 
 
@@ -138,9 +165,11 @@ def test_check_layer_script() -> None:
     """ci/yocto-check-layer.sh (`make yocto-check-layer`, run by hand against fetched
     oe-core and bitbake): shellcheck clean, and without them it says how to run it."""
     script = Path(__file__).resolve().parents[2] / "ci" / "yocto-check-layer.sh"
-    lint = subprocess.run(["shellcheck", "-s", "sh", str(script)], capture_output=True,
-                          text=True, check=False)
+    lint = subprocess.run(
+        ["shellcheck", "-s", "sh", str(script)], capture_output=True, text=True, check=False
+    )
     assert lint.returncode == 0, lint.stdout
-    usage = subprocess.run(["sh", str(script), "/nonexistent"], capture_output=True, text=True,
-                           check=False)
+    usage = subprocess.run(
+        ["sh", str(script), "/nonexistent"], capture_output=True, text=True, check=False
+    )
     assert usage.returncode == 2 and usage.stderr.startswith("usage: ")

@@ -22,7 +22,7 @@ NEWEST = "newest"  # the newest linux-source series Debian offers (7.x), through
 
 
 def series(version: str) -> str:
-    """"6.1" -> "6.1"; "newest" -> Debian's newest series ("7.3")."""
+    """ "6.1" -> "6.1"; "newest" -> Debian's newest series ("7.3")."""
     if version != NEWEST:
         return version
     found = debian.newest_linux_source_series()
@@ -70,21 +70,30 @@ def c_conf(tree: KconfigTree) -> Path:
     return conf
 
 
-def c_olddefconfig(conf: Path, kconfig_dir: Path, config_text: str, work: Path,
-                   mode: str = "olddefconfig") -> dict[str, str]:
+def c_olddefconfig(
+    conf: Path, kconfig_dir: Path, config_text: str, work: Path, mode: str = "olddefconfig"
+) -> dict[str, str]:
     """`conf --olddefconfig` (or --allnoconfig) of a synthetic Kconfig tree, started from
     config_text (for allnoconfig: the KCONFIG_ALLCONFIG seed)."""
     work.mkdir(parents=True, exist_ok=True)
     config = work / ".config"
     config.write_text(config_text)
-    env = {"PATH": os.environ.get("PATH", ""), "srctree": str(kconfig_dir),
-           "KCONFIG_CONFIG": str(config)}
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "srctree": str(kconfig_dir),
+        "KCONFIG_CONFIG": str(config),
+    }
     if mode == "allnoconfig":
         seed = work / "seed.config"
         seed.write_text(config_text)
         config.write_text("")
         env["KCONFIG_ALLCONFIG"] = str(seed)
-    done = subprocess.run([str(conf), f"--{mode}", "Kconfig"], cwd=kconfig_dir, env=env,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [str(conf), f"--{mode}", "Kconfig"],
+        cwd=kconfig_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     return {a.symbol: a.value if a.value == "n" else a.raw for a in read_config(config)}

@@ -33,14 +33,31 @@ def one_line(err: UserError) -> str:
 
 # (what, tree, arch, file the error names (suffix), line or None, words in the message)
 TREES = [
-    ("not a kernel tree", "bad-trees/not-a-tree", "x86_64", "not-a-tree/Makefile", None,
-     "not a kernel tree"),
-    ("no VERSION in Makefile", "bad-trees/no-version", "x86_64", "no-version/Makefile", 1,
-     "VERSION"),
-    ("Kconfig parse error", "bad-trees/parse-error", "x86_64", "parse-error/Kconfig", 8,
-     "depends on (GOOD"),
-    ("missing path", "bad-trees/does-not-exist", "x86_64", "does-not-exist", None,
-     "no such file"),
+    (
+        "not a kernel tree",
+        "bad-trees/not-a-tree",
+        "x86_64",
+        "not-a-tree/Makefile",
+        None,
+        "not a kernel tree",
+    ),
+    (
+        "no VERSION in Makefile",
+        "bad-trees/no-version",
+        "x86_64",
+        "no-version/Makefile",
+        1,
+        "VERSION",
+    ),
+    (
+        "Kconfig parse error",
+        "bad-trees/parse-error",
+        "x86_64",
+        "parse-error/Kconfig",
+        8,
+        "depends on (GOOD",
+    ),
+    ("missing path", "bad-trees/does-not-exist", "x86_64", "does-not-exist", None, "no such file"),
 ]
 
 

@@ -80,15 +80,20 @@ def test_blocked_symbol_names_the_blocking_term(
     text = "\n".join(item.why())
     assert f"{frag}:1 sets y, final value n" in text and blocking in text
     if version == "6.12":  # the promptless blocker is followed to what selects it
-        assert any(d.startswith("KEXEC_CORE has no prompt; selected by KEXEC [=n]")
-                   for d in item.explanation.blocking_detail)
+        assert any(
+            d.startswith("KEXEC_CORE has no prompt; selected by KEXEC [=n]")
+            for d in item.explanation.blocking_detail
+        )
 
 
 def test_unknown_symbol_closest_names_and_renames(real_tree, tmp_path: Path) -> None:
     tree = real_tree("6.12", "x86_64")
     frag = write(tmp_path, "old.cfg", "CONFIG_CRASH_CORE=y\nCONFIG_KEXEC=y\n")
-    result = tree.check(Base.defconfig("x86_64_defconfig"), [frag],
-                        [requirement("CRASH_CORE"), requirement("KEXEC_FIEL")])
+    result = tree.check(
+        Base.defconfig("x86_64_defconfig"),
+        [frag],
+        [requirement("CRASH_CORE"), requirement("KEXEC_FIEL")],
+    )
     crash_core, typo = result.items
     assert crash_core.status is Status.ABSENT and crash_core.final is None
     assert "not defined in this kernel" in crash_core.explanation.summary
@@ -111,8 +116,9 @@ def test_value_overridden_by_later_fragment(real_tree, tmp_path: Path) -> None:
     tree = real_tree("6.12", "x86_64")
     first = write(tmp_path, "a.cfg", "CONFIG_KEXEC=y\nCONFIG_MAGIC_SYSRQ=y\n")
     second = write(tmp_path, "b.cfg", "# CONFIG_MAGIC_SYSRQ is not set\n")
-    result = tree.check(Base.defconfig("x86_64_defconfig"), [first, second],
-                        [requirement("MAGIC_SYSRQ")])
+    result = tree.check(
+        Base.defconfig("x86_64_defconfig"), [first, second], [requirement("MAGIC_SYSRQ")]
+    )
     [item] = result.items
     assert item.status is Status.UNMET
     [(earlier, later)] = item.explanation.overridden
@@ -129,7 +135,8 @@ def test_arch_without_kexec_file_is_unfixable_with_reason(real_tree) -> None:
     assert "cannot be met here" in fix.text
     [item] = fix.verified.items
     assert "ARCH_SUPPORTS_KEXEC_FILE is not defined for arm: this arch does not offer it" in (
-        item.explanation.blocking_detail)
+        item.explanation.blocking_detail
+    )
 
 
 def test_json_result_follows_schema(real_tree, tmp_path: Path) -> None:
@@ -165,8 +172,7 @@ def test_cross_toolchain_probes(real_tree, tmp_path: Path) -> None:
     """--toolchain: the probes run the cross compiler; the kdump symbols come out the same."""
     dummy = real_tree("6.12", "arm64")
     cross = KconfigTree.load(dummy.source.origin, "arm64", toolchain="aarch64-linux-gnu-")
-    assert (dummy.probes, cross.probes) == ("scripts/dummy-tools",
-                                            "toolchain aarch64-linux-gnu-")
+    assert (dummy.probes, cross.probes) == ("scripts/dummy-tools", "toolchain aarch64-linux-gnu-")
     assert cross.env["CC"] == "aarch64-linux-gnu-gcc"
     frag = kdump_fragment(tmp_path, dummy)
     base = Base.defconfig("defconfig")
@@ -178,5 +184,6 @@ def test_missing_toolchain_is_bad_input(real_tree) -> None:
     from kdumplayer.errors import UserError
 
     with pytest.raises(UserError, match="nonexistent-gcc not found"):
-        KconfigTree.load(real_tree("6.12", "arm64").source.origin, "arm64",
-                         toolchain="nonexistent-")
+        KconfigTree.load(
+            real_tree("6.12", "arm64").source.origin, "arm64", toolchain="nonexistent-"
+        )

@@ -31,8 +31,9 @@ CASES = [
 ]
 
 
-def _within_then_whole(tree: KconfigTree, base: Base, fragments: list[Path],
-                        reqs: list[Requirement] | None = None) -> tuple[dict, dict]:
+def _within_then_whole(
+    tree: KconfigTree, base: Base, fragments: list[Path], reqs: list[Requirement] | None = None
+) -> tuple[dict, dict]:
     """The closure check from a clean tree (no user value, nothing computed: a symbol
     the closure missed would keep its default, not a value an earlier check left), then
     the whole check."""
@@ -63,9 +64,12 @@ def test_closure_check_explains_what_a_user_line_switched_off(
     """Lines outside the requirements (PM_SLEEP_SMP through SUSPEND) and a choice member
     set against the kdump fragment: same explanations, located the same way."""
     tree = real_tree("6.12", "arm")
-    frag = _fragment(tmp_path, "arm", tree.version,
-                     "# CONFIG_SUSPEND is not set\n# CONFIG_HIBERNATION is not set\n"
-                     "# CONFIG_KEXEC is not set\n")
+    frag = _fragment(
+        tmp_path,
+        "arm",
+        tree.version,
+        "# CONFIG_SUSPEND is not set\n# CONFIG_HIBERNATION is not set\n# CONFIG_KEXEC is not set\n",
+    )
     within, whole = _within_then_whole(tree, Base.defconfig("multi_v7_defconfig"), [frag])
     assert not whole["ok"]
     assert within == whole
@@ -76,8 +80,10 @@ def test_closure_check_of_a_config_file_base(
 ) -> None:
     tree = real_tree("6.12", "x86_64")
     config = tmp_path / "board.config"
-    config.write_text("CONFIG_SMP=y\n# CONFIG_RELOCATABLE is not set\nCONFIG_HIGHMEM4G=y\n"
-                      "CONFIG_NO_SUCH_SYMBOL=y\n")
+    config.write_text(
+        "CONFIG_SMP=y\n# CONFIG_RELOCATABLE is not set\nCONFIG_HIGHMEM4G=y\n"
+        "CONFIG_NO_SUCH_SYMBOL=y\n"
+    )
     frag = _fragment(tmp_path, "x86_64", tree.version)
     within, whole = _within_then_whole(tree, Base.config(config), [frag])
     assert within == whole
@@ -174,14 +180,20 @@ def test_every_kind_of_reference_is_followed(tmp_path: Path) -> None:
     deciding symbol at its default: each of these would then differ."""
     root = tmp_path / "tree"
     root.mkdir()
-    (root / "Makefile").write_text("VERSION = 6\nPATCHLEVEL = 12\nSUBLEVEL = 0\n"
-                                   "EXTRAVERSION =\n")
+    (root / "Makefile").write_text("VERSION = 6\nPATCHLEVEL = 12\nSUBLEVEL = 0\nEXTRAVERSION =\n")
     (root / "Kconfig").write_text(SYNTHETIC)
     tree = KconfigTree.load(root, "x86_64", cache=False)
     config = tmp_path / "base.config"
     config.write_text(BASE)
-    wanted = {"SELECTED": "y", "IMPLIED": "y", "DEFAULTED": "y", "RANGED": "2",
-              "FIRST": "n", "GATED": "n", "DRIVER": "m"}
+    wanted = {
+        "SELECTED": "y",
+        "IMPLIED": "y",
+        "DEFAULTED": "y",
+        "RANGED": "2",
+        "FIRST": "n",
+        "GATED": "n",
+        "DRIVER": "m",
+    }
     reqs = [Requirement(symbol=s, value=v, roles=(), reason="test") for s, v in wanted.items()]
     within, whole = _within_then_whole(tree, Base.config(config), [], reqs)
     assert [(i["symbol"], i["final"]) for i in whole["requirements"]] == list(wanted.items())
@@ -192,7 +204,8 @@ _ALL_LINES = re.compile(r"")
 
 
 def test_compat_skips_only_files_with_nothing_to_rewrite(
-    real_tree: Callable[[str, str], KconfigTree], monkeypatch: pytest.MonkeyPatch,
+    real_tree: Callable[[str, str], KconfigTree],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Every Kconfig file of the 6.12 tree and of the compat cases: the pre-check's
     answer is the full walk's (same text, same log)."""

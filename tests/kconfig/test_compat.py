@@ -30,8 +30,12 @@ def fragment(tmp_path: Path, text: str, name: str = "frag.cfg") -> Path:
 
 @pytest.mark.parametrize(
     ("case", "message"),
-    [("modules", "modules"), ("transitional", "transitional"), ("depends-if", "if"),
-     ("legacy-2.6", ";")],
+    [
+        ("modules", "modules"),
+        ("transitional", "transitional"),
+        ("depends-if", "if"),
+        ("legacy-2.6", ";"),
+    ],
 )
 def test_plain_kconfiglib_rejects_the_cases(
     monkeypatch: pytest.MonkeyPatch, case: str, message: str
@@ -141,7 +145,8 @@ def test_user_tree_is_not_modified() -> None:
     def snapshot() -> dict[str, str]:
         return {
             str(p): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(COMPAT.rglob("*")) if p.is_file()
+            for p in sorted(COMPAT.rglob("*"))
+            if p.is_file()
         }
 
     before = snapshot()

@@ -27,8 +27,10 @@ def run(real_tree, tmp_path: Path, version: str, arch: str, base: str) -> fideli
     tree = real_tree(version, arch)
     result = fidelity.run_case(tree, fidelity.Case(version, arch, base), tmp_path)
     assert result.error is None, result.error
-    shown = [f"{k}: kdumplayer={result.ours.get(k)} C={result.theirs.get(k)}"
-             for k in result.differing[:20]]
+    shown = [
+        f"{k}: kdumplayer={result.ours.get(k)} C={result.theirs.get(k)}"
+        for k in result.differing[:20]
+    ]
     assert result.differing == [], "\n".join(shown)
     assert result.symbols > 500  # a real .config (tinyconfig arm: ~670), not an empty one
     return result
@@ -40,8 +42,9 @@ def run(real_tree, tmp_path: Path, version: str, arch: str, base: str) -> fideli
 @pytest.mark.parametrize("version", SAMPLE_VERSIONS)
 @pytest.mark.parametrize("arch", fidelity.SWEEP_ARCHES)
 @pytest.mark.parametrize("which", ["defconfig", "tinyconfig"])
-def test_sample_same_config_as_c_kconfig(real_tree, tmp_path: Path, version: str, arch: str,
-                                         which: str) -> None:
+def test_sample_same_config_as_c_kconfig(
+    real_tree, tmp_path: Path, version: str, arch: str, which: str
+) -> None:
     tree = real_tree(version, arch)
     base = fidelity.default_defconfig(tree) if which == "defconfig" else which
     result = run(real_tree, tmp_path, version, arch, base)
@@ -72,8 +75,9 @@ REGRESSIONS = [
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("version", "arch", "base", "symbol", "value"), REGRESSIONS)
-def test_regression_same_as_c_kconfig(real_tree, tmp_path: Path, version: str, arch: str,
-                                      base: str, symbol: str, value: str) -> None:
+def test_regression_same_as_c_kconfig(
+    real_tree, tmp_path: Path, version: str, arch: str, base: str, symbol: str, value: str
+) -> None:
     result = run(real_tree, tmp_path, version, arch, base)
     assert result.ours[symbol] == result.theirs[symbol] == value
 
@@ -88,8 +92,9 @@ def test_kernel_written_empty_value_is_read(real_tree, tmp_path: Path) -> None:
     assert "\nCONFIG_DEBUG_UART_PHYS=\n" in written.read_text()
     static = run_cli("check", "--config", written)
     assert static.code == 0, static.out + static.err
-    evaluated = run_cli("check", "--config", written, "--kernel-src", tarball("6.1"),
-                        "--arch", "arm")
+    evaluated = run_cli(
+        "check", "--config", written, "--kernel-src", tarball("6.1"), "--arch", "arm"
+    )
     assert evaluated.code == 0, evaluated.out + evaluated.err
 
 
@@ -105,10 +110,15 @@ def test_newest_kernel_uses_the_new_syntax(real_tree) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("arch", "base"), [
-    ("x86_64", "x86_64_defconfig"), ("arm64", "defconfig"), ("arm", "multi_v7_defconfig"),
-    ("riscv64", "defconfig"),
-])
+@pytest.mark.parametrize(
+    ("arch", "base"),
+    [
+        ("x86_64", "x86_64_defconfig"),
+        ("arm64", "defconfig"),
+        ("arm", "multi_v7_defconfig"),
+        ("riscv64", "defconfig"),
+    ],
+)
 def test_newest_fragment_is_met(real_tree, tmp_path: Path, arch: str, base: str) -> None:
     tree = real_tree(NEWEST, arch)
     frag = tmp_path / "kdump.cfg"
@@ -134,16 +144,18 @@ SYNTHETIC = [
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("version", "tree_dir", "config"), SYNTHETIC)
-def test_synthetic_trees_match_c_conf(real_tree, tmp_path: Path, version: str, tree_dir: str,
-                                      config: str) -> None:
+def test_synthetic_trees_match_c_conf(
+    real_tree, tmp_path: Path, version: str, tree_dir: str, config: str
+) -> None:
     from kdumplayer.kconfig import KconfigTree
     from tests.kconfig.conftest import DATA, c_conf, c_olddefconfig
 
     conf = c_conf(real_tree(version, "x86_64"))
     start = tmp_path / "start.config"
     start.write_text(config)
-    ours = KconfigTree.load(DATA / tree_dir, "x86_64", cache=False).evaluate(
-        Base.config(start)).values
+    ours = (
+        KconfigTree.load(DATA / tree_dir, "x86_64", cache=False).evaluate(Base.config(start)).values
+    )
     theirs = c_olddefconfig(conf, DATA / tree_dir, config, tmp_path / "c")
     assert ours == theirs
 
@@ -151,8 +163,9 @@ def test_synthetic_trees_match_c_conf(real_tree, tmp_path: Path, version: str, t
 @pytest.mark.slow
 @pytest.mark.parametrize("version", VERSIONS)
 @pytest.mark.parametrize("tree_dir", ["choice-6.10", "choice-6.12", "compat/modules"])
-def test_synthetic_allnoconfig_matches_c_conf(real_tree, tmp_path: Path, version: str,
-                                              tree_dir: str) -> None:
+def test_synthetic_allnoconfig_matches_c_conf(
+    real_tree, tmp_path: Path, version: str, tree_dir: str
+) -> None:
     from kdumplayer.kconfig import KconfigTree
     from tests.kconfig.conftest import DATA, c_conf, c_olddefconfig
 
@@ -166,27 +179,36 @@ def test_synthetic_allnoconfig_matches_c_conf(real_tree, tmp_path: Path, version
 # each version: (conf of, tree, symbols the C tools give these values).
 RULES = [
     ("6.1", "rules-6.1", {"IMPLIED": "m", "IMPLIED_HIDDEN": "m", "NUM": "4"}),
-    ("6.12", "rules-6.12", {"IMPLIED": "m", "PHYS": "0x0", "COUNT": "0", "SPLIT_3G": "y",
-                            "SPLIT_2G": "n", "NUM": "8"}),
-    (NEWEST, "rules-6.12", {"IMPLIED": "m", "PHYS": "0x0", "COUNT": "0", "SPLIT_3G": "y",
-                            "NUM": "8"}),
+    (
+        "6.12",
+        "rules-6.12",
+        {"IMPLIED": "m", "PHYS": "0x0", "COUNT": "0", "SPLIT_3G": "y", "SPLIT_2G": "n", "NUM": "8"},
+    ),
+    (
+        NEWEST,
+        "rules-6.12",
+        {"IMPLIED": "m", "PHYS": "0x0", "COUNT": "0", "SPLIT_3G": "y", "NUM": "8"},
+    ),
 ]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("version", "tree_dir", "expected"), RULES)
-def test_version_rules_match_c_conf(real_tree, tmp_path: Path, version: str, tree_dir: str,
-                                    expected: dict[str, str]) -> None:
+def test_version_rules_match_c_conf(
+    real_tree, tmp_path: Path, version: str, tree_dir: str, expected: dict[str, str]
+) -> None:
     from kdumplayer.kconfig import KconfigTree
     from tests.kconfig.conftest import DATA, c_conf, c_olddefconfig
 
     config = "CONFIG_MODULES=y\nCONFIG_ROOT=y\nCONFIG_IMPLIED=m\nCONFIG_NUM=16\n"
     start = tmp_path / "start.config"
     start.write_text(config)
-    ours = KconfigTree.load(DATA / tree_dir, "x86_64", cache=False).evaluate(
-        Base.config(start)).values
-    theirs = c_olddefconfig(c_conf(real_tree(version, "x86_64")), DATA / tree_dir, config,
-                            tmp_path / "c")
+    ours = (
+        KconfigTree.load(DATA / tree_dir, "x86_64", cache=False).evaluate(Base.config(start)).values
+    )
+    theirs = c_olddefconfig(
+        c_conf(real_tree(version, "x86_64")), DATA / tree_dir, config, tmp_path / "c"
+    )
     assert ours == theirs
     assert {k: theirs.get(k) for k in expected} == expected
 
@@ -195,18 +217,20 @@ def test_version_rules_match_c_conf(real_tree, tmp_path: Path, version: str, tre
 @pytest.mark.parametrize("usb", ["n", "m", "y"])
 @pytest.mark.parametrize("gadget", ["n", "m", "y"])
 @pytest.mark.parametrize("z", ["n", "y"])
-def test_depends_if_matches_newest_c_conf(real_tree, tmp_path: Path, usb: str, gadget: str,
-                                          z: str) -> None:
+def test_depends_if_matches_newest_c_conf(
+    real_tree, tmp_path: Path, usb: str, gadget: str, z: str
+) -> None:
     """`depends on X if Y` with m values (7.3 arm footbridge_defconfig: USB=m, USB_GADGET=n)."""
     from kdumplayer.kconfig import KconfigTree
     from tests.kconfig.conftest import DATA, c_conf, c_olddefconfig
 
-    config = (f"CONFIG_MODULES=y\nCONFIG_USB={usb}\nCONFIG_USB_GADGET={gadget}\nCONFIG_Z={z}\n"
-              "CONFIG_DUAL=m\nCONFIG_COMPOUND=m\nCONFIG_NEGATED_OR=m\n")
+    config = (
+        f"CONFIG_MODULES=y\nCONFIG_USB={usb}\nCONFIG_USB_GADGET={gadget}\nCONFIG_Z={z}\n"
+        "CONFIG_DUAL=m\nCONFIG_COMPOUND=m\nCONFIG_NEGATED_OR=m\n"
+    )
     start = tmp_path / "start.config"
     start.write_text(config)
     tree_dir = DATA / "compat" / "depends-if-7"
     ours = KconfigTree.load(tree_dir, "x86_64", cache=False).evaluate(Base.config(start)).values
-    theirs = c_olddefconfig(c_conf(real_tree(NEWEST, "x86_64")), tree_dir, config,
-                            tmp_path / "c")
+    theirs = c_olddefconfig(c_conf(real_tree(NEWEST, "x86_64")), tree_dir, config, tmp_path / "c")
     assert ours == theirs

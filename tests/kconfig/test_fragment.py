@@ -27,23 +27,56 @@ def test_requirement_data_loads_and_every_entry_has_a_reason() -> None:
 
 # (arch, version, board choices, symbols that must be written, symbols that must not)
 CASES = [
-    ("x86_64", "6.12", BoardChoices(), {"KEXEC", "CRASH_DUMP", "PROC_VMCORE", "RELOCATABLE",
-                                        "DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT", "PROC_KCORE",
-                                        "KALLSYMS", "KALLSYMS_ALL", "MAGIC_SYSRQ", "SYSFS"},
-     {"DEBUG_INFO", "AUTO_ZRELADDR", "HIGHMEM4G", "PHYSICAL_START", "VMCORE_INFO"}),
-    ("x86_64", "5.17", BoardChoices(), {"DEBUG_INFO", "CRASH_DUMP"},
-     {"DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT"}),
-    ("x86_64", "6.1", BoardChoices(offset=32 << 20, capture="dedicated"), {"PHYSICAL_START"},
-     set()),
+    (
+        "x86_64",
+        "6.12",
+        BoardChoices(),
+        {
+            "KEXEC",
+            "CRASH_DUMP",
+            "PROC_VMCORE",
+            "RELOCATABLE",
+            "DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT",
+            "PROC_KCORE",
+            "KALLSYMS",
+            "KALLSYMS_ALL",
+            "MAGIC_SYSRQ",
+            "SYSFS",
+        },
+        {"DEBUG_INFO", "AUTO_ZRELADDR", "HIGHMEM4G", "PHYSICAL_START", "VMCORE_INFO"},
+    ),
+    (
+        "x86_64",
+        "5.17",
+        BoardChoices(),
+        {"DEBUG_INFO", "CRASH_DUMP"},
+        {"DEBUG_INFO_DWARF_TOOLCHAIN_DEFAULT"},
+    ),
+    (
+        "x86_64",
+        "6.1",
+        BoardChoices(offset=32 << 20, capture="dedicated"),
+        {"PHYSICAL_START"},
+        set(),
+    ),
     ("x86_64", "6.1", BoardChoices(), {"RELOCATABLE"}, {"PHYSICAL_START"}),
-    ("x86_64", "6.1", BoardChoices(load_method="kexec_file_load"), {"KEXEC_FILE"},
-     {"KEXEC", "PROC_KCORE"}),
+    (
+        "x86_64",
+        "6.1",
+        BoardChoices(load_method="kexec_file_load"),
+        {"KEXEC_FILE"},
+        {"KEXEC", "PROC_KCORE"},
+    ),
     ("i386", "6.1", BoardChoices(), {"HIGHMEM4G", "RELOCATABLE"}, {"PROC_KCORE", "HIGHMEM"}),
     ("arm", "6.12", BoardChoices(), {"AUTO_ZRELADDR", "KEXEC"}, {"RELOCATABLE", "PROC_KCORE"}),
-    ("arm64", "6.12", BoardChoices(offset=64 << 20), {"KEXEC", "CRASH_DUMP"},
-     {"PHYSICAL_START", "RELOCATABLE", "AUTO_ZRELADDR"}),
-    ("riscv64", "6.12", BoardChoices(), {"KEXEC", "CRASH_DUMP", "PROC_VMCORE"},
-     {"PROC_KCORE"}),
+    (
+        "arm64",
+        "6.12",
+        BoardChoices(offset=64 << 20),
+        {"KEXEC", "CRASH_DUMP"},
+        {"PHYSICAL_START", "RELOCATABLE", "AUTO_ZRELADDR"},
+    ),
+    ("riscv64", "6.12", BoardChoices(), {"KEXEC", "CRASH_DUMP", "PROC_VMCORE"}, {"PROC_KCORE"}),
 ]
 
 
@@ -111,7 +144,8 @@ def test_cli_fragment_bad_version() -> None:
 def test_capture_condition_selects_dedicated_capture_kernels() -> None:
     from kdumplayer.requirements import Requirement
 
-    req = Requirement(symbol="X", value="y", roles=("capture",), reason="r",
-                      when=(("capture", "dedicated"),))
+    req = Requirement(
+        symbol="X", value="y", roles=("capture",), reason="r", when=(("capture", "dedicated"),)
+    )
     assert select("x86_64", "6.1", BoardChoices(capture="dedicated"), (req,)) == (req,)
     assert select("x86_64", "6.1", BoardChoices(), (req,)) == ()

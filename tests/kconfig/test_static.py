@@ -45,21 +45,26 @@ def as_gzip(path: Path, tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("compressed", [False, True], ids=["plain", "config.gz"])
 @pytest.mark.parametrize(("name", "arch", "version", "unmet"), KERNEL_WRITTEN)
-def test_kernel_written_config(tmp_path: Path, name: str, arch: str, version: str,
-                               unmet: str | None, compressed: bool) -> None:
+def test_kernel_written_config(
+    tmp_path: Path, name: str, arch: str, version: str, unmet: str | None, compressed: bool
+) -> None:
     kdump = unmet is None
     path = CONFIGS / name
     given = as_gzip(path, tmp_path) if compressed else path
     result = run_cli("check", "--config", given)
     assert result.code == (0 if kdump else 1), result.out + result.err
     first = result.out.splitlines()[0]
-    assert first.startswith(f"{'PASS' if kdump else 'FAIL'} {given} ({arch}, linux {version}, "
-                            "no kernel tree)")
+    assert first.startswith(
+        f"{'PASS' if kdump else 'FAIL'} {given} ({arch}, linux {version}, no kernel tree)"
+    )
     assert "note: dependencies were not evaluated" in result.out
     if unmet is not None:  # the kernel's own line is the one to change
         assert f"FAIL {unmet}: requested y, final n" in result.out
-        line = next(i for i, text in enumerate(path.read_text().splitlines(), 1)
-                    if text == f"# CONFIG_{unmet} is not set")
+        line = next(
+            i
+            for i, text in enumerate(path.read_text().splitlines(), 1)
+            if text == f"# CONFIG_{unmet} is not set"
+        )
         assert f"change: {shown(given)}:{line}" in result.out
 
 
@@ -71,8 +76,11 @@ def test_report_formats(fmt: str) -> None:
     if fmt == "json":
         data = json.loads(result.out)
         (entry,) = data["results"]
-        assert entry["kernel"] == {"source": "", "version": "6.12.118",
-                                   "toolchain": "no kernel tree"}
+        assert entry["kernel"] == {
+            "source": "",
+            "version": "6.12.118",
+            "toolchain": "no kernel tree",
+        }
         assert any("dependencies were not evaluated" in n for n in entry["notes"])
         kexec = next(r for r in entry["requirements"] if r["symbol"] == "KEXEC")
         assert (kexec["final"], kexec["met"]) == ("n", False)
@@ -95,8 +103,9 @@ def test_arch_option_must_agree() -> None:
 
 
 def test_options_that_need_a_tree() -> None:
-    result = run_cli("check", "--config", CONFIGS / "6.1-arm64-tinyconfig.config",
-                     "--fix", "fix.cfg")
+    result = run_cli(
+        "check", "--config", CONFIGS / "6.1-arm64-tinyconfig.config", "--fix", "fix.cfg"
+    )
     assert result.code == 2
     assert "--fix needs --kernel-src" in result.err
 
@@ -106,7 +115,8 @@ def test_empty_values_are_read() -> None:
     text = (CONFIGS / "6.1-arm64-tinyconfig-kdump.config").read_text()
     config = static.load(CONFIGS / "6.1-arm64-tinyconfig-kdump.config")
     assert len(config.assignments) == sum(
-        line.startswith(("CONFIG_", "# CONFIG_")) for line in text.splitlines())
+        line.startswith(("CONFIG_", "# CONFIG_")) for line in text.splitlines()
+    )
 
 
 # Bad files: (name, line or None, words of the one error line)
@@ -126,7 +136,8 @@ BAD = {
 
 def test_every_bad_file_has_a_case() -> None:
     assert sorted(p.name for p in (DATA / "bad-configs").iterdir()) == sorted(
-        n for n in BAD if n != "truncated.gz")
+        n for n in BAD if n != "truncated.gz"
+    )
 
 
 @pytest.mark.parametrize("name", sorted(BAD))
@@ -147,12 +158,17 @@ def test_bad_file(tmp_path: Path, name: str) -> None:
     assert words in message
 
 
-@pytest.mark.parametrize(("tarball", "note"), [
-    ("/usr/src/linux-source-6.12.tar.xz",
-     "6.1-arm64-tinyconfig-kdump.config:3: its header names Linux 6.1.192; it is evaluated on "
-     "the Kconfig of Linux 6.12."),
-    ("/usr/src/linux-source-6.1.tar.xz", None),
-])
+@pytest.mark.parametrize(
+    ("tarball", "note"),
+    [
+        (
+            "/usr/src/linux-source-6.12.tar.xz",
+            "6.1-arm64-tinyconfig-kdump.config:3: its header names Linux 6.1.192; it is evaluated on "  # noqa: E501
+            "the Kconfig of Linux 6.12.",
+        ),
+        ("/usr/src/linux-source-6.1.tar.xz", None),
+    ],
+)
 def test_header_of_another_version_is_said(tarball: str, note: str | None) -> None:
     path = CONFIGS / "6.1-arm64-tinyconfig-kdump.config"
     result = run_cli("check", "--config", path, "--kernel-src", tarball, "--arch", "arm64")
@@ -170,8 +186,11 @@ def test_several_configs_each_on_its_header() -> None:
     paths = sorted(CONFIGS.glob("*.config"))
     result = run_cli("check", *paths)
     assert result.code == 1
-    rows = {line.split()[0]: line.split()[1:4] for line in result.out.splitlines()
-            if line.startswith(tuple(str(p) for p in paths))}
+    rows = {
+        line.split()[0]: line.split()[1:4]
+        for line in result.out.splitlines()
+        if line.startswith(tuple(str(p) for p in paths))
+    }
     assert rows[str(CONFIGS / "6.1-arm64-tinyconfig-kdump.config")] == ["arm64", "met", "11/11"]
     assert rows[str(CONFIGS / "6.12-x86_64-tinyconfig.config")][:2] == ["x86_64", "unmet"]
 
@@ -179,8 +198,9 @@ def test_several_configs_each_on_its_header() -> None:
 def test_against_a_fragment(tmp_path: Path) -> None:
     wanted = tmp_path / "wanted.cfg"
     wanted.write_text("CONFIG_KEXEC=y\n# CONFIG_MODULES is not set\nCONFIG_HZ=1000\n")
-    result = run_cli("check", "--config", CONFIGS / "6.12-x86_64-tinyconfig-kdump.config",
-                     "--against", wanted)
+    result = run_cli(
+        "check", "--config", CONFIGS / "6.12-x86_64-tinyconfig-kdump.config", "--against", wanted
+    )
     assert result.code == 1
     assert "ok   KEXEC: requested y, final y" in result.out
     assert "ok   MODULES: requested n, final n" in result.out

@@ -60,14 +60,18 @@ endif
 """
 
 
-@pytest.mark.parametrize(("makefile", "kernel_arch", "files", "expected"), [
-    (X86, "i386", ["i386_defconfig", "x86_64_defconfig"], "i386_defconfig"),
-    (X86, "x86_64", ["i386_defconfig", "x86_64_defconfig"], "x86_64_defconfig"),
-    (MAKEFILE, "arm", ["multi_v7_defconfig"], "multi_v7_defconfig"),
-    ("", "arm64", ["defconfig"], "defconfig"),
-])
-def test_kbuild_defconfig(tmp_path: Path, makefile: str, kernel_arch: str, files: list[str],
-                          expected: str) -> None:
+@pytest.mark.parametrize(
+    ("makefile", "kernel_arch", "files", "expected"),
+    [
+        (X86, "i386", ["i386_defconfig", "x86_64_defconfig"], "i386_defconfig"),
+        (X86, "x86_64", ["i386_defconfig", "x86_64_defconfig"], "x86_64_defconfig"),
+        (MAKEFILE, "arm", ["multi_v7_defconfig"], "multi_v7_defconfig"),
+        ("", "arm64", ["defconfig"], "defconfig"),
+    ],
+)
+def test_kbuild_defconfig(
+    tmp_path: Path, makefile: str, kernel_arch: str, files: list[str], expected: str
+) -> None:
     configs = tmp_path / "arch" / "demo" / "configs"
     configs.mkdir(parents=True)
     (tmp_path / "arch" / "demo" / "Makefile").write_text(makefile)

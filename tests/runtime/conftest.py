@@ -51,12 +51,24 @@ class Hook:
     def lib(self, code: str) -> subprocess.CompletedProcess[str]:
         """Source the hook with KDUMP_LIB=1, then run `code` in the same shell."""
         program = f'KDUMP_LIB=1 . "{self.script}"\n{code}\n'
-        return subprocess.run([*self.shell, "-c", program], capture_output=True, text=True,
-                              env=self.env(), timeout=60, check=False)
+        return subprocess.run(
+            [*self.shell, "-c", program],
+            capture_output=True,
+            text=True,
+            env=self.env(),
+            timeout=60,
+            check=False,
+        )
 
     def command(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*self.shell, str(self.script), *args], capture_output=True,
-                              text=True, env=self.env(), timeout=60, check=False)
+        return subprocess.run(
+            [*self.shell, str(self.script), *args],
+            capture_output=True,
+            text=True,
+            env=self.env(),
+            timeout=60,
+            check=False,
+        )
 
     def set_reservation(self, size: int, loaded: bool) -> None:
         (self.sys / "kernel").mkdir(parents=True, exist_ok=True)

@@ -16,19 +16,33 @@ from kdumplayer.runtime import INITS, all_runtime_files, runtime_files
 from tests.conftest import BOARDS, DEFAULT_BOARD
 
 EXPECTED = {
-    "busybox": {"kdump": "/usr/sbin/kdump", "kdump.conf": "/etc/kdump.conf",
-                "S95kdump": "/etc/init.d/S95kdump"},
-    "sysv": {"kdump": "/usr/sbin/kdump", "kdump.conf": "/etc/kdump.conf",
-             "S95kdump": "/etc/init.d/S95kdump"},
-    "systemd": {"kdump": "/usr/sbin/kdump", "kdump.conf": "/etc/kdump.conf",
-                "kdump.service": "/usr/lib/systemd/system/kdump.service"},
-    "openrc": {"kdump": "/usr/sbin/kdump", "kdump.conf": "/etc/kdump.conf",
-               "kdump.openrc": "/etc/init.d/kdump"},
+    "busybox": {
+        "kdump": "/usr/sbin/kdump",
+        "kdump.conf": "/etc/kdump.conf",
+        "S95kdump": "/etc/init.d/S95kdump",
+    },
+    "sysv": {
+        "kdump": "/usr/sbin/kdump",
+        "kdump.conf": "/etc/kdump.conf",
+        "S95kdump": "/etc/init.d/S95kdump",
+    },
+    "systemd": {
+        "kdump": "/usr/sbin/kdump",
+        "kdump.conf": "/etc/kdump.conf",
+        "kdump.service": "/usr/lib/systemd/system/kdump.service",
+    },
+    "openrc": {
+        "kdump": "/usr/sbin/kdump",
+        "kdump.conf": "/etc/kdump.conf",
+        "kdump.openrc": "/etc/init.d/kdump",
+    },
 }
 SCRIPTS = [
     (board, init, name)
-    for board in BOARDS for init in INITS
-    for name in EXPECTED[init] if name not in ("kdump.conf", "kdump.service")
+    for board in BOARDS
+    for init in INITS
+    for name in EXPECTED[init]
+    if name not in ("kdump.conf", "kdump.service")
 ]
 
 
@@ -72,9 +86,12 @@ def shellcheck_findings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, s
         path = root / f"script{index}"
         path.write_text(text)
         paths[path.name] = ids
-    done = subprocess.run(["shellcheck", "-s", "sh", "-S", "style", "-f", "gcc",
-                           *(str(root / n) for n in paths)],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        ["shellcheck", "-s", "sh", "-S", "style", "-f", "gcc", *(str(root / n) for n in paths)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode in (0, 1), done.stderr
     findings: dict[str, str] = {}
     for line in done.stdout.splitlines():
@@ -83,19 +100,25 @@ def shellcheck_findings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, s
     return findings
 
 
-@pytest.mark.parametrize(("board_path", "init", "name"), SCRIPTS,
-                         ids=[f"{b.stem}-{i}-{n}" for b, i, n in SCRIPTS])
-def test_shellcheck(board_path: Path, init: str, name: str,
-                    shellcheck_findings: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    ("board_path", "init", "name"), SCRIPTS, ids=[f"{b.stem}-{i}-{n}" for b, i, n in SCRIPTS]
+)
+def test_shellcheck(
+    board_path: Path, init: str, name: str, shellcheck_findings: dict[str, str]
+) -> None:
     assert shellcheck_findings.get(f"{board_path.stem}-{init}-{name}", "") == ""
 
 
 def test_shellcheck_reports_a_planted_problem(tmp_path: Path) -> None:
     # The check above can fail: shellcheck flags an unquoted variable in our style.
     script = tmp_path / "bad"
-    script.write_text('#!/bin/sh\nrm $1\n')
-    done = subprocess.run(["shellcheck", "-s", "sh", "-S", "style", "-f", "gcc", str(script)],
-                          capture_output=True, text=True, check=False)
+    script.write_text("#!/bin/sh\nrm $1\n")
+    done = subprocess.run(
+        ["shellcheck", "-s", "sh", "-S", "style", "-f", "gcc", str(script)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 1 and "SC2086" in done.stdout
 
 
@@ -110,8 +133,9 @@ def test_sysv_script_is_buildroot_style() -> None:
 
 
 def test_systemd_unit() -> None:
-    item = next(f for f in runtime_files(load_board(DEFAULT_BOARD), "systemd")
-                if f.name == "kdump.service")
+    item = next(
+        f for f in runtime_files(load_board(DEFAULT_BOARD), "systemd") if f.name == "kdump.service"
+    )
     unit = configparser.ConfigParser(interpolation=None, strict=True)
     unit.optionxform = str  # type: ignore[assignment,method-assign]
     unit.read_string(item.text)
@@ -123,8 +147,9 @@ def test_systemd_unit() -> None:
 
 
 def test_openrc_service() -> None:
-    item = next(f for f in runtime_files(load_board(DEFAULT_BOARD), "openrc")
-                if f.name == "kdump.openrc")
+    item = next(
+        f for f in runtime_files(load_board(DEFAULT_BOARD), "openrc") if f.name == "kdump.openrc"
+    )
     assert item.text.startswith("#!/sbin/openrc-run\n")
     # use, not need: Debian's OpenRC has no localmount service (the proof boots it).
     assert "use localmount" in item.text and "need " not in item.text

@@ -13,27 +13,38 @@ from tests.runtime.conftest import Hook
 
 # (system command line, board removals, append, expected capture command line)
 CMDLINES = [
-    ("root=/dev/vda crashkernel=256M quiet", "", "irqpoll nr_cpus=1 reset_devices",
-     "root=/dev/vda irqpoll nr_cpus=1 reset_devices"),
-    ("a hugepages=4 hugepagesz=2M cma=64M hugetlb_cma=1G b", "", "x",
-     "a b x"),
-    ("console=ttyS0,115200 nr_cpus=4 maxcpus=2", "", "nr_cpus=1",
-     "console=ttyS0,115200 maxcpus=2 nr_cpus=1"),
-    ("foo=1 foo=2 bar baz=3", "foo baz=4", "",
-     "bar baz=3"),
-    ("crashkernel=1G-4G:192M,4G-:256M crashkernel=64M,low root=/dev/sda1", "", "",
-     "root=/dev/sda1"),
+    (
+        "root=/dev/vda crashkernel=256M quiet",
+        "",
+        "irqpoll nr_cpus=1 reset_devices",
+        "root=/dev/vda irqpoll nr_cpus=1 reset_devices",
+    ),
+    ("a hugepages=4 hugepagesz=2M cma=64M hugetlb_cma=1G b", "", "x", "a b x"),
+    (
+        "console=ttyS0,115200 nr_cpus=4 maxcpus=2",
+        "",
+        "nr_cpus=1",
+        "console=ttyS0,115200 maxcpus=2 nr_cpus=1",
+    ),
+    ("foo=1 foo=2 bar baz=3", "foo baz=4", "", "bar baz=3"),
+    (
+        "crashkernel=1G-4G:192M,4G-:256M crashkernel=64M,low root=/dev/sda1",
+        "",
+        "",
+        "root=/dev/sda1",
+    ),
     ("*.glob root=/dev/vda", "", "a", "*.glob root=/dev/vda a"),
     ("", "", "irqpoll", "irqpoll"),
 ]
 
 
 @pytest.mark.parametrize(("system", "remove", "append", "expected"), CMDLINES)
-def test_capture_cmdline(hook: Hook, system: str, remove: str, append: str,
-                         expected: str) -> None:
+def test_capture_cmdline(hook: Hook, system: str, remove: str, append: str, expected: str) -> None:
     (hook.dir / "glob").touch()  # a word like *.glob must not expand
-    done = hook.lib(f"cd '{hook.dir}'; KDUMP_CMDLINE_REMOVE='{remove}'; "
-                    f"KDUMP_CMDLINE_APPEND='{append}'; capture_cmdline '{system}'")
+    done = hook.lib(
+        f"cd '{hook.dir}'; KDUMP_CMDLINE_REMOVE='{remove}'; "
+        f"KDUMP_CMDLINE_APPEND='{append}'; capture_cmdline '{system}'"
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout == expected + "\n"
 
@@ -41,8 +52,11 @@ def test_capture_cmdline(hook: Hook, system: str, remove: str, append: str,
 def _show(hook: Hook) -> dict[str, str]:
     done = hook.command("show")
     assert done.returncode == 0, done.stderr
-    return dict(line.split("=", 1) for line in done.stdout.splitlines()
-                if "=" in line and not line.startswith(("kexec", "(if", "conf:")))
+    return dict(
+        line.split("=", 1)
+        for line in done.stdout.splitlines()
+        if "=" in line and not line.startswith(("kexec", "(if", "conf:"))
+    )
 
 
 def test_conf_round_trip(hook: Hook) -> None:
@@ -78,8 +92,12 @@ def test_conf_is_data_not_code(hook: Hook) -> None:
     assert values["keep"] == "0"
     assert values["final_action"] == "reboot"
     assert values["collector"] == "cp"
-    for complaint in ("level: '31; touch x'", "keep: '-1'", "final_action: 'rm -rf /'",
-                      "unknown key 'bogus'"):
+    for complaint in (
+        "level: '31; touch x'",
+        "keep: '-1'",
+        "final_action: 'rm -rf /'",
+        "unknown key 'bogus'",
+    ):
         assert complaint in done.stderr
     assert f"{hook.conf}:7: unknown key" in done.stderr
 
@@ -87,8 +105,10 @@ def test_conf_is_data_not_code(hook: Hook) -> None:
 def test_show_prints_the_exact_kexec_command(hook: Hook) -> None:
     done = hook.command("show")
     lines = done.stdout.splitlines()
-    assert ("kexec -s -p /boot/bzImage '--append=console=ttyS0 root=/dev/vda "
-            f"{get_arch('x86_64').capture_append}'") in lines
+    assert (
+        "kexec -s -p /boot/bzImage '--append=console=ttyS0 root=/dev/vda "
+        f"{get_arch('x86_64').capture_append}'"
+    ) in lines
     assert any(line.startswith("(if that fails) kexec -p /boot/bzImage") for line in lines)
 
 
@@ -100,22 +120,43 @@ def _dump(root: Path, name: str, complete: bool) -> None:
 
 ROTATIONS = [
     # (existing dumps: name -> complete, keep, current, expected survivors)
-    ({"20240101-000000": True, "20240102-000000": True, "20240103-000000": True}, 2,
-     "20240103-000000", ["20240102-000000", "20240103-000000"]),
-    ({"20240101-000000": False, "20240102-000000": True, "20240103-000000": True}, 1,
-     "20240103-000000", ["20240101-000000", "20240103-000000"]),
-    ({"20240101-000000": True, "20240102-000000": True, "20240103-000000": False}, 1,
-     "20240103-000000", ["20240102-000000", "20240103-000000"]),
-    ({"20240101-000000": True, "20240101-000000-1": True}, 0, "20240101-000000-1",
-     ["20240101-000000", "20240101-000000-1"]),
-    ({"20240101-000000": True, "notadump": True, "20240102-000000": True}, 1,
-     "20240102-000000", ["20240102-000000", "notadump"]),
+    (
+        {"20240101-000000": True, "20240102-000000": True, "20240103-000000": True},
+        2,
+        "20240103-000000",
+        ["20240102-000000", "20240103-000000"],
+    ),
+    (
+        {"20240101-000000": False, "20240102-000000": True, "20240103-000000": True},
+        1,
+        "20240103-000000",
+        ["20240101-000000", "20240103-000000"],
+    ),
+    (
+        {"20240101-000000": True, "20240102-000000": True, "20240103-000000": False},
+        1,
+        "20240103-000000",
+        ["20240102-000000", "20240103-000000"],
+    ),
+    (
+        {"20240101-000000": True, "20240101-000000-1": True},
+        0,
+        "20240101-000000-1",
+        ["20240101-000000", "20240101-000000-1"],
+    ),
+    (
+        {"20240101-000000": True, "notadump": True, "20240102-000000": True},
+        1,
+        "20240102-000000",
+        ["20240102-000000", "notadump"],
+    ),
 ]
 
 
 @pytest.mark.parametrize(("dumps", "keep", "current", "survivors"), ROTATIONS)
-def test_rotation(hook: Hook, dumps: dict[str, bool], keep: int, current: str,
-                  survivors: list[str]) -> None:
+def test_rotation(
+    hook: Hook, dumps: dict[str, bool], keep: int, current: str, survivors: list[str]
+) -> None:
     crash = hook.dir / "crash"
     for name, complete in dumps.items():
         _dump(crash, name, complete)
@@ -200,8 +241,15 @@ def _capture_env(hook: Hook, size: int = 1 << 20, **conf: str) -> Path:
     vmcore = hook.proc / "vmcore"
     vmcore.write_bytes(b"\x7fELF" + bytes(range(256)) * (size // 256))
     crash = hook.dir / "crash"
-    settings = {"dir": str(crash), "collector": "cp", "compression": "none", "dmesg": "no",
-                "keep": "2", "min_free_kb": "0", **conf}
+    settings = {
+        "dir": str(crash),
+        "collector": "cp",
+        "compression": "none",
+        "dmesg": "no",
+        "keep": "2",
+        "min_free_kb": "0",
+        **conf,
+    }
     hook.conf.write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
     return crash
 
@@ -211,8 +259,9 @@ SAVE = 'do_action() { echo "ACTION $1"; }; conf_load "$KDUMP_CONF"; cmd_save; ec
 
 
 def test_save_writes_the_layout(hook: Hook) -> None:
-    crash = _capture_env(hook, post=f'echo "$KDUMP_DUMP_DIR" > {hook.dir}/post-ran',
-                         pre=f"touch {hook.dir}/pre-ran")
+    crash = _capture_env(
+        hook, post=f'echo "$KDUMP_DUMP_DIR" > {hook.dir}/post-ran', pre=f"touch {hook.dir}/pre-ran"
+    )
     crash.mkdir()
     (crash / ".kdump-test-pending").write_text("then\n")
     done = hook.lib(SAVE)
@@ -259,13 +308,17 @@ def test_conf_value_keeps_every_equals_sign(hook: Hook) -> None:
 
 
 # Debian 12's makedumpfile 1.7.2: lzo built in, snappy and zstd not (makedumpfile -v).
-COMPRESSIONS = [("zlib", "zlib"), ("lzo", "lzo"), ("zstd", "zlib"), ("snappy", "zlib"),
-                ("none", "none")]
+COMPRESSIONS = [
+    ("zlib", "zlib"),
+    ("lzo", "lzo"),
+    ("zstd", "zlib"),
+    ("snappy", "zlib"),
+    ("none", "none"),
+]
 
 
 @pytest.mark.parametrize(("wanted", "used"), COMPRESSIONS)
-def test_usable_compression_asks_the_real_makedumpfile(hook: Hook, wanted: str,
-                                                       used: str) -> None:
+def test_usable_compression_asks_the_real_makedumpfile(hook: Hook, wanted: str, used: str) -> None:
     done = hook.lib(f"usable_compression {wanted}")
     assert done.stdout == used + "\n"
     assert ("built without" in done.stderr) == (wanted != used)
@@ -287,11 +340,18 @@ def test_load_says_why_nothing_is_reserved(hook: Hook, cmdline: str, advice: str
 
 # Regression tests for the faults of issue 14, each failing on the hook before its fix.
 
+
 def test_makedumpfile_failing_early_falls_back_to_cp_and_fails(hook: Hook) -> None:
     # The real makedumpfile refuses the fake vmcore (no valid ELF header) before it
     # creates its output file: the hook must go on with cp, say why, and reboot.
-    crash = _capture_env(hook, collector="makedumpfile", compression="zlib", level="31",
-                         failure_action="reboot", final_action="halt")
+    crash = _capture_env(
+        hook,
+        collector="makedumpfile",
+        compression="zlib",
+        level="31",
+        failure_action="reboot",
+        final_action="halt",
+    )
     done = hook.lib(SAVE)
     assert "ACTION reboot" in done.stdout and "EXIT 1" in done.stdout, done.stderr
     assert "syntax error" not in done.stderr.lower() and "arithmetic" not in done.stderr
@@ -305,7 +365,7 @@ def test_makedumpfile_failing_early_falls_back_to_cp_and_fails(hook: Hook) -> No
 def test_makedumpfile_failing_without_room_for_cp_keeps_the_reason(hook: Hook) -> None:
     crash = _capture_env(hook, collector="makedumpfile", failure_action="poweroff")
     # No room to copy: the fallback is refused, the failure action still runs.
-    done = hook.lib('free_kb() { echo 1; }; ' + SAVE)
+    done = hook.lib("free_kb() { echo 1; }; " + SAVE)
     assert "ACTION poweroff" in done.stdout and "EXIT 1" in done.stdout, done.stderr
     (dump,) = [p for p in crash.iterdir() if p.is_dir()]
     summary = (dump / "summary.txt").read_text()
@@ -325,8 +385,10 @@ def test_cmdline_append_is_not_glob_expanded(hook: Hook) -> None:
     (hook.dir / "a.glob").touch()
     (hook.dir / "b.glob").touch()
     # Expanded, '*.glob' would name a.glob as a parameter the append overrides.
-    done = hook.lib(f"cd '{hook.dir}'; KDUMP_CMDLINE_APPEND='*.glob x=?'; "
-                    "capture_cmdline 'root=/dev/vda a.glob'")
+    done = hook.lib(
+        f"cd '{hook.dir}'; KDUMP_CMDLINE_APPEND='*.glob x=?'; "
+        "capture_cmdline 'root=/dev/vda a.glob'"
+    )
     assert done.stdout == "root=/dev/vda a.glob *.glob x=?\n", done.stderr
 
 
@@ -364,7 +426,7 @@ def test_clockless_saves_keep_the_newest_by_capture_order(hook: Hook) -> None:
     crash = _capture_env(hook, size=4096, keep="3")
     saved = []
     for _ in range(12):
-        done = hook.lib('date() { echo 20200101-000000; }; ' + SAVE)
+        done = hook.lib("date() { echo 20200101-000000; }; " + SAVE)
         assert "EXIT 0" in done.stdout, done.stderr
         saved.append(done.stderr.split("dump ok: ")[1].split()[0].rsplit("/", 1)[1])
     assert sorted(p.name for p in crash.iterdir() if p.is_dir()) == sorted(saved[-3:])
@@ -374,7 +436,7 @@ def test_clockless_saves_keep_the_newest_by_capture_order(hook: Hook) -> None:
 
 def test_unexpected_exit_in_the_capture_runs_the_failure_action(hook: Hook) -> None:
     crash = _capture_env(hook, failure_action="poweroff")
-    done = hook.lib('save_vmcore() { exit 7; }; ' + SAVE)
+    done = hook.lib("save_vmcore() { exit 7; }; " + SAVE)
     assert "ACTION poweroff" in done.stdout, done.stdout + done.stderr
     assert "EXIT" not in done.stdout
     (dump,) = [p for p in crash.iterdir() if p.is_dir()]

@@ -15,8 +15,10 @@ import pytest
 from kdumplayer.verify.sshserver import SshServer
 from tests.runtime.conftest import SHELLS, Hook, make_hook
 
-SAVE = ('net_up() { return 0; }; do_action() { echo "ACTION $1"; }; conf_load "$KDUMP_CONF"; '
-        'cmd_save; echo "EXIT $?"')
+SAVE = (
+    'net_up() { return 0; }; do_action() { echo "ACTION $1"; }; conf_load "$KDUMP_CONF"; '
+    'cmd_save; echo "EXIT $?"'
+)
 
 
 @pytest.fixture(scope="module")
@@ -40,15 +42,26 @@ def hook(request: pytest.FixtureRequest, tmp_path: Path) -> Hook:
     return make_hook(tmp_path, SHELLS[request.param])
 
 
-def _conf(hook: Hook, srv: SshServer, key: Path, host_key: str, remote: Path,
-          **more: str) -> Path:
+def _conf(hook: Hook, srv: SshServer, key: Path, host_key: str, remote: Path, **more: str) -> Path:
     (hook.proc / "vmcore").write_bytes(b"\x7fELF" + bytes(range(256)) * 2048)
     crash = hook.dir / "crash"
-    settings = {"dir": str(crash), "collector": "cp", "compression": "none", "dmesg": "no",
-                "keep": "2", "target": "ssh", "ssh_user": srv.user, "ssh_host": "127.0.0.1",
-                "ssh_port": str(srv.port), "ssh_path": str(remote), "ssh_key": str(key),
-                "ssh_host_key": host_key, "fallback": "none", "failure_action": "halt",
-                **more}
+    settings = {
+        "dir": str(crash),
+        "collector": "cp",
+        "compression": "none",
+        "dmesg": "no",
+        "keep": "2",
+        "target": "ssh",
+        "ssh_user": srv.user,
+        "ssh_host": "127.0.0.1",
+        "ssh_port": str(srv.port),
+        "ssh_path": str(remote),
+        "ssh_key": str(key),
+        "ssh_host_key": host_key,
+        "fallback": "none",
+        "failure_action": "halt",
+        **more,
+    }
     hook.conf.write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
     return crash
 
@@ -70,8 +83,9 @@ def run(hook: Hook) -> Hook:
     return hook
 
 
-def test_dump_arrives_complete_and_rotates(run: Hook, server: tuple[SshServer, Path, str],
-                                           tmp_path: Path) -> None:
+def test_dump_arrives_complete_and_rotates(
+    run: Hook, server: tuple[SshServer, Path, str], tmp_path: Path
+) -> None:
     srv, key, host_key = server
     remote = srv.dumps / tmp_path.name
     crash = _conf(run, srv, key, host_key, remote)
@@ -97,8 +111,9 @@ def test_dump_arrives_complete_and_rotates(run: Hook, server: tuple[SshServer, P
     assert "PRIVATE KEY" not in out + err
 
 
-def test_wrong_host_key_is_refused(run: Hook, server: tuple[SshServer, Path, str],
-                                   tmp_path: Path) -> None:
+def test_wrong_host_key_is_refused(
+    run: Hook, server: tuple[SshServer, Path, str], tmp_path: Path
+) -> None:
     srv, key, _ = server
     other = srv.keypair("other").public
     remote = srv.dumps / tmp_path.name
@@ -112,15 +127,18 @@ def test_wrong_host_key_is_refused(run: Hook, server: tuple[SshServer, Path, str
 
 
 def test_server_down_falls_back_to_the_local_directory(
-        run: Hook, server: tuple[SshServer, Path, str], tmp_path: Path) -> None:
+    run: Hook, server: tuple[SshServer, Path, str], tmp_path: Path
+) -> None:
     srv, key, host_key = server
-    crash = _conf(run, srv, key, host_key, srv.dumps / tmp_path.name, fallback="local",
-                  ssh_port="1")  # nothing listens on port 1
+    crash = _conf(
+        run, srv, key, host_key, srv.dumps / tmp_path.name, fallback="local", ssh_port="1"
+    )  # nothing listens on port 1
     out, err = _run(run)
     assert "ACTION halt" in out and "EXIT 1" in out, err
     (dump,) = [p for p in crash.iterdir() if p.is_dir()]
     assert (dump / "vmcore").read_bytes() == (run.proc / "vmcore").read_bytes()
     summary = (dump / "summary.txt").read_text()
-    assert "status: failed: ssh: connection refused by 127.0.0.1:1; saved locally instead" \
-        in summary
+    assert (
+        "status: failed: ssh: connection refused by 127.0.0.1:1; saved locally instead" in summary
+    )
     assert "falling back to the local directory" in err

@@ -10,25 +10,23 @@ from pathlib import Path
 import pytest
 
 from kdumplayer.board.model import load_board
-from kdumplayer.verify import scenarios
+from kdumplayer.verify import catalog
 from kdumplayer.verify.assets import Kernel
 from tests.conftest import DEFAULT_BOARD
 
 pytestmark = pytest.mark.slow
 
 
-
-
 @pytest.mark.parametrize("name", ["power-cut", "makedumpfile-fails"])
 def test_fault(name: str, debian_kernel: Kernel, tmp_path: Path) -> None:
-    outcome = scenarios.SCENARIOS[name](load_board(DEFAULT_BOARD), debian_kernel, tmp_path)
+    outcome = catalog.SCENARIOS[name](load_board(DEFAULT_BOARD), debian_kernel, tmp_path)
     assert outcome.ok, outcome.explain()
 
 
-def test_no_rtc_keeps_the_newest_by_capture_order(debian_kernel: Kernel,
-                                                  tmp_path: Path) -> None:
-    outcome = scenarios.SCENARIOS["no-rtc"](load_board(DEFAULT_BOARD), debian_kernel, tmp_path,
-                                            crashes=4, keep=3)
+def test_no_rtc_keeps_the_newest_by_capture_order(debian_kernel: Kernel, tmp_path: Path) -> None:
+    outcome = catalog.SCENARIOS["no-rtc"](
+        load_board(DEFAULT_BOARD), debian_kernel, tmp_path, crashes=4, keep=3
+    )
     assert outcome.ok, outcome.explain()
     assert len(outcome.crash_to_saved) == 4
     assert len(outcome.dumps) == 3

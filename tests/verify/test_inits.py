@@ -12,20 +12,17 @@ from pathlib import Path
 import pytest
 
 from kdumplayer.board.model import load_board
-from kdumplayer.verify import initsys, scenarios
+from kdumplayer.verify import catalog, initsys
 from kdumplayer.verify.assets import Kernel
 from tests.conftest import DEFAULT_BOARD, with_distribution_reservation
 
 pytestmark = pytest.mark.slow
 
 
-
-
 @pytest.mark.parametrize("init", initsys.DEBIAN_INITS)
-def test_capture_through_the_init_system(init: str, debian_kernel: Kernel,
-                                         tmp_path: Path) -> None:
+def test_capture_through_the_init_system(init: str, debian_kernel: Kernel, tmp_path: Path) -> None:
     board = with_distribution_reservation(replace(load_board(DEFAULT_BOARD), init=init))
-    outcome = scenarios.SCENARIOS["capture"](board, debian_kernel, tmp_path)
+    outcome = catalog.SCENARIOS["capture"](board, debian_kernel, tmp_path)
     assert outcome.init == init and not outcome.unproven
     assert outcome.ok, outcome.explain()
     names = [c.name for c in outcome.checks]

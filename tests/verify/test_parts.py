@@ -15,7 +15,18 @@ from kdumplayer.arch import get_arch
 from kdumplayer.board.model import load_board
 from kdumplayer.render import render
 from kdumplayer.runtime import runtime_files
-from kdumplayer.verify import cpio, debroot, disk, gold, inspect, machine, report, rootfs, scenarios
+from kdumplayer.verify import (
+    catalog,
+    cpio,
+    debroot,
+    disk,
+    gold,
+    inspect,
+    machine,
+    report,
+    rootfs,
+    scenarios,
+)
 from kdumplayer.verify.assets import GUEST_TOOLS, Kernel, library_closure
 from kdumplayer.verify.guest import Seed, seed_tree
 from tests.conftest import BOARDS, DEFAULT_BOARD, run_cli
@@ -39,8 +50,13 @@ def test_cpio_newc_is_read_by_cpio(tmp_path: Path) -> None:
     archive.write_bytes(cpio.newc(entries))
     out = tmp_path / "out"
     out.mkdir()
-    done = subprocess.run(["cpio", "-idm", "--quiet", "-F", str(archive)], cwd=out,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        ["cpio", "-idm", "--quiet", "-F", str(archive)],
+        cwd=out,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert (out / "bin" / "tool").read_bytes() == b"#!/bin/sh\necho hi\n"
     assert (out / "bin" / "tool").stat().st_mode & 0o777 == 0o755
@@ -72,9 +88,15 @@ def test_ext4_round_trip_without_mounting(tmp_path: Path) -> None:
 
 
 def _machine(accel: str) -> machine.Machine:
-    return machine.Machine(arch=get_arch("x86_64"), memory_mb=1024, kernel=Path("/k"),
-                           initrd=Path("/i"), append="console=ttyS0 a=b",
-                           disks=(Path("/r.img"), Path("/d.img")), accel=accel)
+    return machine.Machine(
+        arch=get_arch("x86_64"),
+        memory_mb=1024,
+        kernel=Path("/k"),
+        initrd=Path("/i"),
+        append="console=ttyS0 a=b",
+        disks=(Path("/r.img"), Path("/d.img")),
+        accel=accel,
+    )
 
 
 def test_qemu_argv_tcg() -> None:
@@ -152,7 +174,7 @@ def test_initramfs_loads_the_modules_in_order(tmp_path: Path) -> None:
         path.write_bytes(name.encode())
         mods.append(path)
     data = rootfs.initramfs(Kernel("k", tmp_path / "k", "r", tuple(mods)))
-    init = data[data.index(b"#!/bin/sh"):].split(b"\0", 1)[0].decode()
+    init = data[data.index(b"#!/bin/sh") :].split(b"\0", 1)[0].decode()
     order = [line.split()[1] for line in init.splitlines() if line.startswith("insmod")]
     assert order == [f"/lib/modules/{n}.ko" for n in ("virtio_ring", "virtio", "virtio_blk")]
 
@@ -167,7 +189,7 @@ def test_verify_board_adds_a_capture_initrd(board_path: Path) -> None:
 
 
 CONFIGS = [
-    ("CONFIG_A=y\n# CONFIG_B is not set\nCONFIG_C=\"x y\"\n", {"A": "y", "B": "n", "C": '"x y"'}),
+    ('CONFIG_A=y\n# CONFIG_B is not set\nCONFIG_C="x y"\n', {"A": "y", "B": "n", "C": '"x y"'}),
     ("# comment\nCONFIG_D=0x10\n", {"D": "0x10"}),
 ]
 
@@ -220,8 +242,9 @@ def test_format_report() -> None:
         report.Capture(256 << 20, 31, "zlib", True, 12.5, 17 << 20, 20.0),
         report.Capture(256 << 20, 0, "none", False, None, None, 30.0),
     ]
-    result.probes = [report.Capture(s << 20, 31, "zlib", s >= 96, None, None, 20.0)
-                     for s in (256, 144, 96, 88)]
+    result.probes = [
+        report.Capture(s << 20, 31, "zlib", s >= 96, None, None, 20.0) for s in (256, 144, 96, 88)
+    ]
     result.smallest = 96 << 20
     text = report.format_report(result)
     assert "     31  zlib             17.0M    1.66%         12.5s" in text
@@ -237,15 +260,21 @@ def test_guest_scripts_pass_shellcheck(tmp_path: Path) -> None:
         "init": render("runtime/qemu/init", modules=["virtio_ring", "virtio_blk"]),
         "rcS": render("runtime/qemu/rcS"),
         "S99verify": render("runtime/qemu/S99verify"),
-        "kdumplayer-verify.openrc": render("runtime/qemu/kdumplayer-verify.openrc",
-                                           driver="/usr/local/sbin/kdumplayer-verify"),
-        "makedumpfile-fault": render("runtime/qemu/makedumpfile-fault",
-                                     real="/usr/bin/makedumpfile.real"),
+        "kdumplayer-verify.openrc": render(
+            "runtime/qemu/kdumplayer-verify.openrc", driver="/usr/local/sbin/kdumplayer-verify"
+        ),
+        "makedumpfile-fault": render(
+            "runtime/qemu/makedumpfile-fault", real="/usr/bin/makedumpfile.real"
+        ),
     }
     for name, text in scripts.items():
         (tmp_path / name).write_text(text)
-    done = subprocess.run(["shellcheck", "-s", "sh", *(str(tmp_path / n) for n in scripts)],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        ["shellcheck", "-s", "sh", *(str(tmp_path / n) for n in scripts)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout
 
 
@@ -272,8 +301,8 @@ def test_a_board_whose_init_cannot_boot_is_not_proven() -> None:
     verdicts = [line for line in result.out.splitlines() if line.startswith("NOT PROVEN ")]
     # A board saving to its own disk: --all leaves out the ssh scenarios where they
     # cannot boot its init system (they would turn it into an ssh board).
-    local = [name for name in scenarios.SCENARIOS if not name.startswith("ssh-")]
-    assert len(local) < len(scenarios.SCENARIOS)
+    local = [name for name in catalog.SCENARIOS if not name.startswith("ssh-")]
+    assert len(local) < len(catalog.SCENARIOS)
     assert len(verdicts) == len(local)
     assert f"{len(local)} scenarios: 0 PASS, 0 FAIL, {len(local)} NOT PROVEN" in result.out
     assert "init sysv runs on a Debian root built for the host only" in result.out
@@ -281,7 +310,7 @@ def test_a_board_whose_init_cannot_boot_is_not_proven() -> None:
 
 def test_unproven_outcome_is_never_ok(tmp_path: Path) -> None:
     board = load_board(DEFAULT_BOARD.parent / "beaglebone-black.yaml")
-    outcome = scenarios.SCENARIOS["capture"](board, Kernel("k", tmp_path, "r", ()), tmp_path)
+    outcome = catalog.SCENARIOS["capture"](board, Kernel("k", tmp_path, "r", ()), tmp_path)
     assert outcome.unproven and not outcome.ok and not outcome.runs
     assert not any(tmp_path.iterdir())  # nothing was built or booted
 
@@ -297,8 +326,7 @@ def test_debian_root_is_keyed_by_its_package_list(init: str) -> None:
     assert debroot.cache_key(init) not in others
 
 
-def test_makedumpfile_fault_wrapper_fails_early_with_the_real_makedumpfile(
-        tmp_path: Path) -> None:
+def test_makedumpfile_fault_wrapper_fails_early_with_the_real_makedumpfile(tmp_path: Path) -> None:
     """The wrapper the makedumpfile-fails scenario installs: the dump call fails in the
     real makedumpfile before any output exists; -v still answers."""
     wrapper = tmp_path / "makedumpfile"
@@ -306,8 +334,12 @@ def test_makedumpfile_fault_wrapper_fails_early_with_the_real_makedumpfile(
     wrapper.chmod(0o755)
     core = tmp_path / "vmcore"
     core.write_bytes(b"\x7fELF" + bytes(4092))
-    done = subprocess.run([str(wrapper), "-d", "31", str(core), str(tmp_path / "out")],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [str(wrapper), "-d", "31", str(core), str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 1 and "--kdumplayer-fault" in done.stderr
     assert not (tmp_path / "out").exists()
     version = subprocess.run([str(wrapper), "-v"], capture_output=True, text=True, check=False)
@@ -315,8 +347,9 @@ def test_makedumpfile_fault_wrapper_fails_early_with_the_real_makedumpfile(
 
 
 @pytest.mark.parametrize("init", ["systemd", "sysv", "openrc"])
-def test_debian_root_gets_the_runtime_files_enabled_as_the_trees_do(init: str,
-                                                                    tmp_path: Path) -> None:
+def test_debian_root_gets_the_runtime_files_enabled_as_the_trees_do(
+    init: str, tmp_path: Path
+) -> None:
     from kdumplayer.verify import initsys
 
     board = replace(load_board(DEFAULT_BOARD), init=init)
@@ -326,8 +359,10 @@ def test_debian_root_gets_the_runtime_files_enabled_as_the_trees_do(init: str,
         assert path.read_text() == item.text
         assert path.stat().st_mode & 0o777 == item.mode
     enabled = {
-        "systemd": ("etc/systemd/system/multi-user.target.wants/kdump.service",
-                    "/usr/lib/systemd/system/kdump.service"),
+        "systemd": (
+            "etc/systemd/system/multi-user.target.wants/kdump.service",
+            "/usr/lib/systemd/system/kdump.service",
+        ),
         "openrc": ("etc/runlevels/default/kdump", "/etc/init.d/kdump"),
     }
     if init in enabled:
@@ -361,5 +396,7 @@ def test_summary_lists_each_scenario_with_its_checks_and_wall_time() -> None:
 def test_no_rtc_needs_enough_crashes_to_rotate() -> None:
     result = run_cli("verify", "--rtc-crashes", "3", DEFAULT_BOARD)
     assert result.code == 2
-    assert result.err.strip() == ("kdumplayer: error: --rtc-crashes 3: at least 4 "
-                                  "(keep: 3 and one more, or nothing is rotated)")
+    assert result.err.strip() == (
+        "kdumplayer: error: --rtc-crashes 3: at least 4 "
+        "(keep: 3 and one more, or nothing is rotated)"
+    )

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from kdumplayer.board.model import load_board
-from kdumplayer.verify import scenarios
+from kdumplayer.verify import catalog
 from kdumplayer.verify.assets import Kernel
 from tests.conftest import REPO
 
@@ -22,12 +22,13 @@ SSH_BOARD = REPO / "tests" / "data" / "network" / "ssh-board.yaml"
 
 
 def test_ssh_capture_flattened_then_reassembled(debian_kernel: Kernel, tmp_path: Path) -> None:
-    outcome = scenarios.SCENARIOS["ssh-capture"](load_board(SSH_BOARD), debian_kernel, tmp_path,
-                                                 server_makedumpfile=False)
+    outcome = catalog.SCENARIOS["ssh-capture"](
+        load_board(SSH_BOARD), debian_kernel, tmp_path, server_makedumpfile=False
+    )
     assert outcome.ok, outcome.explain()
 
 
 @pytest.mark.parametrize("name", ["ssh-server-down", "ssh-wrong-host-key", "ssh-cut"])
 def test_ssh_fault(name: str, debian_kernel: Kernel, tmp_path: Path) -> None:
-    outcome = scenarios.SCENARIOS[name](load_board(SSH_BOARD), debian_kernel, tmp_path)
+    outcome = catalog.SCENARIOS[name](load_board(SSH_BOARD), debian_kernel, tmp_path)
     assert outcome.ok, outcome.explain()
