@@ -245,7 +245,6 @@ CASES: dict[str, Case] = {
     "capture.load_method": Case("auto"),
     "bootloader.type": Case("qemu"),
     "bootloader.config": Case("board/kdboot0/boot.cmd", context=UBOOT, takes_text=True),
-    "bootloader.entry": Case(None, refused_by=("buildroot",), takes_text=True),
     "init": Case("busybox"),
     "dump.dir": Case("/var/kddir0", takes_text=True),
     "dump.collector": Case("makedumpfile"),

@@ -91,7 +91,6 @@ class CaptureSpec:
 class BootloaderSpec:
     type: str
     config: str | None
-    entry: str | None
 
 
 @dataclass(frozen=True)
@@ -193,7 +192,6 @@ class Board:
             "bootloader": {
                 "type": self.bootloader.type,
                 "config": self.bootloader.config,
-                "entry": self.bootloader.entry,
             },
             "init": self.init,
             "dump": {
@@ -550,7 +548,6 @@ def _bootloader(r: _Reader) -> BootloaderSpec:
     bootloader = BootloaderSpec(
         type=r.get("bootloader", "type"),
         config=r.get("bootloader", "config"),
-        entry=r.get("bootloader", "entry"),
     )
     if bootloader.config is not None and _UNSAFE_TEXT.search(bootloader.config):
         raise r.doc.error(

@@ -91,7 +91,7 @@ class CmdlineCommand(Command):
                 child.add_argument(
                     "--board",
                     metavar="BOARD",
-                    help="take the value and entry from a board description "
+                    help="take the value from a board description "
                     "(and the format, when the file does not tell)",
                 )
             if action != "get":
@@ -141,4 +141,4 @@ class CmdlineCommand(Command):
                 if board.bootloader.type not in cmdline.FORMATS:
                     raise
                 fmt = board.bootloader.type
-        return board.crashkernel.value, fmt, args.entry or board.bootloader.entry
+        return board.crashkernel.value, fmt, args.entry

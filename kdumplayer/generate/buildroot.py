@@ -218,12 +218,6 @@ def _help(board: Board, pinned: str | None) -> list[str]:
 def _post_script(board: Board, name: str, board_dir: str, merged: bool) -> dict[str, Any]:
     """What the crashkernel= script needs, and how the defconfig wires it."""
     fmt = board.bootloader.type
-    if board.bootloader.entry is not None:
-        raise board.error(
-            "bootloader.entry",
-            "the Buildroot post script patches every entry; bootloader.entry is "
-            "not supported for Buildroot",
-        )
     boot_script = None
     if fmt == "u-boot":
         config = board.bootloader.config or ""

@@ -14,7 +14,6 @@ import pytest
 
 from kdumplayer.board.model import Board, BootloaderSpec, CrashkernelSpec, load_board
 from kdumplayer.crashkernel import grammar as ck
-from kdumplayer.errors import UserError
 from kdumplayer.fragment import fragment_for_board
 from kdumplayer.generate import buildroot
 from kdumplayer.output import GeneratedFile, write_tree
@@ -49,7 +48,7 @@ def variant(
     """A board file with a different bootloader, crashkernel= value or other fields."""
     board = board_of(path)
     if bootloader:
-        changes["bootloader"] = BootloaderSpec(bootloader, config, None)
+        changes["bootloader"] = BootloaderSpec(bootloader, config)
     if crashkernel:
         changes["crashkernel"] = CrashkernelSpec(ck.parse_params(crashkernel), False)
     return dataclasses.replace(board, **changes)  # type: ignore[arg-type]
@@ -220,33 +219,6 @@ def test_compression_library_is_selected(compression: str, symbol: str | None) -
         assert (
             "needs a toolchain w/ headers >= 3.17, wchar, dynamic library, threads, C++" in config
         )
-
-
-# --- refusals ------------------------------------------------------------------------------
-
-# What the Buildroot tree refuses of a board that validate accepts (bootloader.entry:
-# the cmdline patcher and the Yocto layer take it). Value refusals are board validation:
-# tests/board/test_generators_accept.py.
-REFUSALS = [
-    (
-        "entry",
-        lambda: dataclasses.replace(
-            board_of(DEFAULT_BOARD), bootloader=BootloaderSpec("grub", None, "Linux")
-        ),
-        "bootloader.entry",
-        "not supported",
-    ),
-]
-
-
-@pytest.mark.parametrize(
-    ("make", "key", "message"), [c[1:] for c in REFUSALS], ids=[c[0] for c in REFUSALS]
-)
-def test_refusals(make, key: str, message: str) -> None:
-    with pytest.raises(UserError) as err:
-        buildroot.generate(make())
-    assert err.value.key == key and message in err.value.message
-    assert err.value.file  # points into the board file
 
 
 def test_bad_external_name_is_a_user_error(tmp_path: Path) -> None:
