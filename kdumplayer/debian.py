@@ -131,6 +131,17 @@ def _say(message: str) -> None:
     print(f"kdumplayer: {message}", file=sys.stderr, flush=True)
 
 
+# apt-cache depends: only what must be installed for a package to run.
+_DEPENDS_ONLY = (
+    "--no-recommends",
+    "--no-suggests",
+    "--no-conflicts",
+    "--no-breaks",
+    "--no-replaces",
+    "--no-enhances",
+)
+
+
 class PrivateApt:
     """apt pointed at a private state for one generation and one Debian arch."""
 
@@ -292,16 +303,12 @@ class PrivateApt:
 
     def depends(self, name: str) -> list[str]:
         """The real packages `name` depends on (first of alternatives), in order."""
-        text = self._query(
-            "depends",
-            "--no-recommends",
-            "--no-suggests",
-            "--no-conflicts",
-            "--no-breaks",
-            "--no-replaces",
-            "--no-enhances",
-            name,
-        )
+        return self._first_depends(name)
+
+    def _first_depends(self, *names: str) -> list[str]:
+        """What `names` depend on, in apt-cache's order: the first of alternatives,
+        real packages only (a virtual one is shown as <name>)."""
+        text = self._query("depends", *_DEPENDS_ONLY, *names)
         found: list[str] = []
         alternative = False
         for line in text.splitlines():
@@ -320,26 +327,7 @@ class PrivateApt:
         level = set(packages)
         while level:
             names |= level
-            text = self._query(
-                "depends",
-                "--no-recommends",
-                "--no-suggests",
-                "--no-conflicts",
-                "--no-breaks",
-                "--no-replaces",
-                "--no-enhances",
-                *sorted(level),
-            )
-            found, alternative = set(), False
-            for line in text.splitlines():
-                match = re.match(r"^\s+(\|)?(?:Pre)?Depends: (\S+)", line)
-                if not match:
-                    continue
-                name, first = match.group(2), not alternative
-                alternative = bool(match.group(1))
-                if first and not name.startswith("<"):
-                    found.add(name.split(":")[0])
-            level = found - names
+            level = set(self._first_depends(*sorted(level))) - names
         return sorted(names)
 
     # -- downloads ---------------------------------------------------------------
