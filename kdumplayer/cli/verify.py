@@ -147,7 +147,8 @@ class VerifyCommand(Command):
                 out("\n".join(summary.summary_lines(unproven)))
             return 1
         with tempfile.TemporaryDirectory(prefix="kdumplayer-verify-") as tmp:
-            workdir = args.workdir or Path(tmp)
+            # Absolute: the ssh scenarios hand a directory under it to the server.
+            workdir = (args.workdir or Path(tmp)).resolve()
             choice = kernels.choose(board, args.kernel, args.debian)
             if choice.which == "gold":
                 note(

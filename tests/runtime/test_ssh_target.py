@@ -142,3 +142,112 @@ def test_server_down_falls_back_to_the_local_directory(
         "status: failed: ssh: connection refused by 127.0.0.1:1; saved locally instead" in summary
     )
     assert "falling back to the local directory" in err
+
+
+# Dropbear's dbclient (the client a Buildroot or Yocto board with `client: dropbear`
+# gets), from the same dropbear-bin package as the server: its own key format, its
+# own known_hosts lookup, no -y.
+@pytest.fixture
+def dbclient(run: Hook, server: tuple[SshServer, Path, str], tmp_path: Path) -> Hook:
+    srv, _, _ = server
+    tools = tmp_path / "dropbear-bin"
+    tools.mkdir()
+    libdir = next(p for p in (srv.root / "usr/lib").glob("*-linux-gnu*") if p.is_dir())
+    (tools / "dbclient").write_text(
+        f'#!/bin/sh\nLD_LIBRARY_PATH="{libdir}" exec "{srv.root}/usr/bin/dbclient" "$@"\n'
+    )
+    (tools / "dbclient").chmod(0o755)
+    with_ssh = run.env
+
+    def env() -> dict[str, str]:
+        base = with_ssh()
+        return {**base, "PATH": f"{tools}:{base['PATH']}"}
+
+    run.env = env  # type: ignore[method-assign]
+    return run
+
+
+def _dropbear_key(srv: SshServer) -> Path:
+    """The client key in Dropbear's own format (keypair() writes it beside the OpenSSH one)."""
+    key = srv.workdir / "client"
+    assert key.read_bytes()[:4] != b"----", "expected Dropbear's binary key format"
+    return key
+
+
+def test_dbclient_dump_arrives_complete(
+    dbclient: Hook, server: tuple[SshServer, Path, str], tmp_path: Path
+) -> None:
+    srv, _, host_key = server
+    remote = srv.dumps / tmp_path.name
+    crash = _conf(
+        dbclient, srv, _dropbear_key(srv), host_key, remote, ssh_client="dropbear", keep="3"
+    )
+    crash.mkdir()
+    out, err = _run(dbclient)
+    assert "ACTION reboot" in out and "EXIT 0" in out, err
+    (dump,) = list(remote.iterdir())
+    assert (dump / "vmcore").read_bytes() == (dbclient.proc / "vmcore").read_bytes()
+    assert "status: ok" in (dump / "summary.txt").read_text()
+
+
+def test_dbclient_refuses_a_wrong_host_key(
+    dbclient: Hook, server: tuple[SshServer, Path, str], tmp_path: Path
+) -> None:
+    srv, _, _ = server
+    remote = srv.dumps / tmp_path.name
+    crash = _conf(
+        dbclient,
+        srv,
+        _dropbear_key(srv),
+        srv.keypair("other-db").public,
+        remote,
+        ssh_client="dropbear",
+    )
+    out, err = _run(dbclient)
+    assert "ACTION halt" in out, err
+    assert "does not match the pinned ssh_host_key" in err
+    assert not remote.exists()
+    assert "status: failed: the host key of 127.0.0.1" in (crash / ".kdump-last-remote").read_text()
+
+
+@pytest.mark.parametrize(
+    ("client", "key_format", "said"),
+    [
+        ("dropbear", "openssh", "dbclient cannot read the key"),
+        ("openssh", "dropbear", "ssh cannot read the key"),
+    ],
+)
+def test_a_key_in_the_other_clients_format_is_named_not_retried(
+    dbclient: Hook,
+    server: tuple[SshServer, Path, str],
+    tmp_path: Path,
+    client: str,
+    key_format: str,
+    said: str,
+) -> None:
+    srv, openssh_key, host_key = server
+    key = openssh_key if key_format == "openssh" else _dropbear_key(srv)
+    crash = _conf(dbclient, srv, key, host_key, srv.dumps / tmp_path.name, ssh_client=client)
+    out, err = _run(dbclient)
+    assert "ACTION halt" in out, err
+    assert f"kdump: dump failed: {said} {key}" in err
+    assert "trying again" not in err  # a key that cannot be read will not be readable later
+    assert said in (crash / ".kdump-last-remote").read_text()
+
+
+def test_a_refused_ssh_path_stops_before_connecting(
+    run: Hook, server: tuple[SshServer, Path, str], tmp_path: Path
+) -> None:
+    """A relative ssh_path is refused when kdump.conf loads; the save must not then
+    try the server with an empty one (it used to run mkdir '' there, 3 times)."""
+    srv, key, host_key = server
+    crash = _conf(run, srv, key, host_key, Path("relative/dumps"))
+    out, err = _run(run)
+    assert "ACTION halt" in out, err
+    assert "ssh_path: 'relative/dumps' is not an absolute path" in err
+    assert f"ssh_host or ssh_path is not set in {run.conf}" in err
+    assert "trying again" not in err and "mkdir" not in err
+    assert (
+        "status: failed: ssh_host or ssh_path is not set"
+        in (crash / ".kdump-last-remote").read_text()
+    )
