@@ -31,6 +31,9 @@ STEP = 2 * MIB  # resolution near the floor
 # Image at 84M), so there only the timeout ends a run.
 SILENCE = 40.0
 SILENCE_ARCH = {"riscv64": None}
+# The capture kernel's first line: after it, only the timeout ends a run (an OpenRC
+# capture's makedumpfile was seen silent over 40 s at 24M on a loaded host).
+CAPTURE_SPOKE = "Linux version"
 _MARKS = (  # console lines that say why a capture failed, most telling first
     "Kernel panic",
     "Out of memory",
@@ -101,7 +104,7 @@ def _why(console: str) -> str:
 
 def _stall(arch: str) -> Stall | None:
     silence = SILENCE_ARCH.get(arch, SILENCE)
-    return None if silence is None else Stall(CRASH_LINE, silence)
+    return None if silence is None else Stall(CRASH_LINE, silence, until=CAPTURE_SPOKE)
 
 
 def probe(

@@ -136,10 +136,13 @@ class PowerCut:
 @dataclass(frozen=True)
 class Stall:
     """Kill QEMU when the console stays silent `silence` seconds after the first line
-    containing `after`: a capture kernel too small to boot hangs without a word."""
+    containing `after`: a capture kernel too small to boot hangs without a word. Once
+    a line containing `until` follows, the watch ends: a capture kernel that spoke is
+    ended by the timeout only (its makedumpfile may be silent for minutes under TCG)."""
 
     after: str
     silence: float
+    until: str | None = None
 
 
 def run(
@@ -158,6 +161,7 @@ def run(
     start = time.monotonic()
     seen = threading.Event()
     stall_from: list[float] = []  # when the stall's `after` line appeared
+    spoke = threading.Event()  # the stall's `until` line followed it
     # nice: the machine is shared; QEMU is the heaviest thing the tests run.
     proc = subprocess.Popen(
         ["nice", "-n", "10", *argv],
@@ -176,6 +180,8 @@ def run(
                 seen.set()
             if stall and not stall_from and stall.after in line:
                 stall_from.append(time.monotonic())
+            elif stall and stall_from and stall.until and stall.until in line:
+                spoke.set()
             if sink:
                 sink.write(line + "\n")
                 sink.flush()
@@ -190,7 +196,8 @@ def run(
                 if now > deadline:
                     raise subprocess.TimeoutExpired(argv, timeout)
                 last = result.lines[-1][0] + start if result.lines else start
-                if stall_from and now - max(last, stall_from[0]) > stall.silence:
+                silent = now - max(last, stall_from[0]) if stall_from else 0.0
+                if silent > stall.silence and not spoke.is_set():
                     result.stalled = True
                     proc.kill()
                     break

@@ -212,6 +212,31 @@ def test_gold_key_follows_the_fragment() -> None:
     assert replace(cfg, fragment=cfg.fragment + "CONFIG_X=y\n").key != cfg.key
 
 
+@pytest.mark.parametrize(
+    ("init", "ssh", "added"),
+    [
+        ("busybox", False, set()),
+        ("systemd", False, {"CONFIG_CGROUPS=y", "CONFIG_SIGNALFD=y"}),
+        ("busybox", True, {"CONFIG_INET=y", "CONFIG_VIRTIO_NET=y"}),
+        ("sysv", False, set()),
+    ],
+)
+def test_gold_machine_needs_follow_the_init_and_the_target(
+    init: str, ssh: bool, added: set[str]
+) -> None:
+    """systemd freezes on a tinyconfig kernel ("Failed to mount API filesystems": no
+    cgroups); an ssh target needs the network in the capture kernel."""
+    board = replace(load_board(DEFAULT_BOARD), init=init)
+    if ssh:
+        board = load_board(Path(__file__).parents[1] / "data/network/ssh-board.yaml")
+    plain = set(
+        gold.gold_config(replace(load_board(DEFAULT_BOARD), init="busybox")).machine.split("\n")
+    )
+    lines = set(gold.gold_config(board).machine.split("\n"))
+    assert added <= lines
+    assert (lines - plain == set()) == (not added)
+
+
 BISECTIONS = [(100, 256, 104), (33, 256, 40), (250, 256, 256), (300, 256, None)]
 
 
@@ -400,3 +425,37 @@ def test_no_rtc_needs_enough_crashes_to_rotate() -> None:
         "kdumplayer: error: --rtc-crashes 3: at least 4 "
         "(keep: 3 and one more, or nothing is rotated)"
     )
+
+
+# A stand-in console for machine.run's Stall watch (no QEMU: the watch is the reading
+# of lines and the silence between them): (line, seconds of silence after it).
+STALLS = [
+    # the capture kernel never speaks after the crash: killed after 1 s of silence
+    ([("boot", 0), ("CRASH", 4)], None, True),
+    # it speaks, then its collector is silent longer than the watch: not killed
+    ([("CRASH", 0.2), ("Linux version 6.1", 3), ("saved", 0)], "Linux version", False),
+    # the same console without `until`: killed in the collector's silence
+    ([("CRASH", 0.2), ("Linux version 6.1", 3), ("saved", 0)], None, True),
+    # `until` before the crash line does not count
+    ([("Linux version 6.1", 0), ("CRASH", 4)], "Linux version", True),
+]
+
+
+@pytest.mark.parametrize(("console", "until", "stalled"), STALLS)
+def test_stall_watch_ends_when_the_capture_kernel_speaks(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    console: list[tuple[str, float]],
+    until: str | None,
+    stalled: bool,
+) -> None:
+    script = tmp_path / "console.sh"
+    script.write_text(
+        "#!/bin/sh\n" + "".join(f"echo '{line}'; sleep {pause}\n" for line, pause in console)
+    )
+    script.chmod(0o755)
+    monkeypatch.setattr(machine, "qemu_argv", lambda _m: [str(script)])
+    run = machine.run(None, timeout=30, stall=machine.Stall("CRASH", 1.0, until=until))  # type: ignore[arg-type]
+    assert run.stalled == stalled
+    if not stalled:
+        assert run.exit_code == 0 and run.lines[-1][1] == "saved"
