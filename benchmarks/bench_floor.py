@@ -104,7 +104,9 @@ def sweep(only: list[str], budget: float) -> int:
                 if entry is None:
                     print(f"{key} {label}: no floor found", file=sys.stderr)
                     continue
-                table = table.with_entry(entry)
+                # Read again before writing: another sweep (another arch) may have
+                # written its points since this one started.
+                table = model.load_floors().with_entry(entry)
                 model.write_floors(table)
                 print(
                     f"{key} {label}: {format_size(entry.captures)} captures, "

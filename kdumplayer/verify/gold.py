@@ -124,6 +124,10 @@ def gold_config(board: Board) -> GoldConfig:
     needs = machine.read_text(encoding="utf-8")
     if board.dump.ssh is not None:  # the capture kernel brings up the network
         needs += (RECIPES_DIR / "runtime" / "qemu" / "kernel-net.cfg").read_text(encoding="utf-8")
+    if board.init == "systemd":  # systemd stops without cgroups, signalfd and the like
+        needs += (RECIPES_DIR / "runtime" / "qemu" / "kernel-systemd.cfg").read_text(
+            encoding="utf-8"
+        )
     return GoldConfig(
         tarball=tarball,
         fragment=fragment_for_board(board),
