@@ -7,7 +7,7 @@ the host (the QEMU proof, tests/verify/test_ssh_target.py, runs the real one).
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -74,10 +74,16 @@ def _run(hook: Hook) -> tuple[str, str]:
 @pytest.fixture
 def run(hook: Hook) -> Hook:
     # Sourced, the hook's $0 is the shell: it reads its functions for the server from here.
+    return _extend_env(hook, lambda _: {"KDUMP_SELF": str(hook.script)})
+
+
+def _extend_env(hook: Hook, more: Callable[[dict[str, str]], dict[str, str]]) -> Hook:
+    """The hook run with its environment plus more(environment)."""
     original = hook.env
 
     def env() -> dict[str, str]:
-        return {**original(), "KDUMP_SELF": str(hook.script)}
+        base = original()
+        return {**base, **more(base)}
 
     hook.env = env  # type: ignore[method-assign]
     return hook
@@ -157,14 +163,7 @@ def dbclient(run: Hook, server: tuple[SshServer, Path, str], tmp_path: Path) -> 
         f'#!/bin/sh\nLD_LIBRARY_PATH="{libdir}" exec "{srv.root}/usr/bin/dbclient" "$@"\n'
     )
     (tools / "dbclient").chmod(0o755)
-    with_ssh = run.env
-
-    def env() -> dict[str, str]:
-        base = with_ssh()
-        return {**base, "PATH": f"{tools}:{base['PATH']}"}
-
-    run.env = env  # type: ignore[method-assign]
-    return run
+    return _extend_env(run, lambda base: {"PATH": f"{tools}:{base['PATH']}"})
 
 
 def _dropbear_key(srv: SshServer) -> Path:
