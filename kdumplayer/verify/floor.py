@@ -34,6 +34,9 @@ SILENCE_ARCH = {"riscv64": None}
 # The capture kernel's first line: after it, only the timeout ends a run (an OpenRC
 # capture's makedumpfile was seen silent over 40 s at 24M on a loaded host).
 CAPTURE_SPOKE = "Linux version"
+# The OOM killer in the capture boot: that size fails, whatever follows (a systemd
+# capture at 24M and 28M went on retrying its services until the 25 min timeout).
+OOM_KILL = "Out of memory: Killed process"
 _MARKS = (  # console lines that say why a capture failed, most telling first
     "Kernel panic",
     "Out of memory",
@@ -102,9 +105,14 @@ def _why(console: str) -> str:
     return lines[-1][:160] if lines else "no console output"
 
 
-def _stall(arch: str) -> Stall | None:
+def _stall(arch: str) -> Stall:
     silence = SILENCE_ARCH.get(arch, SILENCE)
-    return None if silence is None else Stall(CRASH_LINE, silence, until=CAPTURE_SPOKE)
+    return Stall(
+        CRASH_LINE,
+        float("inf") if silence is None else silence,
+        until=CAPTURE_SPOKE,
+        fatal=OOM_KILL,
+    )
 
 
 def probe(

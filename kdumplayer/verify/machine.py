@@ -44,7 +44,7 @@ class BootRun:
     exit_code: int | None = None
     timed_out: bool = False
     power_cut: bool = False  # killed on purpose mid-run
-    stalled: bool = False  # killed: the console fell silent (Stall)
+    stalled: bool = False  # killed: the console fell silent, or a fatal line (Stall)
     seconds: float = 0.0
 
     @property
@@ -143,6 +143,9 @@ class Stall:
     after: str
     silence: float
     until: str | None = None
+    # A line that ends the run at once when it follows `after`: the OOM killer in a
+    # capture boot (systemd then retries its services until the timeout, 25 min).
+    fatal: str | None = None
 
 
 def run(
@@ -162,6 +165,7 @@ def run(
     seen = threading.Event()
     stall_from: list[float] = []  # when the stall's `after` line appeared
     spoke = threading.Event()  # the stall's `until` line followed it
+    doomed = threading.Event()  # the stall's `fatal` line followed it
     # nice: the machine is shared; QEMU is the heaviest thing the tests run.
     proc = subprocess.Popen(
         ["nice", "-n", "10", *argv],
@@ -182,6 +186,8 @@ def run(
                 stall_from.append(time.monotonic())
             elif stall and stall_from and stall.until and stall.until in line:
                 spoke.set()
+            if stall and stall_from and stall.fatal and stall.fatal in line:
+                doomed.set()
             if sink:
                 sink.write(line + "\n")
                 sink.flush()
@@ -197,7 +203,7 @@ def run(
                     raise subprocess.TimeoutExpired(argv, timeout)
                 last = result.lines[-1][0] + start if result.lines else start
                 silent = now - max(last, stall_from[0]) if stall_from else 0.0
-                if silent > stall.silence and not spoke.is_set():
+                if doomed.is_set() or (silent > stall.silence and not spoke.is_set()):
                     result.stalled = True
                     proc.kill()
                     break

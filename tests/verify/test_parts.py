@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -427,6 +428,19 @@ def test_no_rtc_needs_enough_crashes_to_rotate() -> None:
     )
 
 
+def _fake_console(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, console: list[tuple[str, float]]
+) -> None:
+    """machine.run boots a script that prints `console` instead of QEMU; its last pause
+    is an exec, so that killing the "machine" ends its output as killing QEMU would."""
+    script = tmp_path / "console.sh"
+    steps = [f"echo '{line}'; sleep {pause}" for line, pause in console]
+    steps[-1] = steps[-1].replace("; sleep", "; exec sleep")
+    script.write_text("#!/bin/sh\n" + "\n".join(steps) + "\n")
+    script.chmod(0o755)
+    monkeypatch.setattr(machine, "qemu_argv", lambda _m: [str(script)])
+
+
 # A stand-in console for machine.run's Stall watch (no QEMU: the watch is the reading
 # of lines and the silence between them): (line, seconds of silence after it).
 STALLS = [
@@ -441,6 +455,37 @@ STALLS = [
 ]
 
 
+FATAL = [
+    # the OOM killer in the capture boot: ended at once, not after the collector's silence
+    ([("CRASH", 0.2), ("Linux version", 0.2), ("Out of memory: Killed process 47", 20)], True),
+    # the same line before the crash (the system's own boot) does not end the run
+    (
+        [
+            ("Out of memory: Killed process 9", 0.2),
+            ("CRASH", 0.2),
+            ("Linux version", 0.2),
+            ("saved", 0),
+        ],
+        False,
+    ),
+]
+
+
+@pytest.mark.parametrize(("console", "stalled"), FATAL)
+def test_stall_fatal_line_ends_the_run_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    console: list[tuple[str, float]],
+    stalled: bool,
+) -> None:
+    _fake_console(monkeypatch, tmp_path, console)
+    stall = machine.Stall("CRASH", 60.0, until="Linux version", fatal="Out of memory: Killed")
+    start = time.monotonic()
+    run = machine.run(None, timeout=30, stall=stall)  # type: ignore[arg-type]
+    assert run.stalled == stalled
+    assert time.monotonic() - start < 10  # not the 20 s the console would still take
+
+
 @pytest.mark.parametrize(("console", "until", "stalled"), STALLS)
 def test_stall_watch_ends_when_the_capture_kernel_speaks(
     monkeypatch: pytest.MonkeyPatch,
@@ -449,12 +494,7 @@ def test_stall_watch_ends_when_the_capture_kernel_speaks(
     until: str | None,
     stalled: bool,
 ) -> None:
-    script = tmp_path / "console.sh"
-    script.write_text(
-        "#!/bin/sh\n" + "".join(f"echo '{line}'; sleep {pause}\n" for line, pause in console)
-    )
-    script.chmod(0o755)
-    monkeypatch.setattr(machine, "qemu_argv", lambda _m: [str(script)])
+    _fake_console(monkeypatch, tmp_path, console)
     run = machine.run(None, timeout=30, stall=machine.Stall("CRASH", 1.0, until=until))  # type: ignore[arg-type]
     assert run.stalled == stalled
     if not stalled:
