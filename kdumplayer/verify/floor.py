@@ -97,7 +97,10 @@ def _why(console: str) -> str:
     if crash is not None and not any("Linux version" in line for line in lines[crash:]):
         return "the capture kernel never spoke (no 'Linux version' after the crash)"
     if crash is not None:
-        lines = lines[crash + 1 :]  # the capture kernel's words
+        # The capture kernel's words: from its "Linux version" on (the lines between
+        # are the crashing kernel's own panic, which every run has).
+        spoke = next(i for i in range(crash, len(lines)) if CAPTURE_SPOKE in lines[i])
+        lines = lines[spoke:]
     for mark in _MARKS:
         found = [line for line in lines if mark in line]
         if found:

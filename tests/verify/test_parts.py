@@ -21,6 +21,7 @@ from kdumplayer.verify import (
     cpio,
     debroot,
     disk,
+    floor,
     gold,
     inspect,
     machine,
@@ -499,3 +500,27 @@ def test_stall_watch_ends_when_the_capture_kernel_speaks(
     assert run.stalled == stalled
     if not stalled:
         assert run.exit_code == 0 and run.lines[-1][1] == "saved"
+
+
+WHYS = [
+    # the crashing kernel's own panic is not the reason: the capture's OOM kill is
+    (
+        "boot\nsysrq: Trigger a crash\nKernel panic - not syncing: sysrq triggered crash\n"
+        "Linux version 6.1\nOut of memory: Killed process 47 ((udev-worker))\n",
+        "Out of memory: Killed process 47 ((udev-worker))",
+    ),
+    (
+        "sysrq: Trigger a crash\nKernel panic - not syncing: sysrq triggered crash\n",
+        "the capture kernel never spoke (no 'Linux version' after the crash)",
+    ),
+    (
+        "sysrq: Trigger a crash\nKernel panic - not syncing: sysrq triggered crash\n"
+        "Linux version 6.1\nKernel panic - not syncing: System is deadlocked on memory\n",
+        "Kernel panic - not syncing: System is deadlocked on memory",
+    ),
+]
+
+
+@pytest.mark.parametrize(("console", "why"), WHYS)
+def test_floor_failure_reason_is_the_capture_kernels(console: str, why: str) -> None:
+    assert floor._why(console) == why
