@@ -152,7 +152,8 @@ def format_table(table: model.Table, mdl: model.Model) -> str:
             (
                 p
                 for p in mdl.previous
-                if (p.arch, p.kernel, p.memory) == (e.arch, e.kernel, e.memory)
+                # the figures before were BusyBox init's
+                if (p.arch, p.kernel, p.memory, "busybox") == (e.arch, e.kernel, e.memory, e.init)
             ),
             None,
         )
