@@ -17,7 +17,6 @@ Run: python3 benchmarks/bench_check.py [--sample N] (from `make bench`).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import shutil
@@ -31,17 +30,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks.cpath import TARBALL, children_cpu, run_check  # noqa: E402
 from kdumplayer.arch import get_arch  # noqa: E402
 from kdumplayer.fragment import fragment_for  # noqa: E402
 from kdumplayer.kconfig.source import open_source  # noqa: E402
 from kdumplayer.paths import cache_dir  # noqa: E402
 
-TARBALL = Path("/usr/src/linux-source-6.12.tar.xz")
-PATTERNS = [
-    "arch/x86/configs/*_defconfig",
-    "arch/arm64/configs/defconfig",
-    "arch/arm/configs/*_defconfig",
-]
 # The C side's sample: the three arches' main defconfigs and a spread of arm ones.
 SAMPLE = [
     ("x86_64", "x86_64_defconfig"),
@@ -55,44 +49,11 @@ SAMPLE = [
 ]
 
 
-def _cpu() -> float:
-    """CPU seconds of the waited-for child processes (and theirs), so far."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def union_fragment(path: Path) -> Path:
     """One kdump fragment for all three arches (arch-only symbols are ignored elsewhere),
     so that both sides apply the same file to every defconfig."""
     path.write_text("".join(fragment_for(arch, "6.12") for arch in ("x86_64", "arm64", "arm")))
     return path
-
-
-def run_kdumplayer(cache: Path, out: Path, fragment: Path) -> tuple[float, float, dict]:
-    env = {**os.environ, "KDUMPLAYER_CACHE": str(cache), "CI": "1"}
-    cmd = [
-        sys.executable,
-        "-m",
-        "kdumplayer",
-        "check",
-        "--kernel-src",
-        str(TARBALL),
-        "--jobs",
-        "2",
-        "--format",
-        "json",
-        "-o",
-        str(out),
-        "--fragment",
-        str(fragment),
-        *PATTERNS,
-    ]
-    start, cpu = time.perf_counter(), _cpu()
-    done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - start
-    if done.returncode not in (0, 1) or not out.is_file():
-        sys.exit(f"kdumplayer check failed ({done.returncode}):\n{done.stderr}")
-    return seconds, _cpu() - cpu, json.loads(out.read_text())
 
 
 def shared_cache(tmp: Path) -> Path:
@@ -124,7 +85,7 @@ def run_c(tree: Path, arch: str, defconfig: str, fragment: Path) -> tuple[float,
     info = get_arch(arch)
     env = {**os.environ, "ARCH": info.kernel_arch, "CROSS_COMPILE": "scripts/dummy-tools/"}
     base = tree / "arch" / info.srcarch / "configs" / defconfig
-    start, cpu = time.perf_counter(), _cpu()
+    start, cpu = time.perf_counter(), children_cpu()
     subprocess.run(
         ["scripts/kconfig/merge_config.sh", "-m", str(base), str(fragment)],
         cwd=tree,
@@ -145,7 +106,7 @@ def run_c(tree: Path, arch: str, defconfig: str, fragment: Path) -> tuple[float,
         check=True,
         capture_output=True,
     )
-    return time.perf_counter() - start, _cpu() - cpu
+    return time.perf_counter() - start, children_cpu() - cpu
 
 
 def main() -> int:
@@ -163,8 +124,8 @@ def main() -> int:
         tmp = Path(name)
         cold_cache = shared_cache(tmp)
         fragment = union_fragment(tmp / "kdump.cfg")
-        cold, cold_cpu, data = run_kdumplayer(cold_cache, tmp / "cold.json", fragment)
-        warm, warm_cpu, data = run_kdumplayer(cold_cache, tmp / "warm.json", fragment)
+        cold, cold_cpu, data = run_check(cold_cache, tmp / "cold.json", fragment)
+        warm, warm_cpu, data = run_check(cold_cache, tmp / "warm.json", fragment)
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         results = data["results"]
         count = len(results)

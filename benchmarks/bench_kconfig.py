@@ -31,6 +31,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks.cpath import c_commands  # noqa: E402
 from kdumplayer.fragment import fragment_for  # noqa: E402
 from kdumplayer.kconfig import Base, KconfigTree  # noqa: E402
 from kdumplayer.kconfig.configfile import read_config  # noqa: E402
@@ -55,30 +56,9 @@ print(json.dumps({"load": t1 - t0, "check": t2 - t1, "total": t2 - t0,
 
 def c_path(tree: KconfigTree, out: Path, name: str, frag: Path) -> tuple[float, float]:
     """(wall, cpu of the children) for make NAME + merge_config.sh -m + make olddefconfig."""
-    root = tree.root
-    dummy = root / "scripts" / "dummy-tools"
-    make = [
-        "make",
-        "-s",
-        "-C",
-        str(root),
-        f"O={out}",
-        f"ARCH={tree.arch.kernel_arch}",
-        f"CROSS_COMPILE={dummy}/",
-        f"PAHOLE={dummy}/pahole",
-    ]
-    merge = [
-        "sh",
-        str(root / "scripts/kconfig/merge_config.sh"),
-        "-m",
-        "-O",
-        str(out),
-        str(out / ".config"),
-        str(frag),
-    ]
     before = os.times()
     start = time.perf_counter()
-    for argv in ([*make, name], merge, [*make, "olddefconfig"]):
+    for argv in c_commands(tree.root, out, tree.arch.kernel_arch, name, frag):
         subprocess.run(argv, check=True, capture_output=True, cwd=out)
     wall = time.perf_counter() - start
     after = os.times()

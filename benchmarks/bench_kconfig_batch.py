@@ -30,9 +30,7 @@ Run: python3 benchmarks/bench_kconfig_batch.py [--sample N] (from `make bench`).
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -44,18 +42,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from benchmarks.cpath import TARBALL, c_commands, children_cpu, make_command, run_check  # noqa: E402
 from kdumplayer.arch import get_arch  # noqa: E402
 from kdumplayer.fragment import fragment_for  # noqa: E402
 from kdumplayer.kconfig.configfile import read_config  # noqa: E402
 from kdumplayer.kconfig.source import open_source  # noqa: E402
 from kdumplayer.paths import cache_dir  # noqa: E402
-
-TARBALL = Path("/usr/src/linux-source-6.12.tar.xz")
-PATTERNS = [
-    "arch/x86/configs/*_defconfig",
-    "arch/arm64/configs/defconfig",
-    "arch/arm/configs/*_defconfig",
-]
 
 
 @dataclass
@@ -63,11 +55,6 @@ class Run:
     wall: float
     cpu: float
     load: float  # 1-minute load average when it started
-
-
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def _load() -> float:
@@ -85,69 +72,29 @@ def empty_cache(tmp: Path, name: str) -> Path:
 
 
 def kdumplayer(cache: Path, out: Path, fragment: Path) -> tuple[Run, dict]:
-    env = {**os.environ, "KDUMPLAYER_CACHE": str(cache), "CI": "1"}
-    cmd = [
-        sys.executable,
-        "-m",
-        "kdumplayer",
-        "check",
-        "--kernel-src",
-        str(TARBALL),
-        "--jobs",
-        "2",
-        "--format",
-        "json",
-        "-o",
-        str(out),
-        "--fragment",
-        str(fragment),
-        *PATTERNS,
-    ]
-    load, cpu, start = _load(), _children_cpu(), time.perf_counter()
-    done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, check=False)
-    run = Run(time.perf_counter() - start, _children_cpu() - cpu, load)
-    if done.returncode not in (0, 1) or not out.is_file():
-        sys.exit(f"kdumplayer check failed ({done.returncode}):\n{done.stderr}")
-    return run, json.loads(out.read_text())
+    load = _load()
+    wall, cpu, data = run_check(cache, out, fragment)
+    return Run(wall, cpu, load), data
 
 
 def c_builddir(root: Path, arch: str, tmp: Path) -> Path:
     """An O= directory for the arch with scripts/kconfig/conf built (not timed)."""
     out = tmp / f"c-{arch}"
     out.mkdir()
-    subprocess.run([*_make(root, out, arch), "allnoconfig"], check=True, capture_output=True)
+    subprocess.run(
+        [*make_command(root, out, get_arch(arch).kernel_arch), "allnoconfig"],
+        check=True,
+        capture_output=True,
+    )
     return out
-
-
-def _make(root: Path, out: Path, arch: str) -> list[str]:
-    dummy = root / "scripts" / "dummy-tools"
-    return [
-        "make",
-        "-s",
-        "-C",
-        str(root),
-        f"O={out}",
-        f"ARCH={get_arch(arch).kernel_arch}",
-        f"CROSS_COMPILE={dummy}/",
-        f"PAHOLE={dummy}/pahole",
-    ]
 
 
 def c_config(root: Path, out: Path, arch: str, name: str, fragment: Path) -> Run:
     """make NAME + merge_config.sh -m + make olddefconfig."""
-    merge = [
-        "sh",
-        str(root / "scripts/kconfig/merge_config.sh"),
-        "-m",
-        "-O",
-        str(out),
-        str(out / ".config"),
-        str(fragment),
-    ]
-    load, cpu, start = _load(), _children_cpu(), time.perf_counter()
-    for argv in ([*_make(root, out, arch), name], merge, [*_make(root, out, arch), "olddefconfig"]):
+    load, cpu, start = _load(), children_cpu(), time.perf_counter()
+    for argv in c_commands(root, out, get_arch(arch).kernel_arch, name, fragment):
         subprocess.run(argv, check=True, capture_output=True, cwd=out)
-    return Run(time.perf_counter() - start, _children_cpu() - cpu, load)
+    return Run(time.perf_counter() - start, children_cpu() - cpu, load)
 
 
 def differences(result: dict, c_config_file: Path) -> list[str]:
