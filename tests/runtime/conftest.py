@@ -93,3 +93,21 @@ def make_hook(directory: Path, shell: list[str], board_path: Path = DEFAULT_BOAR
 @pytest.fixture(params=list(SHELLS), ids=list(SHELLS))
 def hook(request: pytest.FixtureRequest, tmp_path: Path) -> Hook:
     return make_hook(tmp_path, SHELLS[request.param])
+
+
+def capture_env(hook: Hook, size: int = 1 << 20, **conf: str) -> Path:
+    """A fake capture boot: /proc/vmcore is a file; dmesg off; collector cp."""
+    vmcore = hook.proc / "vmcore"
+    vmcore.write_bytes(b"\x7fELF" + bytes(range(256)) * (size // 256))
+    crash = hook.dir / "crash"
+    settings = {
+        "dir": str(crash),
+        "collector": "cp",
+        "compression": "none",
+        "dmesg": "no",
+        "keep": "2",
+        "min_free_kb": "0",
+        **conf,
+    }
+    hook.conf.write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
+    return crash

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kdumplayer.arch import get_arch
-from tests.runtime.conftest import Hook
+from tests.runtime.conftest import Hook, capture_env
 
 # (system command line, board removals, append, expected capture command line)
 CMDLINES = [
@@ -236,30 +236,12 @@ def test_unknown_command(hook: Hook) -> None:
     assert "usage: kdump COMMAND" in done.stderr
 
 
-def _capture_env(hook: Hook, size: int = 1 << 20, **conf: str) -> Path:
-    """A fake capture boot: /proc/vmcore is a file; dmesg off; collector cp."""
-    vmcore = hook.proc / "vmcore"
-    vmcore.write_bytes(b"\x7fELF" + bytes(range(256)) * (size // 256))
-    crash = hook.dir / "crash"
-    settings = {
-        "dir": str(crash),
-        "collector": "cp",
-        "compression": "none",
-        "dmesg": "no",
-        "keep": "2",
-        "min_free_kb": "0",
-        **conf,
-    }
-    hook.conf.write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
-    return crash
-
-
 # do_action is replaced so that the final action is recorded, not performed.
 SAVE = 'do_action() { echo "ACTION $1"; }; conf_load "$KDUMP_CONF"; cmd_save; echo "EXIT $?"'
 
 
 def test_save_writes_the_layout(hook: Hook) -> None:
-    crash = _capture_env(
+    crash = capture_env(
         hook, post=f'echo "$KDUMP_DUMP_DIR" > {hook.dir}/post-ran', pre=f"touch {hook.dir}/pre-ran"
     )
     crash.mkdir()
@@ -280,7 +262,7 @@ def test_save_writes_the_layout(hook: Hook) -> None:
 
 
 def test_save_min_free_keeps_the_log_and_fails(hook: Hook) -> None:
-    crash = _capture_env(hook, min_free_kb=str(1 << 40), failure_action="poweroff")
+    crash = capture_env(hook, min_free_kb=str(1 << 40), failure_action="poweroff")
     done = hook.lib(SAVE)
     assert "ACTION poweroff" in done.stdout and "EXIT 1" in done.stdout
     (dump,) = [p for p in crash.iterdir() if p.is_dir()]
@@ -290,7 +272,7 @@ def test_save_min_free_keeps_the_log_and_fails(hook: Hook) -> None:
 
 
 def test_save_failing_hook_runs_the_failure_action(hook: Hook) -> None:
-    _capture_env(hook, post="false", failure_action="halt")
+    capture_env(hook, post="false", failure_action="halt")
     done = hook.lib(SAVE)
     assert "ACTION halt" in done.stdout and "EXIT 1" in done.stdout
     assert "post hook failed: false" in done.stderr
@@ -344,7 +326,7 @@ def test_load_says_why_nothing_is_reserved(hook: Hook, cmdline: str, advice: str
 def test_makedumpfile_failing_early_falls_back_to_cp_and_fails(hook: Hook) -> None:
     # The real makedumpfile refuses the fake vmcore (no valid ELF header) before it
     # creates its output file: the hook must go on with cp, say why, and reboot.
-    crash = _capture_env(
+    crash = capture_env(
         hook,
         collector="makedumpfile",
         compression="zlib",
@@ -363,7 +345,7 @@ def test_makedumpfile_failing_early_falls_back_to_cp_and_fails(hook: Hook) -> No
 
 
 def test_makedumpfile_failing_without_room_for_cp_keeps_the_reason(hook: Hook) -> None:
-    crash = _capture_env(hook, collector="makedumpfile", failure_action="poweroff")
+    crash = capture_env(hook, collector="makedumpfile", failure_action="poweroff")
     # No room to copy: the fallback is refused, the failure action still runs.
     done = hook.lib("free_kb() { echo 1; }; " + SAVE)
     assert "ACTION poweroff" in done.stdout and "EXIT 1" in done.stdout, done.stderr
@@ -423,7 +405,7 @@ def test_rotation_never_deletes_the_newest(hook: Hook) -> None:
 
 def test_clockless_saves_keep_the_newest_by_capture_order(hook: Hook) -> None:
     # Twelve captures at the same wall-clock time, keep=3: the last three saved remain.
-    crash = _capture_env(hook, size=4096, keep="3")
+    crash = capture_env(hook, size=4096, keep="3")
     saved = []
     for _ in range(12):
         done = hook.lib("date() { echo 20200101-000000; }; " + SAVE)
@@ -435,7 +417,7 @@ def test_clockless_saves_keep_the_newest_by_capture_order(hook: Hook) -> None:
 
 
 def test_unexpected_exit_in_the_capture_runs_the_failure_action(hook: Hook) -> None:
-    crash = _capture_env(hook, failure_action="poweroff")
+    crash = capture_env(hook, failure_action="poweroff")
     done = hook.lib("save_vmcore() { exit 7; }; " + SAVE)
     assert "ACTION poweroff" in done.stdout, done.stdout + done.stderr
     assert "EXIT" not in done.stdout
@@ -446,7 +428,7 @@ def test_unexpected_exit_in_the_capture_runs_the_failure_action(hook: Hook) -> N
 
 def test_arithmetic_error_in_the_capture_runs_the_failure_action(hook: Hook) -> None:
     # An arithmetic syntax error exits dash, busybox sh and bash --posix at once.
-    _capture_env(hook, collector="makedumpfile", failure_action="halt")
+    capture_env(hook, collector="makedumpfile", failure_action="halt")
     done = hook.lib('size_kb() { echo "1 +"; }; ' + SAVE)
     assert "ACTION halt" in done.stdout, done.stdout + done.stderr
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from kdumplayer.verify.sshserver import SshServer
-from tests.runtime.conftest import SHELLS, Hook, make_hook
+from tests.runtime.conftest import SHELLS, Hook, capture_env, make_hook
 
 SAVE = (
     'net_up() { return 0; }; do_action() { echo "ACTION $1"; }; conf_load "$KDUMP_CONF"; '
@@ -43,14 +43,7 @@ def hook(request: pytest.FixtureRequest, tmp_path: Path) -> Hook:
 
 
 def _conf(hook: Hook, srv: SshServer, key: Path, host_key: str, remote: Path, **more: str) -> Path:
-    (hook.proc / "vmcore").write_bytes(b"\x7fELF" + bytes(range(256)) * 2048)
-    crash = hook.dir / "crash"
     settings = {
-        "dir": str(crash),
-        "collector": "cp",
-        "compression": "none",
-        "dmesg": "no",
-        "keep": "2",
         "target": "ssh",
         "ssh_user": srv.user,
         "ssh_host": "127.0.0.1",
@@ -62,8 +55,7 @@ def _conf(hook: Hook, srv: SshServer, key: Path, host_key: str, remote: Path, **
         "failure_action": "halt",
         **more,
     }
-    hook.conf.write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
-    return crash
+    return capture_env(hook, 512 * 1024, **settings)
 
 
 def _run(hook: Hook) -> tuple[str, str]:
